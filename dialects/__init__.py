@@ -1,0 +1,16 @@
+"""What tosaic adds to the IR, and the MLIR context every tool builds on."""
+
+from torch_mlir import ir
+
+
+def new_context() -> ir.Context:
+    """A context with every dialect and pass tosaic's pipelines may name.
+
+    Importing torch-mlir's torch dialect registers its passes (convert-torch-to-tosa,
+    ...) next to the upstream ones, so one textual pipeline can use all of them.
+    """
+    from torch_mlir.dialects import torch as torch_dialect
+
+    context = ir.Context()
+    torch_dialect.register_dialect(context)
+    return context

@@ -1,0 +1,64 @@
+"""Small builders and queries for TOSA IR shared by the passes."""
+
+from __future__ import annotations
+
+import numpy as np
+from torch_mlir import ir
+from torch_mlir.dialects import tosa
+
+
+def ranked_shape(value: ir.Value) -> list[int] | None:
+    t = value.type
+    if isinstance(t, ir.RankedTensorType) or ir.RankedTensorType.isinstance(t):
+        return list(ir.RankedTensorType(t).shape)
+    return None
+
+
+def with_shape(value_type: ir.Type, shape: list[int]) -> ir.RankedTensorType:
+    t = ir.RankedTensorType(value_type)
+    return ir.RankedTensorType.get(shape, t.element_type, t.encoding)
+
+
+def permute(seq, perms):
+    """`seq` permuted as tosa.transpose permutes dims: out[i] = seq[perms[i]]."""
+    return [seq[p] for p in perms]
+
+
+def invert_permutation(perms):
+    inverse = [0] * len(perms)
+    for i, p in enumerate(perms):
+        inverse[p] = i
+    return inverse
+
+
+def transpose_perms(op) -> list[int]:
+    return list(ir.DenseI32ArrayAttr(op.attributes["perms"]))
+
+
+def make_transpose(value: ir.Value, perms, loc=None) -> ir.Value:
+    out_type = with_shape(value.type, permute(ranked_shape(value), perms))
+    return tosa.transpose(out_type, value, list(perms), loc=loc)
+
+
+def make_const_shape(dims, loc=None) -> ir.Value:
+    values = ir.DenseElementsAttr.get(np.asarray(dims, dtype=np.int64), type=ir.IndexType.get())
+    shape_type = ir.Type.parse(f"!tosa.shape<{len(dims)}>")
+    return ir.Operation.create(
+        "tosa.const_shape", results=[shape_type], attributes={"values": values}, loc=loc
+    ).result
+
+
+def make_reshape(value: ir.Value, shape, loc=None) -> ir.Value:
+    out_type = with_shape(value.type, list(shape))
+    return tosa.reshape(value, make_const_shape(list(shape), loc=loc), results=[out_type], loc=loc)
+
+
+def defining_op(value: ir.Value):
+    """The op that defines `value`, or None for a block argument."""
+    owner = value.owner
+    return owner if isinstance(owner, (ir.Operation, ir.OpView)) else None
+
+
+def has_single_use(value: ir.Value) -> bool:
+    uses = iter(value.uses)
+    return next(uses, None) is not None and next(uses, None) is None

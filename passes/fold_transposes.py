@@ -1,0 +1,158 @@
+"""Cancel the NCHW<->NHWC transposes that torch-mlir wraps around every convolution.
+
+Two patterns, applied by MLIR's greedy driver until nothing changes:
+
+- compose: transpose(transpose(x, p1), p2) becomes one transpose, or x itself when the
+  two permutations are inverse.
+- sink: an elementwise op (or concat, or a reduction) whose transposed operands all use
+  the same permutation computes on the untransposed values instead, and one transpose
+  follows it. Transposes move towards the next convolution's input transpose, where
+  `compose` cancels them. Operands that are not transposed (broadcast constants such as
+  a [1, C, 1, 1] bias) are reshaped when the permutation only moves unit dims, or
+  transposed when they are constants (constant folding removes that transpose).
+
+Sinking never adds a transpose: it fires only when at least one transposed operand has
+no other user, so the transpose it creates replaces one it removes.
+"""
+
+from __future__ import annotations
+
+from torch_mlir import ir, rewrite
+
+from tosaic.dialects.tosa_helpers import (
+    defining_op,
+    invert_permutation,
+    make_reshape,
+    make_transpose,
+    permute,
+    ranked_shape,
+    transpose_perms,
+    with_shape,
+)
+from tosaic.passes.base import Option, Pass
+
+# Ops whose result element i depends only on operand elements i (after broadcast), so a
+# transpose of every same-rank operand commutes with them. Lower-rank operands (mul's
+# shift, rescale's multiplier and zero points, table's table) do not move.
+ELEMENTWISE_OPS = frozenset(
+    "tosa." + name
+    for name in (
+        "abs add arithmetic_right_shift bitwise_and bitwise_not bitwise_or bitwise_xor cast "
+        "ceil clamp cos equal erf exp floor greater greater_equal int_div log logical_and "
+        "logical_left_shift logical_not logical_or logical_right_shift logical_xor maximum "
+        "minimum mul negate pow reciprocal rescale rsqrt select sigmoid sin sub table tanh"
+    ).split()
+)
+# Ops with one `axis` attribute that simply renames under a transpose.
+AXIS_OPS = frozenset(
+    {"tosa.concat", "tosa.reduce_sum", "tosa.reduce_max", "tosa.reduce_min",
+     "tosa.reduce_product", "tosa.reduce_all", "tosa.reduce_any", "tosa.argmax"}
+) - {"tosa.argmax"}  # argmax drops the axis, changing the rank
+
+
+def _is_transpose(op) -> bool:
+    return op is not None and op.name == "tosa.transpose"
+
+
+def _only_used_by(value: ir.Value, user) -> bool:
+    return all(use.owner == user for use in value.uses)
+
+
+def compose_transposes(op, rewriter) -> bool:
+    inner = defining_op(op.operands[0])
+    if not _is_transpose(inner):
+        return True
+    composed = permute(transpose_perms(inner), transpose_perms(op))
+    source = inner.operands[0]
+    if composed == sorted(composed):
+        rewriter.replace_op(op, [source])
+    else:
+        with rewriter.ip:
+            rewriter.replace_op(op, [make_transpose(source, composed, loc=op.location)])
+    return False
+
+
+def _moves_only_unit_dims(shape: list[int], perms: list[int]) -> bool:
+    kept = [axis for axis in perms if shape[axis] != 1]
+    return kept == sorted(kept)
+
+
+def sink_transpose(op, rewriter) -> bool:
+    op = op.operation
+    if len(op.results) != 1:
+        return True
+    if op.name not in ELEMENTWISE_OPS and op.name not in AXIS_OPS:
+        return True
+    if op.name == "tosa.rescale" and ir.BoolAttr(op.attributes["per_channel"]).value:
+        return True  # per-channel scales index the last dim
+    result_shape = ranked_shape(op.results[0])
+    if result_shape is None or len(result_shape) < 2:
+        return True
+    data = [i for i, v in enumerate(op.operands) if len(ranked_shape(v) or []) == len(result_shape)]
+
+    perms, sources = None, {}
+    for i in data:
+        producer = defining_op(op.operands[i])
+        if _is_transpose(producer):
+            if perms is not None and transpose_perms(producer) != perms:
+                return True
+            perms = transpose_perms(producer)
+            sources[i] = producer
+    if perms is None:
+        return True
+    if not any(_only_used_by(p.results[0], op) for p in sources.values()):
+        return True  # sinking would add a transpose, not move one
+    inverse = invert_permutation(perms)
+
+    # Check every other data operand can follow before building anything.
+    plans = {}
+    for i in data:
+        if i in sources:
+            continue
+        shape = ranked_shape(op.operands[i])
+        if _moves_only_unit_dims(shape, inverse):
+            plans[i] = "reshape"
+        elif (defining_op(op.operands[i]) or op).name == "tosa.const":
+            plans[i] = "transpose"
+        else:
+            return True
+
+    with rewriter.ip, op.location:
+        operands = list(op.operands)
+        for i in data:
+            if i in sources:
+                operands[i] = sources[i].operands[0]
+            elif plans[i] == "reshape":
+                operands[i] = make_reshape(operands[i], permute(ranked_shape(operands[i]), inverse))
+            else:
+                operands[i] = make_transpose(operands[i], inverse)
+        attributes = {name: op.attributes[name] for name in op.attributes}
+        if "axis" in attributes and op.name in AXIS_OPS:
+            axis = ir.IntegerAttr(attributes["axis"]).value
+            attributes["axis"] = ir.IntegerAttr.get(ir.IntegerAttr(attributes["axis"]).type, perms[axis])
+        moved = ir.Operation.create(
+            op.name,
+            results=[with_shape(op.results[0].type, permute(result_shape, inverse))],
+            operands=operands,
+            attributes=attributes,
+        )
+        rewriter.replace_op(op, [make_transpose(moved.result, perms)])
+    return False
+
+
+class FoldTransposes(Pass):
+    name = "tosaic-fold-transposes"
+    summary = "Cancel inverse tosa.transpose pairs and sink transposes through elementwise ops"
+    anchor = "func.func"
+    sink = Option(bool, True, "Move transposes through elementwise, concat and reduce ops")
+    max_iterations = Option(int, 32, "Greedy rewrite iteration limit")
+
+    def run(self, op: ir.Operation) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add("tosa.transpose", compose_transposes)
+        if self.sink:
+            for name in sorted(ELEMENTWISE_OPS | AXIS_OPS):
+                patterns.add(name, sink_transpose)
+        config = rewrite.GreedyRewriteConfig()
+        config.max_iterations = self.max_iterations
+        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze(), config)
