@@ -1,0 +1,24 @@
+"""tosaic: PyTorch to Arm Ethos-U NPUs through MLIR's TOSA dialect, with Python passes.
+
+    import tosaic
+    result = tosaic.compile(model, example_inputs=(x,), target="tosa-fp", output_dir="out")
+    outputs = tosaic.run("out/model.tosa", [x.numpy()])
+"""
+
+from tosaic.errors import TosaicError
+
+
+def compile(program, example_inputs=None, target="tosa-fp", output_dir=None):
+    from tosaic.compiler import compile as _compile
+
+    return _compile(program, example_inputs=example_inputs, target=target, output_dir=output_dir)
+
+
+def run(flatbuffer, inputs):
+    """Run a `.tosa` file (path or bytes) on the TOSA reference model."""
+    from tosaic.reference import run_reference
+
+    return run_reference(flatbuffer, inputs)
+
+
+__all__ = ["compile", "run", "TosaicError"]

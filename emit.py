@@ -1,0 +1,101 @@
+"""TOSA out: attach the target, validate strictly, serialize to a flatbuffer with tosa-tools.
+
+Serialization and deserialization run tosa-tools' `tosa-opt`, which carries the TOSA
+flatbuffer translator; attaching and validating run in our own PassManager.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+from torch_mlir import ir
+
+from tosaic.errors import EmitError
+from tosaic.importer import format_mlir_error
+from tosaic.pipelines.textual import PipelineError, build_pass_manager
+
+
+@dataclass(frozen=True)
+class TosaTarget:
+    profile: str
+    extensions: tuple[str, ...] = ()
+    level: str = "8k"
+
+    def attach_and_validate_pipeline(self) -> str:
+        extensions = ",".join(self.extensions)
+        return (
+            f"builtin.module(tosa-attach-target{{profiles={self.profile} "
+            f"extensions={extensions} level={self.level}}},"
+            "tosa-validate{strict-op-spec-alignment})"
+        )
+
+
+TOSA_TARGETS = {
+    "tosa-fp": TosaTarget("pro_fp"),
+    "tosa-int": TosaTarget("pro_int"),
+}
+
+
+def attach_and_validate(module: ir.Module, target: TosaTarget) -> None:
+    with module.context:
+        try:
+            pm = build_pass_manager(target.attach_and_validate_pipeline(), module.context).pass_manager
+            pm.run(module.operation)
+        except (ir.MLIRError, PipelineError) as e:
+            raise EmitError(
+                f"the TOSA IR is not valid for profile {target.profile}:\n{format_mlir_error(e)}"
+            ) from None
+
+
+def tosa_opt_executable() -> str:
+    candidate = os.path.join(os.path.dirname(sys.executable), "tosa-opt")
+    return candidate if os.path.exists(candidate) else "tosa-opt"
+
+
+def _tosa_opt(args: list[str], stdin_text: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [tosa_opt_executable(), *args], input=stdin_text, capture_output=True, text=True
+    )
+
+
+def serialize(module: ir.Module, target: TosaTarget) -> bytes:
+    """The module's TOSA flatbuffer. The same module always gives the same bytes."""
+    # tosa-opt re-attaches the target itself: its parser and our bindings' printer
+    # disagree on the spelling of an empty extension list.
+    text = module.operation.get_asm()
+    text = re.sub(r"^module attributes \{tosa\.target_env = [^\n]*?>\} \{", "module {", text, count=1)
+    with tempfile.TemporaryDirectory(prefix="tosaic-") as tmp:
+        path = os.path.join(tmp, "model.tosa")
+        extensions = ",".join(target.extensions)
+        result = _tosa_opt(
+            [
+                "-",
+                f"--tosa-attach-target=profiles={target.profile} extensions={extensions} level={target.level}",
+                "--tosa-validate=strict-op-spec-alignment",
+                f"--tosa-serialize=tosa-flatbuffer-filename={path}",
+                "-o",
+                os.devnull,
+            ],
+            text,
+        )
+        if result.returncode != 0 or not os.path.exists(path):
+            raise EmitError(f"tosa-tools could not serialize the module:\n{result.stderr.strip()}")
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def deserialize(flatbuffer: bytes) -> str:
+    """The flatbuffer as TOSA MLIR text, read back by tosa-tools."""
+    with tempfile.TemporaryDirectory(prefix="tosaic-") as tmp:
+        path = os.path.join(tmp, "model.tosa")
+        with open(path, "wb") as f:
+            f.write(flatbuffer)
+        result = _tosa_opt([f"--tosa-deserialize=tosa-flatbuffer-filename={path}", "-"], "")
+        if result.returncode != 0:
+            raise EmitError(f"tosa-tools could not read the flatbuffer:\n{result.stderr.strip()}")
+        return result.stdout

@@ -1,0 +1,91 @@
+"""PyTorch in: an nn.Module with example inputs, an ExportedProgram, or a `.pt2` file.
+
+The program goes through torch-mlir's FX importer into torch-backend IR, then through
+torch-mlir's TorchToTosa into the TOSA dialect. The entry function is `@main`; its
+arguments and results are the program's user inputs and outputs in their own order,
+shape and layout.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import torch
+from torch.export import ExportedProgram
+from torch_mlir import ir
+from torch_mlir.extras.fx_decomp_util import get_decomposition_table
+from torch_mlir.extras.fx_importer import FxImporter
+
+from tosaic.errors import FrontendError
+from tosaic.pipelines.textual import PipelineError, build_pass_manager
+
+
+def load_program(path: str) -> ExportedProgram:
+    """Load a `.pt2`; registers the quantized_decomposed ops a quantized program needs."""
+    import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401  (registers Q/DQ ops)
+
+    if not os.path.exists(path):
+        raise FrontendError(f"no such program file: {path}")
+    try:
+        return torch.export.load(path)
+    except Exception as e:  # torch raises many kinds for a bad archive
+        raise FrontendError(f"cannot load '{path}' as a torch.export program: {e}") from None
+
+
+def export_program(
+    program: ExportedProgram | torch.nn.Module | str, example_inputs: Sequence[Any] | None
+) -> ExportedProgram:
+    if isinstance(program, str):
+        return load_program(program)
+    if isinstance(program, ExportedProgram):
+        return program
+    if example_inputs is None:
+        raise FrontendError("an nn.Module needs example_inputs to be exported")
+    with torch.no_grad():
+        return torch.export.export(program.eval(), tuple(example_inputs), strict=False)
+
+
+# torch-mlir's own lowering from the FX import to torch-backend IR (its
+# `torchdynamo-export-to-torch-backend-pipeline`), as one pipeline of ours.
+TORCH_BACKEND_PIPELINE = (
+    "builtin.module(func.func(torch-match-quantized-custom-ops),"
+    "torchdynamo-export-to-torch-backend-pipeline)"
+)
+TORCH_TO_TOSA_PIPELINE = "builtin.module(torch-backend-to-tosa-backend-pipeline)"
+
+
+def import_torch(program: ExportedProgram, context: ir.Context) -> ir.Module:
+    """FX import into torch-backend IR (the torch dialect, value semantics)."""
+    decomposed = program.run_decompositions(get_decomposition_table())
+    importer = FxImporter(context=context)
+    importer.import_frozen_program(decomposed, func_name="main")
+    module = importer.module
+    run_pipeline(module, TORCH_BACKEND_PIPELINE, "lowering the FX import to torch-backend IR")
+    return module
+
+
+def lower_to_tosa(module: ir.Module) -> ir.Module:
+    run_pipeline(module, TORCH_TO_TOSA_PIPELINE, "lowering torch-backend IR to TOSA")
+    return module
+
+
+def run_pipeline(module: ir.Module, pipeline: str, what: str, **printing) -> None:
+    """Run a textual pipeline; failures become FrontendError with MLIR's diagnostics."""
+    with module.context:
+        try:
+            pm = build_pass_manager(pipeline, module.context).pass_manager
+            pm.run(module.operation)
+        except (ir.MLIRError, PipelineError) as e:
+            raise FrontendError(f"{what} failed:\n{format_mlir_error(e)}") from None
+
+
+def format_mlir_error(error: Exception) -> str:
+    diags = getattr(error, "error_diagnostics", None)
+    if not diags:
+        return str(error)
+    lines = []
+    for d in diags:
+        lines.append(f"{d.location}: error: {d.message}")
+        lines.extend(f"  {n.location}: note: {n.message}" for n in d.notes)
+    return "\n".join(lines)

@@ -1,0 +1,29 @@
+"""Run a TOSA flatbuffer on the TOSA reference model (tosa-tools)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from tosaic.errors import ReferenceModelError
+
+
+def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Outputs of the graph for `inputs` (in the graph's input order).
+
+    Raises ReferenceModelError unless the reference model reports a valid graph.
+    """
+    import tosa_reference_model
+
+    if isinstance(flatbuffer, str):
+        with open(flatbuffer, "rb") as f:
+            flatbuffer = f.read()
+    arrays = [np.ascontiguousarray(x) for x in inputs]
+    try:
+        outputs, status = tosa_reference_model.run(flatbuffer, arrays)
+    except ValueError as e:
+        raise ReferenceModelError(f"the reference model rejected the inputs: {e}") from None
+    if status != tosa_reference_model.GraphStatus.TOSA_VALID:
+        raise ReferenceModelError(f"the reference model ended with graph status {status.name}")
+    return list(outputs)
