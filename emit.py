@@ -95,7 +95,12 @@ def deserialize(flatbuffer: bytes) -> str:
         path = os.path.join(tmp, "model.tosa")
         with open(path, "wb") as f:
             f.write(flatbuffer)
-        result = _tosa_opt([f"--tosa-deserialize=tosa-flatbuffer-filename={path}", "-"], "")
+        mlir_path = os.path.join(tmp, "model.mlir")
+        # tosa-opt prints version notices on stdout, so the IR goes to a file.
+        result = _tosa_opt(
+            [f"--tosa-deserialize=tosa-flatbuffer-filename={path}", "-", "-o", mlir_path], ""
+        )
         if result.returncode != 0:
             raise EmitError(f"tosa-tools could not read the flatbuffer:\n{result.stderr.strip()}")
-        return result.stdout
+        with open(mlir_path) as f:
+            return f.read()

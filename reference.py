@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from typing import Sequence
 
 import numpy as np
@@ -21,9 +24,23 @@ def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list
             flatbuffer = f.read()
     arrays = [np.ascontiguousarray(x) for x in inputs]
     try:
-        outputs, status = tosa_reference_model.run(flatbuffer, arrays)
+        with _stdout_silenced():  # the model prints a version notice on every run
+            outputs, status = tosa_reference_model.run(flatbuffer, arrays)
     except ValueError as e:
         raise ReferenceModelError(f"the reference model rejected the inputs: {e}") from None
     if status != tosa_reference_model.GraphStatus.TOSA_VALID:
         raise ReferenceModelError(f"the reference model ended with graph status {status.name}")
     return list(outputs)
+
+
+@contextlib.contextmanager
+def _stdout_silenced():
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -1,0 +1,183 @@
+"""tosaic: compile PyTorch programs to TOSA, run them on the reference model.
+
+    tosaic compile model.pt2 --target tosa-fp -o out/
+    tosaic compile models.py:MyNet --input-shape 1x3x32x32 -o out/
+    tosaic run out/model.tosa --input x.npy
+    tosaic demo            # the README's main job on the bundled example
+    tosaic pipeline tosa-fp
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import sys
+import time
+import warnings
+
+from tosaic.errors import TosaicError
+
+
+def _parse_shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(d) for d in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32") from None
+    if not dims or any(d <= 0 for d in dims):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32")
+    return dims
+
+
+def _load_program(spec: str, input_shapes: list[tuple[int, ...]]):
+    """A `.pt2` path, or `file.py:ModelClass` instantiated with no arguments."""
+    import torch
+
+    if ":" not in spec or spec.endswith(".pt2"):
+        return spec, None
+    path, _, class_name = spec.rpartition(":")
+    if not os.path.exists(path):
+        raise TosaicError(f"no such file: {path}")
+    module_spec = importlib.util.spec_from_file_location("tosaic_user_model", path)
+    user_module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(user_module)
+    except Exception as e:
+        raise TosaicError(f"cannot import '{path}': {type(e).__name__}: {e}") from None
+    cls = getattr(user_module, class_name, None)
+    if cls is None:
+        raise TosaicError(f"'{path}' defines no '{class_name}'")
+    model = cls().eval()
+    if not input_shapes:
+        raise TosaicError(f"{spec} needs --input-shape (one per model input), e.g. 1x3x32x32")
+    torch.manual_seed(0)
+    return model, tuple(torch.randn(*shape) for shape in input_shapes)
+
+
+def _summary(result, seconds: float) -> str:
+    report = result.report
+    ops = sum(report["ops"].values())
+    lines = [
+        f"tosaic: compiled for {result.target} in {seconds:.2f} s",
+        f"  inputs : " + ", ".join(f"{'x'.join(map(str, s.shape))} {s.dtype}" for s in result.inputs),
+        f"  outputs: " + ", ".join(f"{'x'.join(map(str, s.shape))} {s.dtype}" for s in result.outputs),
+        f"  TOSA ops: {ops} ({', '.join(f'{k[5:]}={v}' for k, v in report['ops'].items())})",
+        f"  transposes: {report['transposes']['after_torch_mlir']} after torch-mlir -> "
+        f"{report['transposes']['final']} final",
+        f"  flatbuffer: {report['flatbuffer_bytes']} bytes",
+    ]
+    if result.output_dir:
+        lines.append(f"  wrote {result.output_dir}/model.mlir, model.tosa, report.json")
+    return "\n".join(lines)
+
+
+def cmd_compile(args) -> int:
+    import tosaic
+
+    program, example_inputs = _load_program(args.program, args.input_shape)
+    start = time.perf_counter()
+    result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output)
+    print(_summary(result, time.perf_counter() - start))
+    return 0
+
+
+def cmd_run(args) -> int:
+    import numpy as np
+
+    from tosaic.reference import run_reference
+
+    inputs = []
+    for path in args.input:
+        try:
+            inputs.append(np.load(path))
+        except (OSError, ValueError) as e:
+            raise TosaicError(f"cannot read input '{path}': {e}") from None
+    if not os.path.exists(args.flatbuffer):
+        raise TosaicError(f"no such flatbuffer: {args.flatbuffer}")
+    outputs = run_reference(args.flatbuffer, inputs)
+    print(f"tosaic: reference model: graph valid, {len(outputs)} output(s)")
+    for i, out in enumerate(outputs):
+        print(f"  output {i}: shape {'x'.join(map(str, out.shape))} {out.dtype}")
+        if args.output_dir:
+            os.makedirs(args.output_dir, exist_ok=True)
+            np.save(os.path.join(args.output_dir, f"output_{i}.npy"), out)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The README's main job: compile the bundled example end to end and check it."""
+    import numpy as np
+
+    import tosaic
+    from tosaic.examples.models import example
+
+    model, inputs = example("conv_pool")
+    start = time.perf_counter()
+    result = tosaic.compile(model, inputs, target="tosa-fp", output_dir=args.output)
+    print(_summary(result, time.perf_counter() - start))
+    expected = model(*inputs).detach().numpy()
+    actual = tosaic.run(result.flatbuffer, [x.numpy() for x in inputs])[0]
+    error = float(np.abs(actual - expected).max())
+    ok = np.allclose(actual, expected, rtol=1e-4, atol=1e-5)
+    print(f"  reference model vs PyTorch: max abs error {error:.3g} -> {'OK' if ok else 'MISMATCH'}")
+    return 0 if ok else 1
+
+
+def cmd_pipeline(args) -> int:
+    from tosaic.pipelines import PIPELINES, pipeline_text
+
+    if args.name:
+        print(pipeline_text(args.name))
+    else:
+        for name, text in PIPELINES.items():
+            print(f"{name}: {text}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tosaic", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("compile", help="compile a program to TOSA")
+    c.add_argument("program", help="PROGRAM.pt2 or file.py:ModelClass")
+    c.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
+                   help="example input shape for file.py:ModelClass, e.g. 1x3x32x32 (repeat per input)")
+    c.add_argument("--target", default="tosa-fp", help="tosa-fp (default) or tosa-int")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c.set_defaults(func=cmd_compile)
+
+    r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
+    r.add_argument("flatbuffer")
+    r.add_argument("--input", action="append", default=[], help="input .npy (repeat per input)")
+    r.add_argument("--output-dir", help="write output_N.npy here")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="compile and check the bundled example")
+    d.add_argument("-o", "--output", default="out/demo", help="output directory")
+    d.set_defaults(func=cmd_demo)
+
+    pl = sub.add_parser("pipeline", help="print a named pass pipeline")
+    pl.add_argument("name", nargs="?")
+    pl.set_defaults(func=cmd_pipeline)
+    return p
+
+
+def main(argv=None) -> None:
+    args = _parser().parse_args(argv)
+    # torch and torch-mlir warn about their own internals; users cannot act on it.
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+    for noisy in ("torchao", "torch.utils._pytree"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        code = args.func(args)
+    except (TosaicError, KeyError) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        print(f"tosaic: error: {message}", file=sys.stderr)
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
