@@ -15,7 +15,7 @@ import torch
 from torch.export import ExportedProgram
 from torch_mlir import ir
 from torch_mlir.extras.fx_decomp_util import get_decomposition_table
-from torch_mlir.extras.fx_importer import FxImporter
+from torch_mlir.extras.fx_importer import FxImporter, FxImporterHooks
 
 from tosaic.errors import FrontendError
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
@@ -55,10 +55,40 @@ TORCH_BACKEND_PIPELINE = (
 TORCH_TO_TOSA_PIPELINE = "builtin.module(torch-backend-to-tosa-backend-pipeline)"
 
 
+class _ReadableLiterals(FxImporterHooks):
+    """Import tensor literals as `dense<...>` rather than `dense_resource<...>`.
+
+    Our passes read weights, biases and per-channel scales from the IR (int4 detection,
+    bias quantization, rescale constants); the bindings cannot read resource blobs.
+    """
+
+    def resolve_literal(self, gni, literal, info):
+        if not isinstance(literal, torch.Tensor) or literal.dtype not in _LITERAL_TYPES:
+            return None
+        array = literal.detach().contiguous().numpy()
+        element_type = _LITERAL_TYPES[literal.dtype]()
+        attr = ir.DenseElementsAttr.get(array, type=element_type, shape=list(array.shape))
+        return ir.Operation.create(
+            "torch.vtensor.literal",
+            results=[gni._cc.tensor_to_vtensor_type(literal)],
+            attributes={"value": attr},
+        ).result
+
+
+_LITERAL_TYPES = {
+    torch.float32: ir.F32Type.get,
+    torch.int8: lambda: ir.IntegerType.get_signed(8),
+    torch.uint8: lambda: ir.IntegerType.get_unsigned(8),
+    torch.int16: lambda: ir.IntegerType.get_signed(16),
+    torch.int32: lambda: ir.IntegerType.get_signed(32),
+    torch.int64: lambda: ir.IntegerType.get_signed(64),
+}
+
+
 def import_torch(program: ExportedProgram, context: ir.Context) -> ir.Module:
     """FX import into torch-backend IR (the torch dialect, value semantics)."""
     decomposed = program.run_decompositions(get_decomposition_table())
-    importer = FxImporter(context=context)
+    importer = FxImporter(context=context, hooks=_ReadableLiterals())
     importer.import_frozen_program(decomposed, func_name="main")
     module = importer.module
     run_pipeline(module, TORCH_BACKEND_PIPELINE, "lowering the FX import to torch-backend IR")

@@ -11,6 +11,9 @@ def new_context() -> ir.Context:
     """
     from torch_mlir.dialects import torch as torch_dialect
 
+    from tosaic.dialects.quant import load_dialect
+
     context = ir.Context()
     torch_dialect.register_dialect(context)
+    load_dialect(context)
     return context

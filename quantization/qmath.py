@@ -201,7 +201,7 @@ def apply_scale_32(value: int, multiplier: int, shift: int, double_round: bool =
     # The argument types: int32_t value/multiplier, int8_t shift.
     _require(_INT32_MIN <= value <= _INT32_MAX, f"apply_scale_32 value {value} is not an int32")
     _require(0 <= multiplier <= _INT32_MAX, f"apply_scale_32 multiplier {multiplier} not in [0, 2**31)")
-    _require(SHIFT_MIN <= shift <= SHIFT_MAX, f"apply_scale_32 shift {shift} not in [{SHIFT_MIN}, {SHIFT_MAX}]")
+    _require(SHIFT_MIN <= shift <= SHIFT_MAX, f"apply_scale_32 shift {shift} not in [2, 62]")
     # Lets implementations pre-shift value left for shifts <= 32 without overflow.
     _require(
         -(1 << (shift - 1)) <= value < (1 << (shift - 1)),
@@ -226,7 +226,7 @@ def apply_scale_16(value: int, multiplier: int, shift: int) -> int:
     lo48, hi48 = _QRANGES["int48"]
     _require(lo48 <= value <= hi48, f"apply_scale_16 value {value} is not an int48")
     _require(0 <= multiplier < (1 << 15), f"apply_scale_16 multiplier {multiplier} not in [0, 2**15)")
-    _require(SHIFT_MIN <= shift <= SHIFT_MAX, f"apply_scale_16 shift {shift} not in [{SHIFT_MIN}, {SHIFT_MAX}]")
+    _require(SHIFT_MIN <= shift <= SHIFT_MAX, f"apply_scale_16 shift {shift} not in [2, 62]")
     result = (value * multiplier + (1 << (shift - 1))) >> shift
     _require(_INT32_MIN <= result <= _INT32_MAX, f"apply_scale_16 result {result} does not fit int32")
     return result
@@ -374,7 +374,7 @@ def rescale_reference(
     if np.any(mults < 0) or np.any(mults >= mult_limit):
         raise TosaRequireError(f"TOSA REQUIRE failed: multiplier not in [0, {mult_limit}): {mults.tolist()}")
     if np.any(shifts < SHIFT_MIN) or np.any(shifts > SHIFT_MAX):
-        raise TosaRequireError(f"TOSA REQUIRE failed: shift not in [{SHIFT_MIN}, {SHIFT_MAX}]: {shifts.tolist()}")
+        raise TosaRequireError(f"TOSA REQUIRE failed: shift not in [2, 62]: {shifts.tolist()}")
 
     # value = extend(in) - extend(input_zp), as int48 (int64 here).
     value = _storage_to_value(values, _RESCALE_BITS[in_name], input_unsigned, "input") - in_zp
@@ -386,7 +386,9 @@ def rescale_reference(
     round_ = np.broadcast_to(half, value.shape).astype(np.int64)
     if scale32:
         if np.any(value < -half) or np.any(value >= half):
-            raise TosaRequireError("TOSA REQUIRE failed: apply_scale_32 value outside [-2**(shift-1), 2**(shift-1))")
+            raise TosaRequireError(
+                "TOSA REQUIRE failed: apply_scale_32 value outside [-2**(shift-1), 2**(shift-1))"
+            )
         if rounding_mode == "DOUBLE_ROUND":
             adjust = np.where(value >= 0, np.int64(1 << 30), np.int64(-(1 << 30)))
             round_ = round_ + np.where(np.broadcast_to(s, value.shape) > 31, adjust, np.int64(0))
@@ -471,16 +473,19 @@ def quantize_bias(bias_float, input_scale: float, weight_scales) -> np.ndarray:
         raise ValueError(f"weight_scales shape {w_scales.shape} does not match bias length {bias.size}")
     scales = float(input_scale) * w_scales
     if not (np.all(np.isfinite(scales)) and np.all(scales > 0)):
-        raise ValueError(f"bias scales must be finite and positive: input_scale={input_scale}, weight_scales={weight_scales}")
+        raise ValueError(
+            f"bias scales must be finite and positive: input_scale={input_scale}, "
+            f"weight_scales={weight_scales}"
+        )
     if not np.all(np.isfinite(bias)):
         raise ValueError("bias contains NaN or inf")
     q = np.rint(bias / scales)
     bad = (q < _INT32_MIN) | (q > _INT32_MAX)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
+        scale_i = np.broadcast_to(scales, bias.shape)[i]
         raise ValueError(
-            f"quantized bias[{i}] = {q[i]:.0f} (bias {bias[i]!r} / scale {np.broadcast_to(scales, bias.shape)[i]!r}) "
-            "does not fit int32"
+            f"quantized bias[{i}] = {q[i]:.0f} (bias {bias[i]!r} / scale {scale_i!r}) does not fit int32"
         )
     return q.astype(np.int32)
 

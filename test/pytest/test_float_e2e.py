@@ -48,7 +48,7 @@ def test_io_keeps_model_shapes(name, compiled):
 
 def test_convolution_transposes_are_cancelled(compiled):
     # Only the NCHW input's transpose into NHWC remains; the rest cancel.
-    assert compiled("conv_pool")[2].report["transposes"] == {"after_torch_mlir": 6, "final": 1}
+    assert compiled("conv_pool")[2].report["transposes"] == {"after_torch_mlir": 2, "final": 1}
     assert compiled("residual")[2].report["transposes"] == {"after_torch_mlir": 4, "final": 2}
 
 

@@ -1,0 +1,586 @@
+"""Tests for tosaic.quantization.qmath.
+
+(a) hand-computed values from the TOSA 1.0 spec formulas,
+(b) bit-exact cross-checks of rescale_reference against the TOSA reference model,
+(c) bit-exact agreement of quantize with torch's quantized_decomposed op.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tosaic.quantization.qmath import (
+    SHIFT_MAX,
+    SHIFT_MIN,
+    TosaRequireError,
+    apply_scale_16,
+    apply_scale_32,
+    compute_multiplier_and_shift,
+    compute_multiplier_and_shift_per_channel,
+    is_int4_range,
+    qrange,
+    quantize,
+    quantize_bias,
+    rescale_reference,
+    validate_rescale_zero_point,
+)
+
+# ---------------------------------------------------------------------------
+# compute_multiplier_and_shift
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scale, scale32, expected",
+    [
+        # The spec's encodings of 1.0 (type_conversion.adoc).
+        (1.0, True, (1 << 30, 30)),
+        (1.0, False, (1 << 14, 14)),
+        (0.5, True, (1 << 30, 31)),
+        (0.75, True, (3 << 29, 31)),
+        # frexp(0.1) = (0.8, -3): shift 31+3, multiplier round(0.1 * 2**34) = round(1717986918.4).
+        (0.1, True, (1717986918, 34)),
+        (0.1, False, (26214, 18)),  # round(0.1 * 2**18) = round(26214.4)
+        # Smallest normalized scales: shift reaches 62.
+        (2.0**-32, True, (1 << 30, 62)),
+        (2.0**-48, False, (1 << 14, 62)),
+        # Below that the shift stays 62 and the multiplier denormalizes.
+        (2.0**-33, True, (1 << 29, 62)),
+        (2.0**-63, True, (1, 62)),  # 0.5 rounds half up to 1
+        (2.0**-50, False, (1 << 12, 62)),
+        # Largest encodable scales: shift reaches 2.
+        (2.0**28, True, (1 << 30, 2)),
+        (2.0**12, False, (1 << 14, 2)),
+        # Mantissa rounding to 2**31 (2**15) must renormalize, not overflow int32 (int16).
+        (1.0 - 2.0**-33, True, (1 << 30, 30)),
+        (1.0 - 2.0**-17, False, (1 << 14, 14)),
+    ],
+)
+def test_multiplier_and_shift_values(scale, scale32, expected):
+    assert compute_multiplier_and_shift(scale, scale32) == expected
+
+
+@pytest.mark.parametrize(
+    "scale, scale32",
+    [
+        (0.0, True),
+        (-0.5, True),
+        (float("nan"), True),
+        (float("inf"), True),
+        (2.0**29, True),  # would need shift 1
+        (2.0**29 - 2.0**-24, True),  # rounds up to 2**31 at shift 2, renormalizes to shift 1
+        (2.0**13, False),
+        (2.0**-64, True),  # multiplier rounds to 0 even at shift 62
+        (2.0**-80, False),
+    ],
+)
+def test_multiplier_and_shift_rejects(scale, scale32):
+    with pytest.raises(ValueError):
+        compute_multiplier_and_shift(scale, scale32)
+
+
+@pytest.mark.parametrize("scale32", [True, False])
+def test_multiplier_and_shift_precision(scale32):
+    bits = 31 if scale32 else 15
+    rng = np.random.default_rng(1)
+    lo, hi = (-31, 28) if scale32 else (-47, 12)
+    for scale in 2.0 ** rng.uniform(lo, hi, size=2000):
+        m, s = compute_multiplier_and_shift(scale, scale32)
+        assert (1 << (bits - 1)) <= m < (1 << bits)  # normalized
+        assert SHIFT_MIN <= s <= SHIFT_MAX
+        # Correct rounding: within half a multiplier unit.
+        assert abs(m - scale * 2.0**s) <= 0.5
+
+
+def test_multiplier_and_shift_per_channel():
+    ms, ss = compute_multiplier_and_shift_per_channel(np.array([1.0, 0.5, 0.1], dtype=np.float32))
+    assert ms == [1 << 30, 1 << 30, compute_multiplier_and_shift(float(np.float32(0.1)))[0]]
+    assert ss == [30, 31, 34]
+    assert all(type(v) is int for v in ms + ss)  # plain ints, safe to put in MLIR attributes
+    assert compute_multiplier_and_shift_per_channel([1.0], scale32=False) == ([1 << 14], [14])
+    with pytest.raises(ValueError, match="channel 1"):
+        compute_multiplier_and_shift_per_channel([1.0, 0.0])
+
+
+# ---------------------------------------------------------------------------
+# apply_scale_32 / apply_scale_16
+# ---------------------------------------------------------------------------
+
+
+def test_apply_scale_32_rounds_half_up():
+    # scale 0.5: 1.5 -> 2, -1.5 -> -1, -0.5 -> 0, 0.5 -> 1 (ties towards +inf).
+    assert apply_scale_32(3, 1 << 30, 31) == 2
+    assert apply_scale_32(-3, 1 << 30, 31) == -1
+    assert apply_scale_32(-1, 1 << 30, 31) == 0
+    assert apply_scale_32(1, 1 << 30, 31) == 1
+    assert apply_scale_32(-5, 1 << 30, 31) == -2
+    # Identity encoding of 1.0.
+    assert apply_scale_32(-12345, 1 << 30, 30) == -12345
+    # 0.1 * 1000 = 100 exactly after rounding.
+    assert apply_scale_32(1000, 1717986918, 34) == 100
+    assert apply_scale_32(2**31 - 1, 2**31 - 1, 62) == 1  # (2**31-1)**2 / 2**62 ~ 1 - 2**-30
+
+
+def test_apply_scale_32_double_round():
+    # scale 1/8 at shift 33 (> 31): -0.5 rounds to 0 single, to -1 double.
+    assert apply_scale_32(-4, 1 << 30, 33) == 0
+    assert apply_scale_32(-4, 1 << 30, 33, double_round=True) == -1
+    assert apply_scale_32(4, 1 << 30, 33, double_round=True) == 1
+    # Double rounding: 3/8 + (1 << 30)/2**33 = 0.375 + 0.125 -> 0.5 -> rounds to 1.
+    assert apply_scale_32(3, 1 << 30, 33) == 0
+    assert apply_scale_32(3, 1 << 30, 33, double_round=True) == 1
+    # For shift <= 31 double_round changes nothing.
+    assert apply_scale_32(-1, 1 << 30, 31, double_round=True) == 0
+
+
+def test_apply_scale_32_requires():
+    assert apply_scale_32(511, 1 << 30, 10) == (511 << 30) + 512 >> 10
+    assert apply_scale_32(-512, 1 << 30, 10) == -(1 << 29)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(512, 1 << 30, 10)  # value must be < 2**(shift-1)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(-513, 1 << 30, 10)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(0, 1 << 30, 1)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(0, 1 << 30, 63)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(0, -1, 31)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(0, 1 << 31, 31)
+    with pytest.raises(TosaRequireError):
+        apply_scale_32(1 << 31, 1, 62)  # not an int32
+
+
+def test_apply_scale_16():
+    assert apply_scale_16(3, 1 << 14, 15) == 2
+    assert apply_scale_16(-3, 1 << 14, 15) == -1
+    assert apply_scale_16(-12345, 1 << 14, 14) == -12345
+    # int48 inputs are allowed as long as the result fits int32.
+    assert apply_scale_16(-(1 << 47), 1, 17) == -(1 << 30)
+    assert apply_scale_16((1 << 40) + 3, 1 << 14, 24) == 1 << 30
+    with pytest.raises(TosaRequireError):
+        apply_scale_16(1 << 40, 1 << 14, 14)  # result 2**40 does not fit int32
+    with pytest.raises(TosaRequireError):
+        apply_scale_16(0, 1 << 15, 15)  # int16 multiplier
+    with pytest.raises(TosaRequireError):
+        apply_scale_16(0, 1, 63)
+    with pytest.raises(TosaRequireError):
+        apply_scale_16(1 << 47, 1, 40)  # not an int48
+
+
+# ---------------------------------------------------------------------------
+# qrange / zero points / int4
+# ---------------------------------------------------------------------------
+
+
+def test_qrange():
+    assert qrange("int4") == (-8, 7)
+    assert qrange("int8") == (-128, 127)
+    assert qrange("uint8") == (0, 255)
+    assert qrange("int16") == (-32768, 32767)
+    assert qrange("uint16") == (0, 65535)
+    assert qrange("int32") == (-(2**31), 2**31 - 1)
+    assert qrange("int48") == (-(2**47), 2**47 - 1)
+    assert qrange(np.int8) == (-128, 127)
+    torch = pytest.importorskip("torch")
+    assert qrange(torch.uint8) == (0, 255)
+    with pytest.raises(ValueError):
+        qrange("int64")
+
+
+@pytest.mark.parametrize(
+    "zp, dtype, unsigned",
+    [
+        (-128, "int8", False),
+        (127, "int8", False),
+        (0, "int8", True),
+        (255, "int8", True),
+        (255, "uint8", False),  # "uint8" implies unsigned
+        (0, "int16", False),
+        (0, "int16", True),
+        (32768, "int16", True),
+        (32768, "uint16", False),
+        (0, "int32", False),
+        (0, "int48", False),
+    ],
+)
+def test_zero_point_accepted(zp, dtype, unsigned):
+    assert validate_rescale_zero_point(zp, dtype, unsigned) == zp
+
+
+@pytest.mark.parametrize(
+    "zp, dtype, unsigned",
+    [
+        (128, "int8", False),
+        (-129, "int8", False),
+        (-1, "int8", True),
+        (256, "uint8", False),
+        (1, "int16", False),
+        (-32768, "int16", False),
+        (1, "int16", True),
+        (32767, "int16", True),
+        (1, "int32", False),
+        (0, "int32", True),  # RESCALE has no u32
+        (0, "int48", True),
+        (1, "int48", False),
+        (0, "int4", False),  # not a RESCALE type
+        (0.5, "int8", False),
+    ],
+)
+def test_zero_point_rejected(zp, dtype, unsigned):
+    with pytest.raises(ValueError):
+        validate_rescale_zero_point(zp, dtype, unsigned)
+
+
+def test_is_int4_range():
+    assert is_int4_range(-8, 7)
+    assert is_int4_range(-7, 7)  # symmetric int4
+    assert not is_int4_range(-8, 8)
+    assert not is_int4_range(-9, 7)
+    assert not is_int4_range(-128, 127)
+    assert not is_int4_range(0, 15)  # uint4 is not int4
+
+
+# ---------------------------------------------------------------------------
+# rescale_reference: hand-computed values and spec errors
+# ---------------------------------------------------------------------------
+
+
+def test_rescale_int32_to_int8_saturates():
+    x = np.array([-3, -1, 0, 1, 3, 300, -300], dtype=np.int32)
+    out = rescale_reference(x, 0, 3, 1 << 30, 31, out_dtype="int8")  # scale 0.5, zp 3
+    assert out.dtype == np.int8
+    # x*0.5 rounded half up: -1, 0, 0, 1, 2, 150, -150; +3, then clip to int8.
+    assert out.tolist() == [2, 3, 3, 4, 5, 127, -128]
+
+
+def test_rescale_unsigned_input():
+    x = np.array([0, 128, 255, 1], dtype=np.uint8)
+    out = rescale_reference(x, 128, 0, 1 << 30, 30, input_unsigned=True, out_dtype="int8")
+    assert out.tolist() == [-128, 0, 127, -127]
+    # The same bit pattern in an int8 array is read the same way (zero-extended).
+    assert rescale_reference(x.view(np.int8), 128, 0, 1 << 30, 30, input_unsigned=True).tolist() == out.tolist()
+
+
+def test_rescale_unsigned_output():
+    x = np.array([-600, -2, -1, 0, 1, 100, 510, 1000], dtype=np.int16)
+    out = rescale_reference(x, 0, 200, 1 << 30, 31, output_unsigned=True, out_dtype="int8")
+    assert out.dtype == np.uint8
+    # x*0.5 -> -300, -1, 0, 0, 1, 50, 255, 500; +200; clip to [0, 255].
+    assert out.tolist() == [0, 199, 200, 200, 201, 250, 255, 255]
+
+
+def test_rescale_uint16_zero_point():
+    x = np.array([0, 32768, 65535, 40000], dtype=np.uint16)
+    out = rescale_reference(x, 32768, 0, 1 << 14, 22, scale32=False, input_unsigned=True, out_dtype="int8")
+    # (x - 32768) / 256: -128, 0, 127.996 -> 128 -> clipped 127, 28.1 -> 28
+    assert out.tolist() == [-128, 0, 127, 28]
+
+
+def test_rescale_per_channel_last_axis():
+    x = np.array([[4, 4, 4], [-3, -3, -3]], dtype=np.int8)
+    mults, shifts = compute_multiplier_and_shift_per_channel([1.0, 0.5, 0.25])
+    out = rescale_reference(x, 0, 0, mults, shifts, per_channel=True, out_dtype="int32")
+    # -3*0.5 = -1.5 -> -1; -3*0.25 = -0.75 -> -1
+    assert out.tolist() == [[4, 2, 1], [-3, -1, -1]]
+    with pytest.raises(ValueError):
+        rescale_reference(x, 0, 0, mults[:2], shifts[:2], per_channel=True, out_dtype="int32")
+
+
+def test_rescale_double_round_and_inexact():
+    x = np.array([-4, 3, 4, -3], dtype=np.int32)
+    single = rescale_reference(x, 0, 0, 1 << 30, 33, out_dtype="int32")
+    double = rescale_reference(x, 0, 0, 1 << 30, 33, rounding_mode="DOUBLE_ROUND", out_dtype="int32")
+    inexact = rescale_reference(x, 0, 0, 1 << 30, 33, rounding_mode="INEXACT_ROUND", out_dtype="int32")
+    assert single.tolist() == [0, 0, 1, 0]
+    assert double.tolist() == [-1, 1, 1, 0]
+    assert inexact.tolist() == single.tolist()
+
+
+def test_rescale_int48_scale16():
+    # scale 2**14 / 2**24 = 2**-10 on int48 accumulator values.
+    x = np.array([(1 << 40) + 3, 5, -(1 << 41)], dtype=np.int64)
+    out = rescale_reference(x, 0, 0, 1 << 14, 24, scale32=False, out_dtype="int32", in_dtype="int48")
+    assert out.tolist() == [1 << 30, 0, -(1 << 31)]
+    # -2**47 * 2**-10 = -2**37 does not fit int32: apply_scale_16's REQUIRE, not saturation.
+    with pytest.raises(TosaRequireError):
+        rescale_reference(np.array([-(1 << 47)]), 0, 0, 1 << 14, 24, scale32=False, out_dtype="int32", in_dtype="int48")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(input_zp=5, in_dtype="int16"),  # signed int16 zp must be 0
+        dict(output_zp=1, out_dtype="int32"),
+        dict(input_unsigned=True, output_unsigned=True, in_dtype="int8"),
+        dict(scale32=False, rounding_mode="DOUBLE_ROUND"),
+        dict(in_dtype="int48"),  # scale32 with int48
+        dict(input_unsigned=True, in_dtype="int32"),
+        dict(output_unsigned=True, in_dtype="int32"),
+        dict(input_unsigned=True, out_dtype="int32"),
+        dict(rounding_mode="HALF_UP"),
+        dict(out_dtype="int48"),
+    ],
+)
+def test_rescale_error_if(kwargs):
+    args = dict(input_zp=0, output_zp=0, multiplier=1 << 30, shift=30, out_dtype="int8", in_dtype="int32")
+    args.update(kwargs)
+    x = np.zeros(4, dtype=np.int64)
+    with pytest.raises(ValueError):
+        rescale_reference(x, **args)
+
+
+def test_rescale_requires():
+    x = np.array([1 << 20], dtype=np.int32)
+    with pytest.raises(TosaRequireError):
+        rescale_reference(x, 0, 0, 1 << 30, 10, out_dtype="int32")
+    with pytest.raises(TosaRequireError):
+        rescale_reference(np.array([1], dtype=np.int8), 0, 0, 1 << 30, 63)
+    with pytest.raises(TosaRequireError):
+        rescale_reference(np.array([1], dtype=np.int8), 0, 0, 1 << 15, 20, scale32=False)
+
+
+@pytest.mark.parametrize("double_round", [False, True])
+def test_rescale_matches_scalar_helpers(double_round):
+    # The vectorised model must agree with the scalar spec functions element by element.
+    rng = np.random.default_rng(7)
+    x = rng.integers(-(2**31), 2**31, size=(64, 4), dtype=np.int64).astype(np.int32)
+    x[:, 0] = np.clip(x[:, 0], -(2**30), 2**30 - 1)  # shift 31 needs |value| <= 2**30
+    x[:4, 0] = [-(2**30), 2**30 - 1, -1, 1]
+    mults = rng.integers(1 << 30, 1 << 31, size=4).tolist()
+    shifts = [31, 32, 47, 62]  # 31/32 straddle the double-round threshold
+    mode = "DOUBLE_ROUND" if double_round else "SINGLE_ROUND"
+    # int32 output: no saturation, so every element checks the raw arithmetic.
+    got = rescale_reference(x, 0, 0, mults, shifts, rounding_mode=mode, per_channel=True, out_dtype="int32")
+    expected = [[apply_scale_32(v, mults[c], shifts[c], double_round) for c, v in enumerate(row)] for row in x.tolist()]
+    assert got.tolist() == expected
+    # int8 output with a zero point: saturation after adding it.
+    got8 = rescale_reference(x, 0, -7, mults, shifts, rounding_mode=mode, per_channel=True, out_dtype="int8")
+    assert got8.tolist() == [[min(max(v - 7, -128), 127) for v in row] for row in expected]
+
+
+# ---------------------------------------------------------------------------
+# rescale_reference vs the TOSA reference model
+# ---------------------------------------------------------------------------
+
+_TOSA_OPT = Path(sys.executable).with_name("tosa-opt")
+_MLIR_TYPE = {"int8": "i8", "int16": "i16", "int32": "i32"}
+
+
+def _dense(values, elem):
+    return f"dense<[{', '.join(str(int(v)) for v in values)}]> : tensor<{len(values)}x{elem}>"
+
+
+def _run_reference_rescale(tmp_path, x, in_dtype, out_dtype, input_zp, output_zp, mults, shifts, *,
+                           scale32=True, rounding_mode="SINGLE_ROUND", per_channel=False,
+                           input_unsigned=False, output_unsigned=False):
+    trm = pytest.importorskip("tosa_reference_model")
+    if not _TOSA_OPT.exists():
+        pytest.skip("tosa-opt not installed next to the Python interpreter")
+    it, ot, mt = _MLIR_TYPE[in_dtype], _MLIR_TYPE[out_dtype], ("i32" if scale32 else "i16")
+    shape = "x".join(map(str, x.shape))
+    nc = len(mults)
+    flag = lambda b: str(bool(b)).lower()  # noqa: E731
+    # Unsigned zero points are written as their unsigned value; the parser keeps the bits.
+    mlir = f"""
+func.func @main(%arg0: tensor<{shape}x{it}>) -> tensor<{shape}x{ot}> {{
+  %m = "tosa.const"() <{{values = {_dense(mults, mt)}}}> : () -> tensor<{nc}x{mt}>
+  %s = "tosa.const"() <{{values = {_dense(shifts, 'i8')}}}> : () -> tensor<{nc}xi8>
+  %izp = "tosa.const"() <{{values = {_dense([input_zp], it)}}}> : () -> tensor<1x{it}>
+  %ozp = "tosa.const"() <{{values = {_dense([output_zp], ot)}}}> : () -> tensor<1x{ot}>
+  %0 = tosa.rescale %arg0, %m, %s, %izp, %ozp {{input_unsigned = {flag(input_unsigned)},
+        output_unsigned = {flag(output_unsigned)}, per_channel = {flag(per_channel)},
+        rounding_mode = {rounding_mode}, scale32 = {flag(scale32)}}}
+      : (tensor<{shape}x{it}>, tensor<{nc}x{mt}>, tensor<{nc}xi8>, tensor<1x{it}>, tensor<1x{ot}>) -> tensor<{shape}x{ot}>
+  return %0 : tensor<{shape}x{ot}>
+}}
+"""
+    src, fb = tmp_path / "rescale.mlir", tmp_path / "rescale.tosa"
+    src.write_text(mlir)
+    proc = subprocess.run(
+        [str(_TOSA_OPT), str(src),
+         "--tosa-attach-target=profiles=pro_int extensions=int16,doubleround,inexactround",
+         "--tosa-validate=strict-op-spec-alignment",
+         f"--tosa-serialize=tosa-flatbuffer-filename={fb}", "-o", "/dev/null"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    outs, status = trm.run(fb.read_bytes(), [x])
+    return outs[0], status
+
+
+# (name, input array builder, in, out, izp, ozp, scales-or-(mults, shifts), options)
+def _cross_check_cases():
+    rng = np.random.default_rng(2024)
+    i32 = rng.integers(-(2**20), 2**20, size=(6, 4), dtype=np.int64).astype(np.int32)
+    i8 = rng.integers(-128, 128, size=(5, 3), dtype=np.int64).astype(np.int8)
+    i8[:, 0] = np.clip(i8[:, 0], -4, 3)  # channel 0 uses shift 3: |value| < 4 required
+    u8 = rng.integers(0, 256, size=(3, 7), dtype=np.int64).astype(np.uint8)
+    i16 = rng.integers(-(2**15), 2**15, size=(16,), dtype=np.int64).astype(np.int16)
+    u16 = rng.integers(0, 2**16, size=(16,), dtype=np.int64).astype(np.uint16)
+    # For scale 1/8 (shift 33): 4k hits exact .5 ties, 4k+3 sits 1/8 below one;
+    # single and double rounding disagree on both kinds.
+    k = np.arange(-40, 40, dtype=np.int32)
+    ties = np.concatenate([4 * k, 4 * k + 3])
+    m_a, s_a = compute_multiplier_and_shift(0.0123)
+    return [
+        ("i32->i8 scale32", i32, "int32", "int8", 0, -7, ([m_a], [s_a]), {}),
+        ("i32->i16 double", ties, "int32", "int16", 0, 0, ([1 << 30], [33]), dict(rounding_mode="DOUBLE_ROUND")),
+        ("i32->i16 single", ties, "int32", "int16", 0, 0, ([1 << 30], [33]), {}),
+        ("i32->i8 inexact", i32, "int32", "int8", 0, 5, ([m_a], [s_a]), dict(rounding_mode="INEXACT_ROUND")),
+        ("i8->i32 per-channel shift bounds", i8, "int8", "int32", 0, 0,
+         ([(1 << 30) + 1, 1518500250, 2**31 - 1], [3, 31, 62]), dict(per_channel=True)),
+        ("i16->i32 scale16 shift 2", i16, "int16", "int32", 0, 0, ([2**15 - 1], [2]), dict(scale32=False)),
+        ("i8->i16 scale16 per-channel", i8, "int8", "int16", -3, 0,
+         compute_multiplier_and_shift_per_channel([3.7, 0.02, 117.0], scale32=False),
+         dict(scale32=False, per_channel=True)),
+        ("u8->i8", u8, "int8", "int8", 131, -3, compute_multiplier_and_shift_per_channel([0.75]),
+         dict(input_unsigned=True)),
+        ("i16->u8", i16, "int16", "int8", 0, 200, compute_multiplier_and_shift_per_channel([1 / 300]),
+         dict(output_unsigned=True)),
+        ("i8->u8", i8, "int8", "int8", 10, 128, compute_multiplier_and_shift_per_channel([0.9]),
+         dict(output_unsigned=True)),
+        ("u16->i8", u16, "int16", "int8", 32768, 0, compute_multiplier_and_shift_per_channel([1 / 257], False),
+         dict(scale32=False, input_unsigned=True)),
+        ("i8->u16", i8, "int8", "int16", 0, 32768, compute_multiplier_and_shift_per_channel([150.0]),
+         dict(output_unsigned=True)),
+    ]
+
+
+_CASES = _cross_check_cases()
+
+
+@pytest.mark.parametrize("case", _CASES, ids=[c[0] for c in _CASES])
+def test_rescale_matches_reference_model(tmp_path, case):
+    _, x, in_dtype, out_dtype, izp, ozp, (mults, shifts), opts = case
+    ref, status = _run_reference_rescale(tmp_path, x, in_dtype, out_dtype, izp, ozp, mults, shifts, **opts)
+    assert status.name == "TOSA_VALID"
+    ours = rescale_reference(x, izp, ozp, mults, shifts, out_dtype=out_dtype, in_dtype=in_dtype, **opts)
+    assert ours.shape == x.shape
+    # The reference model returns the raw (signless) bits of the output type.
+    assert ours.dtype.itemsize == ref.dtype.itemsize
+    assert np.array_equal(ours.view(ref.dtype), ref)
+    # Non-trivial outputs: some elements differ from the output zero point.
+    assert len(np.unique(ours)) > 1
+
+
+def test_double_round_cases_differ():
+    # Guard for the cross-check above: the tie inputs really do separate the two modes.
+    x = _CASES[1][1]
+    single = rescale_reference(x, 0, 0, 1 << 30, 33, out_dtype="int16")
+    double = rescale_reference(x, 0, 0, 1 << 30, 33, rounding_mode="DOUBLE_ROUND", out_dtype="int16")
+    assert np.any(single != double)
+
+
+def test_reference_model_flags_require_like_we_do(tmp_path):
+    # value 2**20 with shift 10 violates apply_scale_32's value REQUIRE.
+    x = np.array([1 << 20, 0], dtype=np.int32)
+    _, status = _run_reference_rescale(tmp_path, x, "int32", "int32", 0, 0, [1 << 30], [10])
+    assert status.name == "TOSA_UNPREDICTABLE"
+    with pytest.raises(TosaRequireError):
+        rescale_reference(x, 0, 0, 1 << 30, 10, out_dtype="int32")
+
+
+# ---------------------------------------------------------------------------
+# quantize / quantize_bias
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch_qdq():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchao.quantization.pt2e.quantize_pt2e")  # registers quantized_decomposed
+    return torch, torch.ops.quantized_decomposed.quantize_per_tensor.default
+
+
+@pytest.mark.parametrize(
+    "scale, zp, qmin, qmax, torch_dtype",
+    [
+        (0.0123456789, 3, -128, 127, "int8"),
+        (0.1, 0, -127, 127, "int8"),
+        (0.5, -5, -128, 127, "int8"),  # inv_scale 2.0: many exact .5 ties
+        (0.25, 128, 0, 255, "uint8"),
+        (1 / 3, 0, -8, 7, "int8"),  # int4 range in an int8 container
+        (3.0517578125e-05, 0, -32768, 32767, "int16"),
+        (0.007, -20, -128, 127, "int8"),
+    ],
+)
+def test_quantize_matches_torch(torch_qdq, scale, zp, qmin, qmax, torch_dtype):
+    torch, op = torch_qdq
+    rng = np.random.default_rng(0)
+    n = 20000
+    span = scale * (qmax - qmin)
+    x = (rng.uniform(-0.7, 0.7, n) * span).astype(np.float32)
+    # Values landing exactly on k + 0.5 after scaling exercise round-half-to-even.
+    x[: n // 4] = ((rng.integers(-300, 300, n // 4) + 0.5) * scale).astype(np.float32)
+    x[:4] = [np.inf, -np.inf, 0.0, -0.0]
+    expected = op(torch.from_numpy(x), scale, zp, qmin, qmax, getattr(torch, torch_dtype)).numpy()
+    got = quantize(x, scale, zp, qmin, qmax, dtype=torch_dtype)
+    assert got.dtype == expected.dtype
+    assert np.array_equal(got, expected)
+    # The data is discriminating: round-half-away-from-zero would not match.
+    away = np.clip(np.sign(x) * np.floor(np.abs(x * np.float32(1.0 / scale)) + 0.5) + zp, qmin, qmax)
+    if scale == 0.5:
+        assert np.any(away.astype(expected.dtype) != expected)
+
+
+def test_quantize_reciprocal_multiply_matters(torch_qdq):
+    # Dividing by scale (instead of multiplying by float32(1/scale)) gives different
+    # integers on some inputs; quantize must follow torch, not the textbook formula.
+    torch, op = torch_qdq
+    scale = 0.0123456789
+    rng = np.random.default_rng(3)
+    x = ((rng.integers(-120, 120, 200000) + 0.5) * scale).astype(np.float32)
+    expected = op(torch.from_numpy(x), scale, 0, -128, 127, torch.int8).numpy()
+    textbook = np.clip(np.rint(x.astype(np.float64) / scale), -128, 127).astype(np.int8)
+    assert np.any(textbook != expected)
+    assert np.array_equal(quantize(x, scale, 0, -128, 127), expected)
+
+
+def test_quantize_basics():
+    x = np.array([0.0, 0.25, 0.75, -0.25, 100.0, -100.0], dtype=np.float32)
+    # x / 0.5 = 0, 0.5, 1.5, -0.5 -> half to even: 0, 0, 2, -0; +1; clip [-8, 7]
+    q = quantize(x, 0.5, 1, -8, 7)
+    assert q.dtype == np.int8
+    assert q.tolist() == [1, 1, 3, 1, 7, -8]
+    assert quantize(x, 0.5, 0, 0, 255).dtype == np.uint8
+    assert quantize(x.astype(np.float16), 0.5, 1, -8, 7).tolist() == q.tolist()
+    with pytest.raises(TypeError):
+        quantize(x.astype(np.float64), 0.5, 0, -128, 127)
+    with pytest.raises(ValueError):
+        quantize(np.array([np.nan], dtype=np.float32), 0.5, 0, -128, 127)
+
+
+def test_quantize_bias():
+    # Scale 0.5 * 0.5 = 0.25: 0.125 -> 0.5 -> 0, 0.375 -> 1.5 -> 2, -0.125 -> -0.5 -> 0 (half to even)
+    q = quantize_bias(np.array([0.125, 0.375, -0.125, 10.0]), 0.5, 0.5)
+    assert q.dtype == np.int32
+    assert q.tolist() == [0, 2, 0, 40]
+    # Per-channel weight scales.
+    assert quantize_bias([1.0, 1.0, -3.0], 0.5, [0.5, 0.25, 0.1]).tolist() == [4, 8, -60]
+    # int32 boundaries.
+    assert quantize_bias([(2**31 - 1) * 0.25], 0.5, 0.5).tolist() == [2**31 - 1]
+    assert quantize_bias([-(2**31) * 0.25], 0.5, 0.5).tolist() == [-(2**31)]
+    with pytest.raises(ValueError, match="int32"):
+        quantize_bias([2**31 * 0.25], 0.5, 0.5)
+    with pytest.raises(ValueError, match=r"bias\[1\]"):
+        quantize_bias([0.0, 1e3], 1e-4, [1.0, 1e-4])
+    with pytest.raises(ValueError):
+        quantize_bias([1.0, 2.0], 0.5, [0.5, 0.5, 0.5])  # shape mismatch
+    with pytest.raises(ValueError):
+        quantize_bias([1.0], 0.0, 0.5)
+    with pytest.raises(ValueError):
+        quantize_bias([np.nan], 0.5, 0.5)
+
+
+def test_quantize_bias_rounding_is_not_truncation():
+    assert quantize_bias([0.7, -0.7], 1.0, 1.0).tolist() == [1, -1]
+    assert math.isclose(float(quantize_bias([123.456], 0.01, 0.1)[0]), 123456.0)
