@@ -15,5 +15,20 @@ def new_context() -> ir.Context:
 
     context = ir.Context()
     torch_dialect.register_dialect(context)
+    _load_torch_conversion_dialect(context)
     load_dialect(context)
     return context
+
+
+def _load_torch_conversion_dialect(context: ir.Context) -> None:
+    """Load torch_c, whose casts bridge torch and builtin tensors in our Q/DQ import.
+
+    The bindings expose no registration for it; a pass that depends on it loads it.
+    """
+    from torch_mlir import passmanager
+
+    with context:
+        empty = ir.Module.parse("func.func @f() { return }")
+        passmanager.PassManager.parse("builtin.module(torch-func-backend-type-conversion)").run(
+            empty.operation
+        )
