@@ -9,7 +9,7 @@ from torch_mlir.dialects import tosa
 
 def ranked_shape(value: ir.Value) -> list[int] | None:
     t = value.type
-    if isinstance(t, ir.RankedTensorType) or ir.RankedTensorType.isinstance(t):
+    if isinstance(t, ir.RankedTensorType):
         return list(ir.RankedTensorType(t).shape)
     return None
 
@@ -62,3 +62,17 @@ def defining_op(value: ir.Value):
 def has_single_use(value: ir.Value) -> bool:
     uses = iter(value.uses)
     return next(uses, None) is not None and next(uses, None) is None
+
+
+def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
+    """A `tosa.const` of signless `i<width>` holding `values` (shape kept)."""
+    values = np.asarray(values)
+    numpy_type = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
+    element = ir.IntegerType.get_signless(width)
+    attr = ir.DenseElementsAttr.get(values.astype(numpy_type), type=element)
+    return ir.Operation.create(
+        "tosa.const",
+        results=[ir.RankedTensorType.get(list(values.shape), element)],
+        attributes={"values": attr},
+        loc=loc,
+    ).result
