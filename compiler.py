@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+import torch
 from torch_mlir import ir
 
 from tosaic import emit, importer
@@ -20,10 +21,14 @@ from tosaic.pipelines import pipeline_text
 @dataclass
 class TensorSignature:
     shape: list[int]
-    dtype: str
+    dtype: str  # the flatbuffer's element type
+    quantization: dict | None = None  # dtype (int8/uint8/int16), scale, zero_point
 
     def as_dict(self) -> dict:
-        return {"shape": self.shape, "dtype": self.dtype}
+        entry = {"shape": self.shape, "dtype": self.dtype}
+        if self.quantization:
+            entry["quantization"] = self.quantization
+        return entry
 
 
 @dataclass
@@ -62,11 +67,27 @@ def _signature(module: ir.Module) -> tuple[list[TensorSignature], list[TensorSig
     )
     fn_type = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
 
-    def describe(t):
-        t = ir.RankedTensorType(t)
-        return TensorSignature(list(t.shape), str(t.element_type))
+    def io_quantization(attrs_name, index):
+        if attrs_name not in main.attributes:
+            return None
+        entry = ir.DictAttr(ir.ArrayAttr(main.attributes[attrs_name])[index])
+        if "tosaic.io" not in entry:
+            return None
+        io = ir.DictAttr(entry["tosaic.io"])
+        return {
+            "dtype": ir.StringAttr(io["dtype"]).value,
+            "scale": ir.FloatAttr(io["scale"]).value,
+            "zero_point": ir.IntegerAttr(io["zero_point"]).value,
+        }
 
-    return [describe(t) for t in fn_type.inputs], [describe(t) for t in fn_type.results]
+    def describe(t, attrs_name, index):
+        t = ir.RankedTensorType(t)
+        return TensorSignature(list(t.shape), str(t.element_type), io_quantization(attrs_name, index))
+
+    return (
+        [describe(t, "arg_attrs", i) for i, t in enumerate(fn_type.inputs)],
+        [describe(t, "res_attrs", i) for i, t in enumerate(fn_type.results)],
+    )
 
 
 def compile(
@@ -74,12 +95,21 @@ def compile(
     example_inputs: Sequence[Any] | None = None,
     target: str = "tosa-fp",
     output_dir: str | None = None,
+    scheme: str | None = None,
+    calibration_data: Sequence[Sequence[Any]] | None = None,
 ) -> CompileResult:
-    """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path."""
+    """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
+
+    `target` is "tosa-fp" or "tosa-int". A quantized program (quantized_decomposed Q/DQ)
+    compiles for tosa-int as it is; a float one needs `scheme` (e.g. "a8w8") and is
+    quantized with tosaic's quantizer, calibrated on `calibration_data` (a list of input
+    tuples) or, if none is given, on the example inputs.
+    """
     if target not in emit.TOSA_TARGETS:
         raise TosaicError(
             f"unknown target '{target}'; available: {', '.join(sorted(emit.TOSA_TARGETS))}"
         )
+    integer = emit.TOSA_TARGETS[target].profile == "pro_int"
     timings: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -90,14 +120,26 @@ def compile(
         start = now
 
     exported = importer.export_program(program, example_inputs)
+    quantized = importer.is_quantized(exported)
+    if quantized and not integer:
+        raise TosaicError(
+            f"the program is quantized; compile it for an integer target (tosa-int or an "
+            f"Ethos-U accelerator), not {target}"
+        )
+    if integer and not quantized:
+        exported = _quantize(exported, program, example_inputs, scheme, calibration_data)
+        quantized = True
+        lap("quantize")
+    elif scheme is not None and quantized:
+        raise TosaicError("the program is already quantized; --scheme applies to float programs")
     lap("export")
     context = new_context()
     module = importer.import_torch(exported, context)
     lap("import")
-    importer.lower_to_tosa(module)
+    importer.lower_to_tosa(module, quantized=quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
-    pipeline = pipeline_text(target if target in ("tosa-fp",) else "tosa-fp")
+    pipeline = pipeline_text("tosa-int" if integer else "tosa-fp")
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
@@ -109,6 +151,7 @@ def compile(
     mlir_text = module.operation.get_asm()
     report = {
         "target": target,
+        "quantized": quantized,
         "pipeline": pipeline,
         "inputs": [s.as_dict() for s in inputs],
         "outputs": [s.as_dict() for s in outputs],
@@ -124,6 +167,32 @@ def compile(
     if output_dir:
         write_outputs(result, output_dir)
     return result
+
+
+def _quantize(exported, program, example_inputs, scheme, calibration_data):
+    if scheme is None:
+        raise TosaicError(
+            "a float program needs a quantization scheme for an integer target (e.g. scheme='a8w8' / --scheme a8w8)"
+        )
+    from tosaic.quantization import get_scheme, quantize_model
+
+    try:
+        get_scheme(scheme)
+    except KeyError as e:
+        raise TosaicError(str(e.args[0]) if e.args else f"unknown scheme {scheme}") from None
+    model = program if isinstance(program, torch.nn.Module) else exported.module()
+    inputs = tuple(example_inputs) if example_inputs is not None else _example_inputs_of(exported)
+    return quantize_model(model, inputs, scheme=scheme, calibration_data=calibration_data)
+
+
+def _example_inputs_of(exported):
+    args = []
+    for spec in exported.graph_signature.input_specs:
+        if spec.kind.name == "USER_INPUT":
+            node = next(n for n in exported.graph.nodes if n.name == spec.arg.name)
+            meta = node.meta["val"]
+            args.append(torch.randn(tuple(meta.shape)))
+    return tuple(args)
 
 
 def write_outputs(result: CompileResult, output_dir: str) -> None:

@@ -53,6 +53,23 @@ TORCH_BACKEND_PIPELINE = (
     "torchdynamo-export-to-torch-backend-pipeline)"
 )
 TORCH_TO_TOSA_PIPELINE = "builtin.module(torch-backend-to-tosa-backend-pipeline)"
+# For quantized programs: our Q/DQ import first, then torch-mlir's TOSA lowering, minus
+# its backend-contract check (the tosaic Q/DQ ops are not part of that contract).
+QUANTIZED_TORCH_TO_TOSA_PIPELINE = (
+    "builtin.module(func.func(tosaic-import-qdq),"
+    "func.func(convert-torch-to-tosa{require-full-tosa-conversion=true}),"
+    "func.func(tosa-layerwise-constant-fold),func.func(tosa-make-broadcastable),"
+    "func.func(canonicalize),func.func(cse),torch-func-backend-type-conversion,"
+    "func.func(canonicalize),func.func(torch-finalizing-backend-type-conversion))"
+)
+
+
+def is_quantized(program: ExportedProgram) -> bool:
+    """Whether the program states its quantization with quantized_decomposed Q/DQ ops."""
+    return any(
+        node.op == "call_function" and "quantized_decomposed" in str(node.target)
+        for node in program.graph.nodes
+    )
 
 
 class _ReadableLiterals(FxImporterHooks):
@@ -95,8 +112,9 @@ def import_torch(program: ExportedProgram, context: ir.Context) -> ir.Module:
     return module
 
 
-def lower_to_tosa(module: ir.Module) -> ir.Module:
-    run_pipeline(module, TORCH_TO_TOSA_PIPELINE, "lowering torch-backend IR to TOSA")
+def lower_to_tosa(module: ir.Module, quantized: bool = False) -> ir.Module:
+    pipeline = QUANTIZED_TORCH_TO_TOSA_PIPELINE if quantized else TORCH_TO_TOSA_PIPELINE
+    run_pipeline(module, pipeline, "lowering torch-backend IR to TOSA")
     return module
 
 

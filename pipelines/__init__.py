@@ -13,8 +13,26 @@ _CLEANUP = (
     "canonicalize,cse"
 )
 
+# Quantized programs (after tosaic-import-qdq and TorchToTosa): move Q/DQ off layout
+# ops, cancel transposes, fold weights, lower DQ -> op -> Q to integer TOSA, make the
+# graph's I/O the quantized values, cancel what transposes remain, and refuse any float
+# op left over.
+_INTEGER_LOWERING = (
+    "func.func(tosaic-lower-quantized-conv)"
+)
+_INTEGER = (
+    # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
+    "func.func(tosaic-propagate-qdq,tosaic-fold-transposes,tosaic-propagate-qdq,tosaic-fold-transposes),"
+    "func.func(tosa-layerwise-constant-fold),"
+    f"{_INTEGER_LOWERING},"
+    "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
+    "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
+    "canonicalize,cse,func.func(tosaic-verify-integer)"
+)
+
 PIPELINES: dict[str, str] = {
     "tosa-fp": f"builtin.module({_CLEANUP})",
+    "tosa-int": f"builtin.module({_INTEGER})",
 }
 
 
