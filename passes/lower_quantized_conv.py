@@ -159,6 +159,7 @@ class LowerQuantizedConv(Pass):
     name = "tosaic-lower-quantized-conv"
     summary = "Fold dequantize -> conv2d -> [clamp] -> quantize into int8 conv2d + rescale"
     anchor = "func.func"
+    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
 
     def run(self, op: ir.Operation) -> None:
         patterns = rewrite.RewritePatternSet()

@@ -6,7 +6,7 @@ after TorchToTosa a quantized conv reads `transpose(dequantize(x))` and feeds
 quantization follows its axis through a transpose), so:
 
 - transpose(dequantize(x))  ->  dequantize(transpose(x))       (axis renamed)
-- reshape(dequantize(x))    ->  dequantize(reshape(x))         (per tensor only)
+- reshape(dequantize(x))    ->  dequantize(reshape(x))         (a per-channel axis must survive)
 - quantize(transpose(y))    ->  transpose(quantize(y))         (per tensor only)
 - quantize(reshape(y))      ->  reshape(quantize(y))           (per tensor only)
 - quantize(dequantize(x)) with the same parameters  ->  x
@@ -18,6 +18,7 @@ TorchToTosa leaves for weights become `tosa.const`, which TOSA's folders underst
 
 from __future__ import annotations
 
+import numpy as np
 from torch_mlir import ir, rewrite
 
 from tosaic.dialects import quant
@@ -30,6 +31,16 @@ from tosaic.dialects.tosa_helpers import (
     transpose_perms,
 )
 from tosaic.passes.base import Pass
+
+
+def reshaped_axis(in_shape, out_shape, axis) -> int | None:
+    """Where a reshape puts dim `axis`, if it survives whole (same size, same elements
+    before it), as in [8, 16, 1, 1] -> [8, 1, 1, 16] for a 1x1 conv weight; else None."""
+    before = int(np.prod(in_shape[:axis]))
+    for j, size in enumerate(out_shape):
+        if size == in_shape[axis] and int(np.prod(out_shape[:j])) == before:
+            return j
+    return None
 
 
 def _dequantize_first(op, rewriter) -> bool:
@@ -50,7 +61,11 @@ def _dequantize_first(op, rewriter) -> bool:
             moved = make_transpose(source, perms)
         else:
             if qparams.per_channel:
-                return True
+                axis = reshaped_axis(ranked_shape(source), out_shape, qparams.axis)
+                if axis is None:
+                    return True
+                qparams = quant.QParams(qparams.scale, qparams.zero_point, axis,
+                                        qparams.qmin, qparams.qmax)
             moved = make_reshape(source, out_shape)
         result = quant.create(quant.DEQUANTIZE, moved, op.results[0].type, qparams)
     rewriter.replace_op(op, [result])

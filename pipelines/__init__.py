@@ -17,12 +17,19 @@ _CLEANUP = (
 # ops, cancel transposes, fold weights, lower DQ -> op -> Q to integer TOSA, make the
 # graph's I/O the quantized values, cancel what transposes remain, and refuse any float
 # op left over.
-_INTEGER_LOWERING = (
-    "func.func(tosaic-lower-quantized-conv)"
-)
+def _integer_lowering() -> str:
+    """Every pass that declares `integer_lowering = True`, in name order, as one nest."""
+    from tosaic.passes.base import registered_passes
+
+    names = sorted(n for n, cls in registered_passes().items() if getattr(cls, "integer_lowering", False))
+    return f"func.func({','.join(names)})"
+
+
+_INTEGER_LOWERING = _integer_lowering()
 _INTEGER = (
     # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
-    "func.func(tosaic-propagate-qdq,tosaic-fold-transposes,tosaic-propagate-qdq,tosaic-fold-transposes),"
+    "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
+    "tosaic-propagate-qdq,tosaic-fold-transposes),"
     "func.func(tosa-layerwise-constant-fold),"
     f"{_INTEGER_LOWERING},"
     "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"

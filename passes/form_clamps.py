@@ -1,0 +1,63 @@
+"""Rewrite maximum/minimum against splat constants into tosa.clamp.
+
+torch-mlir lowers relu6/hardtanh/clamp with tensor bounds as `minimum(maximum(x, lo),
+hi)`. As a clamp the bounds are attributes that the quantized lowerings fold into
+a rescale's saturation or an integer clamp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from torch_mlir import ir, rewrite
+
+from tosaic.dialects.tosa_helpers import defining_op, ranked_shape
+from tosaic.passes.base import Pass
+
+_FLOAT_MAX = float(np.finfo(np.float32).max)
+
+
+def _splat_bound(value: ir.Value) -> float | None:
+    op = defining_op(value)
+    if op is None or op.name != "tosa.const":
+        return None
+    array = np.array(op.attributes["values"])
+    if array.size == 0 or not np.issubdtype(array.dtype, np.floating) or not np.all(array == array.flat[0]):
+        return None
+    return float(array.flat[0])
+
+
+def _to_clamp(op, rewriter) -> bool:
+    op = op.operation
+    x, bound_value = op.operands[0], op.operands[1]
+    bound = _splat_bound(bound_value)
+    if bound is None:
+        x, bound_value = op.operands[1], op.operands[0]
+        bound = _splat_bound(bound_value)
+    if bound is None or ranked_shape(x) != ranked_shape(op.results[0]):
+        return True
+    lo, hi = (bound, _FLOAT_MAX) if op.name == "tosa.maximum" else (-_FLOAT_MAX, bound)
+    producer = defining_op(x)
+    if producer is not None and producer.name == "tosa.clamp":  # merge clamp(clamp(x))
+        lo = max(lo, ir.FloatAttr(producer.attributes["min_val"]).value)
+        hi = min(hi, ir.FloatAttr(producer.attributes["max_val"]).value)
+        x = producer.operands[0]
+    element = ir.RankedTensorType(op.results[0].type).element_type
+    with rewriter.ip, op.location:
+        clamp = ir.Operation.create(
+            "tosa.clamp", results=[op.results[0].type], operands=[x],
+            attributes={"min_val": ir.FloatAttr.get(element, lo), "max_val": ir.FloatAttr.get(element, hi)},
+        )
+    rewriter.replace_op(op, [clamp.result])
+    return False
+
+
+class FormClamps(Pass):
+    name = "tosaic-form-clamps"
+    summary = "Rewrite float maximum/minimum against splat constants into tosa.clamp"
+    anchor = "func.func"
+
+    def run(self, op: ir.Operation) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add("tosa.maximum", _to_clamp)
+        patterns.add("tosa.minimum", _to_clamp)
+        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
