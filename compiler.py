@@ -40,6 +40,7 @@ class CompileResult:
     outputs: list[TensorSignature]
     report: dict[str, Any] = field(default_factory=dict)
     output_dir: str | None = None
+    vela: Any = None  # tosaic.vela.VelaResult for an Ethos-U target
 
     def run_reference(self, inputs):
         from tosaic.reference import run_reference
@@ -97,19 +98,27 @@ def compile(
     output_dir: str | None = None,
     scheme: str | None = None,
     calibration_data: Sequence[Sequence[Any]] | None = None,
+    vela_options: dict[str, Any] | None = None,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
-    `target` is "tosa-fp" or "tosa-int". A quantized program (quantized_decomposed Q/DQ)
-    compiles for tosa-int as it is; a float one needs `scheme` (e.g. "a8w8") and is
-    quantized with tosaic's quantizer, calibrated on `calibration_data` (a list of input
-    tuples) or, if none is given, on the example inputs.
+    `target` is "tosa-fp", "tosa-int" or an Ethos-U accelerator ("ethos-u55-128", ...;
+    see `tosaic.vela.ACCELERATORS`), which compiles for tosa-int and then runs Vela with
+    `vela_options` (system_config, memory_mode, config_files, optimise, output_format).
+    A quantized program (quantized_decomposed Q/DQ) compiles as it is; a float one bound
+    for an integer target needs `scheme` (e.g. "a8w8") and is quantized with tosaic's
+    quantizer, calibrated on `calibration_data` (a list of input tuples) or, if none is
+    given, on the example inputs.
     """
-    if target not in emit.TOSA_TARGETS:
-        raise TosaicError(
-            f"unknown target '{target}'; available: {', '.join(sorted(emit.TOSA_TARGETS))}"
-        )
-    integer = emit.TOSA_TARGETS[target].profile == "pro_int"
+    from tosaic import vela
+
+    accelerator = target if target in vela.ACCELERATORS else None
+    tosa_target_name = "tosa-int" if accelerator else target
+    if tosa_target_name not in emit.TOSA_TARGETS:
+        known = sorted(emit.TOSA_TARGETS) + list(vela.ACCELERATORS)
+        raise TosaicError(f"unknown target '{target}'; available: {', '.join(known)}")
+    tosa_target = emit.TOSA_TARGETS[tosa_target_name]
+    integer = tosa_target.profile == "pro_int"
     timings: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -143,9 +152,9 @@ def compile(
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
-    emit.attach_and_validate(module, emit.TOSA_TARGETS[target])
+    emit.attach_and_validate(module, tosa_target)
     lap("validate")
-    flatbuffer = emit.serialize(module, emit.TOSA_TARGETS[target])
+    flatbuffer = emit.serialize(module, tosa_target)
     lap("serialize")
     inputs, outputs = _signature(module)
     mlir_text = module.operation.get_asm()
@@ -164,9 +173,28 @@ def compile(
         "seconds": timings,
     }
     result = CompileResult(target, mlir_text, flatbuffer, inputs, outputs, report)
+    if accelerator:
+        result.vela = _run_vela(result, accelerator, output_dir, vela_options or {})
+        report["vela"] = result.vela.as_report()
+        lap("vela")
     if output_dir:
         write_outputs(result, output_dir)
     return result
+
+
+def _run_vela(result: CompileResult, accelerator: str, output_dir: str | None, options: dict):
+    import tempfile
+
+    from tosaic import vela
+
+    if output_dir is None:  # the caller wants figures, not files
+        with tempfile.TemporaryDirectory(prefix="tosaic-vela-") as tmp:
+            return _run_vela(result, accelerator, tmp, options)
+    os.makedirs(output_dir, exist_ok=True)
+    tosa_path = os.path.join(output_dir, "model.tosa")
+    with open(tosa_path, "wb") as f:
+        f.write(result.flatbuffer)
+    return vela.run_vela(tosa_path, accelerator, output_dir, **options)
 
 
 def _quantize(exported, program, example_inputs, scheme, calibration_data):

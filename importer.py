@@ -9,6 +9,7 @@ shape and layout.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Sequence
 
 import torch
@@ -128,12 +129,25 @@ def run_pipeline(module: ir.Module, pipeline: str, what: str, **printing) -> Non
             raise FrontendError(f"{what} failed:\n{format_mlir_error(e)}") from None
 
 
+_FILE_LOCATION = re.compile(r'"([^"]*)":(\d+):(\d+)')
+
+
+def describe_location(location) -> str:
+    """`file:line:col` of a location; for a call stack, the outermost frame: the user's
+    model code rather than torch's internals."""
+    frames = _FILE_LOCATION.findall(str(location))
+    if not frames:
+        return "<unknown location>"
+    file, line, col = frames[-1]
+    return f"{file}:{line}:{col}"
+
+
 def format_mlir_error(error: Exception) -> str:
     diags = getattr(error, "error_diagnostics", None)
     if not diags:
         return str(error)
     lines = []
     for d in diags:
-        lines.append(f"{d.location}: error: {d.message}")
-        lines.extend(f"  {n.location}: note: {n.message}" for n in d.notes)
+        lines.append(f"{describe_location(d.location)}: error: {d.message}")
+        lines.extend(f"{describe_location(n.location)}: note: {n.message}" for n in d.notes)
     return "\n".join(lines)

@@ -55,29 +55,91 @@ def _load_program(spec: str, input_shapes: list[tuple[int, ...]]):
     return model, tuple(torch.randn(*shape) for shape in input_shapes)
 
 
+def _describe_io(signature) -> str:
+    text = f"{'x'.join(map(str, signature.shape))} {signature.dtype}"
+    q = signature.quantization
+    if q:
+        text += f" ({q['dtype']}, scale {q['scale']:.6g}, zero point {q['zero_point']})"
+    return text
+
+
 def _summary(result, seconds: float) -> str:
     report = result.report
     ops = sum(report["ops"].values())
     lines = [
         f"tosaic: compiled for {result.target} in {seconds:.2f} s",
-        f"  inputs : " + ", ".join(f"{'x'.join(map(str, s.shape))} {s.dtype}" for s in result.inputs),
-        f"  outputs: " + ", ".join(f"{'x'.join(map(str, s.shape))} {s.dtype}" for s in result.outputs),
+        "  inputs : " + "; ".join(_describe_io(s) for s in result.inputs),
+        "  outputs: " + "; ".join(_describe_io(s) for s in result.outputs),
         f"  TOSA ops: {ops} ({', '.join(f'{k[5:]}={v}' for k, v in report['ops'].items())})",
         f"  transposes: {report['transposes']['after_torch_mlir']} after torch-mlir -> "
         f"{report['transposes']['final']} final",
         f"  flatbuffer: {report['flatbuffer_bytes']} bytes",
     ]
+    vela = report.get("vela")
+    if vela:
+        placement = vela["placement"]
+        total = placement["npu_ops"] + placement["cpu_ops"]
+        lines += [
+            f"  Vela {vela['vela_version']} ({vela['system_config']}, {vela['memory_mode']}): "
+            f"{placement['npu_ops']}/{total} ops on the NPU, {vela['cycles']['total']} cycles, "
+            f"{vela['inference_time_s'] * 1e3:.3f} ms",
+            f"  memory: SRAM {vela['sram_used_bytes']} B, off-chip {vela['offchip_used_bytes']} B; "
+            f"weights {vela['weights_bytes']['encoded']} B encoded",
+        ]
     if result.output_dir:
-        lines.append(f"  wrote {result.output_dir}/model.mlir, model.tosa, report.json")
+        written = "model.mlir, model.tosa, report.json" + (", Vela output" if vela else "")
+        lines.append(f"  wrote {result.output_dir}/: {written}")
     return "\n".join(lines)
+
+
+def _calibration(directory: str | None, warn_random: bool):
+    """Calibration samples: each .npy (one input) or .npz (arr_0, arr_1, ...) is one sample."""
+    import numpy as np
+    import torch
+
+    if directory is None:
+        if warn_random:
+            print("tosaic: warning: no --calibration data: calibrating on random inputs; "
+                  "quantization ranges will not match real data", file=sys.stderr)
+        return None
+    if not os.path.isdir(directory):
+        raise TosaicError(f"--calibration: no such directory: {directory}")
+    samples = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        try:
+            if name.endswith(".npy"):
+                samples.append((torch.from_numpy(np.load(path)),))
+            elif name.endswith(".npz"):
+                with np.load(path) as archive:
+                    samples.append(tuple(torch.from_numpy(archive[k]) for k in sorted(archive.files)))
+        except (OSError, ValueError) as e:
+            raise TosaicError(f"--calibration: cannot read {path}: {e}") from None
+    if not samples:
+        raise TosaicError(f"--calibration: {directory} holds no .npy or .npz files")
+    return samples
 
 
 def cmd_compile(args) -> int:
     import tosaic
 
     program, example_inputs = _load_program(args.program, args.input_shape)
+    calibration = _calibration(args.calibration, warn_random=args.scheme is not None)
+    vela_options = {
+        key: value
+        for key, value in (
+            ("system_config", args.system_config),
+            ("memory_mode", args.memory_mode),
+            ("config_files", args.config or None),
+            ("optimise", args.optimise),
+            ("output_format", args.vela_format),
+        )
+        if value is not None
+    }
     start = time.perf_counter()
-    result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output)
+    result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
+                            scheme=args.scheme, calibration_data=calibration,
+                            vela_options=vela_options)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -143,8 +205,18 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("program", help="PROGRAM.pt2 or file.py:ModelClass")
     c.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
                    help="example input shape for file.py:ModelClass, e.g. 1x3x32x32 (repeat per input)")
-    c.add_argument("--target", default="tosa-fp", help="tosa-fp (default) or tosa-int")
+    c.add_argument("--target", default="tosa-fp",
+                   help="tosa-fp (default), tosa-int, or an Ethos-U accelerator for Vela: "
+                   "ethos-u55-32/64/128/256, ethos-u65-256/512, ethos-u85-128/256/512/1024/2048")
     c.add_argument("-o", "--output", required=True, help="output directory")
+    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8")
+    c.add_argument("--calibration", metavar="DIR",
+                   help="calibration samples for --scheme: .npy (one input) or .npz files")
+    c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator)")
+    c.add_argument("--memory-mode", help="Vela memory mode")
+    c.add_argument("--config", action="append", default=[], help="Vela config file (repeatable)")
+    c.add_argument("--optimise", choices=["Performance", "Size"], help="Vela optimisation goal")
+    c.add_argument("--vela-format", choices=["tflite", "raw"], help="Vela output format (default tflite)")
     c.set_defaults(func=cmd_compile)
 
     r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
