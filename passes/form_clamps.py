@@ -36,15 +36,30 @@ def _to_clamp(op, rewriter) -> bool:
     if bound is None or ranked_shape(x) != ranked_shape(op.results[0]):
         return True
     lo, hi = (bound, _FLOAT_MAX) if op.name == "tosa.maximum" else (-_FLOAT_MAX, bound)
-    producer = defining_op(x)
-    if producer is not None and producer.name == "tosa.clamp":  # merge clamp(clamp(x))
-        lo = max(lo, ir.FloatAttr(producer.attributes["min_val"]).value)
-        hi = min(hi, ir.FloatAttr(producer.attributes["max_val"]).value)
-        x = producer.operands[0]
     element = ir.RankedTensorType(op.results[0].type).element_type
     with rewriter.ip, op.location:
         clamp = ir.Operation.create(
             "tosa.clamp", results=[op.results[0].type], operands=[x],
+            attributes={"min_val": ir.FloatAttr.get(element, lo), "max_val": ir.FloatAttr.get(element, hi)},
+        )
+    rewriter.replace_op(op, [clamp.result])
+    return False
+
+
+def _merge_clamps(op, rewriter) -> bool:
+    """clamp(clamp(x)) -> clamp(x) with the intersected float bounds."""
+    op = op.operation
+    inner = defining_op(op.operands[0])
+    if inner is None or inner.name != "tosa.clamp":
+        return True
+    element = ir.RankedTensorType(op.results[0].type).element_type
+    if not isinstance(element, ir.F32Type):
+        return True
+    lo = max(ir.FloatAttr(op.attributes["min_val"]).value, ir.FloatAttr(inner.attributes["min_val"]).value)
+    hi = min(ir.FloatAttr(op.attributes["max_val"]).value, ir.FloatAttr(inner.attributes["max_val"]).value)
+    with rewriter.ip, op.location:
+        clamp = ir.Operation.create(
+            "tosa.clamp", results=[op.results[0].type], operands=[inner.operands[0]],
             attributes={"min_val": ir.FloatAttr.get(element, lo), "max_val": ir.FloatAttr.get(element, hi)},
         )
     rewriter.replace_op(op, [clamp.result])
@@ -60,4 +75,5 @@ class FormClamps(Pass):
         patterns = rewrite.RewritePatternSet()
         patterns.add("tosa.maximum", _to_clamp)
         patterns.add("tosa.minimum", _to_clamp)
+        patterns.add("tosa.clamp", _merge_clamps)
         rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())

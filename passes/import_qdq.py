@@ -16,7 +16,7 @@ from torch_mlir import ir, rewrite
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op
-from tosaic.passes.base import Pass
+from tosaic.passes.base import Pass, PassFailure
 
 _QDQ_OPS = {
     "torch.quantized_decomposed.quantize_per_tensor": (quant.QUANTIZE, False),
@@ -82,9 +82,8 @@ def import_qdq(op, rewriter) -> bool:
                                     qparams.qmin, qparams.qmax)
         in_type = builtin_tensor_type(op.operands[0].type)
         out_type = builtin_tensor_type(op.results[0].type)
-    except QDQImportError as e:
-        Pass.error(op, f"cannot be imported: {e}")
-        return True
+    except QDQImportError:
+        return True  # reported once, after the rewrite, by the pass
     with rewriter.ip, op.location:
         source = ir.Operation.create(
             "torch_c.to_builtin_tensor", results=[in_type], operands=[op.operands[0]]
@@ -115,5 +114,15 @@ class ImportQDQ(Pass):
             return ir.WalkResult.ADVANCE
 
         op.walk(find)
+        for unimported in leftover:
+            _, per_channel = _QDQ_OPS[unimported.name]
+            try:
+                qparams_of(unimported, per_channel)
+                builtin_tensor_type(unimported.operands[0].type)
+                builtin_tensor_type(unimported.results[0].type)
+                reason = "quantization parameters could not be read"
+            except QDQImportError as e:
+                reason = str(e)
+            self.error(unimported, f"cannot be imported: {reason}")
         if leftover:
-            raise self.error(leftover[0], "quantization parameters could not be read")
+            raise PassFailure(f"{len(leftover)} quantize/dequantize op(s) could not be imported")

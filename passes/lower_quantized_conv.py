@@ -85,9 +85,11 @@ _refusals: list = []
 
 
 def _refuse(op, reason: str) -> bool:
-    """Report why `op` cannot be lowered; the pass fails after the pattern run."""
-    Pass.error(op, reason)
-    _refusals.append(op)
+    """Report why `op` cannot be lowered (once: the driver may revisit it); the pass fails
+    after the pattern run."""
+    if not any(op == refused for refused in _refusals):
+        Pass.error(op, reason)
+        _refusals.append(op)
     return True
 
 
