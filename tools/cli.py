@@ -197,6 +197,13 @@ def cmd_pipeline(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from tosaic.tools.docs import passes_markdown
+
+    sys.stdout.write(passes_markdown())
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tosaic", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -232,6 +239,9 @@ def _parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("pipeline", help="print a named pass pipeline")
     pl.add_argument("name", nargs="?")
     pl.set_defaults(func=cmd_pipeline)
+
+    doc = sub.add_parser("docs", help="print the pass reference (Markdown), generated from the passes")
+    doc.set_defaults(func=cmd_docs)
     return p
 
 
