@@ -1,0 +1,298 @@
+"""Fold `dequantize -> add/sub/mul/clamp (float) -> [clamp] -> quantize` into integer TOSA.
+
+add / sub, the scheme of TFLite's quantized ADD and of TOSA's TFL legalization: both
+inputs are rescaled to int32 at one common unit `u = 2 * max(s_a, s_b) / 2**k`, with
+`k = 20` for 8-bit inputs (15 for 16-bit) so the rescale keeps 19 fractional bits:
+
+    a32 = rescale(a_q, s_a / u, zp_a -> 0)      (the larger scale: exactly * 2**(k-1))
+    b32 = rescale(b_q, s_b / u, zp_b -> 0)
+    y_q = rescale(add/sub_i32(a32, b32), u / s_y, 0 -> zp_y)   (+ relu/relu6 clamp)
+
+The add runs in int32 (TOSA 1.0 pro_int has no int8 ADD). Every step rounds once,
+half up, at >= 19 fractional bits, so the result is the exact requantized sum except
+within ~2**-19 LSB of a rounding tie.
+
+A float constant operand (`x + 1.0`: PT2E leaves Python scalars unquantized and
+torch-mlir makes them a float `tosa.const`) is quantized here, to int32 at the same
+unit `u`: `round(c / u)`. That is ~2**-19 of an input LSB, far finer than an int8
+quantization of the constant would be, so the result matches the program, which adds
+the float constant. `k` is lowered from 20 if a large constant would overflow int32.
+A constant the program itself quantized is a dequantize like any other input.
+
+mul of two quantized inputs (TOSA legalization): both rescaled to int32 with scale 1
+(just minus the zero point), `tosa.mul` in int32 with shift 0, then one rescale by
+`s_a * s_b / s_y`. By a positive float scalar c: one int8 -> int8 rescale by
+`s_a * c / s_y`. By any other float constant: the constant is quantized to int32 with
+a symmetric 16-bit scale `max|c| / 32767` and multiplied like a quantized input.
+
+clamp alone between a dequantize and a quantize (relu after a non-conv op): a rescale
+`s_x / s_y` (none when the qparams are equal), the bounds folded into its saturation
+or an integer clamp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from torch_mlir import ir, rewrite
+
+from tosaic.dialects import quant
+from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
+from tosaic.passes.base import Pass, PassFailure
+from tosaic.passes.lower_quantized_conv import clamp_bounds, constant_array, integer_rescale, saturate
+from tosaic.quantization import qmath
+
+_INT32_MAX = (1 << 31) - 1
+# Extra fractional bits of the int32 add/sub domain (TFLite's left_shift).
+_ADD_SHIFT = {8: 20, 16: 15}
+# Symmetric quantization of a float constant multiplier: int16 range, exact enough.
+_CONST_QMAX = 32767
+
+_refusals: list = []
+
+
+def _refuse(op, reason: str) -> bool:
+    """Report why `op` cannot be lowered; the pass fails after the pattern run."""
+    Pass.error(op, reason)
+    _refusals.append(op)
+    return True
+
+
+class _Quantized:
+    """An operand that is `dequantize(value)`, per tensor."""
+
+    def __init__(self, dq):
+        self.value = dq.operands[0]
+        self.qparams = quant.QParams.of(dq)
+        self.shape = ranked_shape(self.value)
+        element = ir.RankedTensorType(self.value.type).element_type
+        self.width = ir.IntegerType(element).width if isinstance(element, ir.IntegerType) else None
+
+    @property
+    def scale(self) -> float:
+        return self.qparams.scale[0]
+
+    @property
+    def zero_point(self) -> int:
+        return self.qparams.zero_point[0]
+
+    def magnitude(self) -> int:
+        """The largest |q - zero_point| the quantization range allows."""
+        return max(self.qparams.qmax - self.zero_point, self.zero_point - self.qparams.qmin)
+
+
+def _operand(value: ir.Value):
+    """A _Quantized, a float constant (numpy array), or None (not a lowering input)."""
+    op = defining_op(value)
+    if quant.is_dequantize(op):
+        return _Quantized(op)
+    array = constant_array(value)
+    if array is not None and np.issubdtype(array.dtype, np.floating):
+        return np.asarray(array, np.float64)
+    return None
+
+
+def _i32(shape) -> ir.RankedTensorType:
+    return ir.RankedTensorType.get(list(shape), ir.IntegerType.get_signless(32))
+
+
+def _binary(name: str, lhs: ir.Value, rhs: ir.Value, shape) -> ir.Value:
+    operands = [lhs, rhs]
+    if name == "tosa.mul":
+        operands.append(make_integer_const(np.asarray([0]), 8))  # shift 0
+    return ir.Operation.create(name, results=[_i32(shape)], operands=operands).result
+
+
+def _storage_range(value_type: ir.Type) -> tuple[int, int]:
+    width = ir.IntegerType(ir.RankedTensorType(value_type).element_type).width
+    return qmath.qrange(f"int{width}")
+
+
+def _output_qparams(q_op):
+    """The quantize's qparams, or None unless it stores 8- or 16-bit integers."""
+    out_q = quant.QParams.of(q_op)
+    element = ir.RankedTensorType(q_op.results[0].type).element_type
+    if not isinstance(element, ir.IntegerType) or ir.IntegerType(element).width not in (8, 16):
+        return None
+    return out_q
+
+
+def _rescale_fits(scale: float, bound: float) -> str | None:
+    """Why `scale` cannot rescale int32 values up to |bound|, or None if it can.
+
+    Besides encoding the scale, apply_scale_32 REQUIREs |value| < 2**(shift-1)."""
+    try:
+        _, shift = qmath.compute_multiplier_and_shift(scale, True)
+    except ValueError as e:
+        return f"scale cannot be expressed as a TOSA rescale: {e}"
+    if bound >= (1 << (shift - 1)):
+        return (f"rescale by {scale:.6g} would overflow for values up to {bound:.6g} "
+                "(the output scale is too small for the inputs' range)")
+    return None
+
+
+def _finish(q_op, rescaled: ir.Value, clamp, out_q, rewriter) -> None:
+    q_lo, q_hi = clamp_bounds(clamp, out_q) if clamp is not None else (out_q.qmin, out_q.qmax)
+    storage_min, storage_max = _storage_range(q_op.results[0].type)
+    result = saturate(rescaled, q_lo, q_hi, storage_min, storage_max)
+    rewriter.replace_op(q_op, [result])
+
+
+def _to_int32(x: _Quantized, scale: float) -> ir.Value:
+    """(x - zp) * scale as int32."""
+    return integer_rescale(x.value, [scale], x.zero_point, 0, _i32(x.shape), per_channel=False)
+
+
+def _lower_add_sub(q_op, op, clamp, out_q, rewriter) -> bool:
+    operands = [_operand(v) for v in op.operands]
+    if any(o is None for o in operands):
+        return True
+    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    if not quantized:
+        return True  # constant arithmetic: the folders' business
+    if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
+        return _refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+    constants = [o for o in operands if not isinstance(o, _Quantized)]
+    max_scale = max(q.scale for q in quantized)
+    q_bound = sum(q.magnitude() * q.scale for q in quantized)  # largest |real sum| of the inputs
+    c_bound = sum(float(np.max(np.abs(c))) if c.size else 0.0 for c in constants)
+    # The largest shift <= 20 (15 for 16-bit) whose int32 values cannot overflow.
+    shift = max(_ADD_SHIFT[q.width] for q in quantized)
+    while shift > 0 and (q_bound + c_bound) / (2 * max_scale / (1 << shift)) >= (1 << 30):
+        shift -= 1
+    unit = 2 * max_scale / (1 << shift)
+    bound = (q_bound + c_bound) / unit + len(operands)  # + rounding
+    if bound >= (1 << 30):
+        return _refuse(op, "a constant operand is too large for an int32 sum at the inputs' scale")
+    rescales = [(q.scale / unit, q.magnitude()) for q in quantized] + [(unit / out_q.scale[0], bound)]
+    for scale, limit in rescales:
+        reason = _rescale_fits(scale, limit)
+        if reason:
+            return _refuse(op, reason)
+    with rewriter.ip, op.location:
+        values = [
+            _to_int32(o, o.scale / unit) if isinstance(o, _Quantized)
+            else make_integer_const(np.rint(o / unit).astype(np.int64), 32)
+            for o in operands
+        ]
+        total = _binary(op.name, values[0], values[1], ranked_shape(op.results[0]))
+        rescaled = integer_rescale(total, [unit / out_q.scale[0]], 0, out_q.zero_point[0],
+                                   q_op.results[0].type, per_channel=False)
+        _finish(q_op, rescaled, clamp, out_q, rewriter)
+    return False
+
+
+def _lower_mul(q_op, op, clamp, out_q, rewriter) -> bool:
+    operands = [_operand(v) for v in op.operands[:2]]
+    if any(o is None for o in operands):
+        return True
+    shift_value = constant_array(op.operands[2]) if len(op.operands) > 2 else np.zeros(1)
+    if shift_value is None or np.any(shift_value != 0):
+        return True
+    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    if not quantized:
+        return True
+    if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
+        return _refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+    out_shape = ranked_shape(op.results[0])
+    out_type = q_op.results[0].type
+    out_scale, out_zp = out_q.scale[0], out_q.zero_point[0]
+
+    if len(quantized) == 2:
+        a, b = quantized
+        scale, bound, c_scale = a.scale * b.scale / out_scale, a.magnitude() * b.magnitude(), None
+    else:
+        x = quantized[0]
+        c = next(o for o in operands if not isinstance(o, _Quantized))
+        c_max = float(np.max(np.abs(c))) if c.size else 0.0
+        if c_max == 0.0:  # times zero: every output is the zero point
+            with rewriter.ip, op.location:
+                width = ir.IntegerType(ir.RankedTensorType(out_type).element_type).width
+                zero = make_integer_const(np.full(out_shape, out_zp), width)
+                _finish(q_op, zero, clamp, out_q, rewriter)
+            return False
+        scalar = float(c.flat[0])
+        if np.all(c == scalar) and scalar > 0 and x.shape == out_shape:
+            # y = (x - zx) * (sx * c / sy) + zy: one rescale.
+            scale = x.scale * scalar / out_scale
+            reason = _rescale_fits(scale, x.magnitude())
+            if reason:
+                return _refuse(op, reason)
+            with rewriter.ip, op.location:
+                rescaled = integer_rescale(x.value, [scale], x.zero_point, out_zp, out_type,
+                                           per_channel=False)
+                _finish(q_op, rescaled, clamp, out_q, rewriter)
+            return False
+        c_scale = c_max / _CONST_QMAX
+        scale, bound = x.scale * c_scale / out_scale, x.magnitude() * _CONST_QMAX
+    if bound > _INT32_MAX:
+        return _refuse(op, "the int32 product could overflow")
+    reason = _rescale_fits(scale, bound)
+    if reason:
+        return _refuse(op, reason)
+    with rewriter.ip, op.location:
+        values = [
+            _to_int32(o, 1.0) if isinstance(o, _Quantized)
+            else make_integer_const(np.rint(o / c_scale).astype(np.int64), 32)
+            for o in operands
+        ]
+        product = _binary("tosa.mul", values[0], values[1], out_shape)
+        rescaled = integer_rescale(product, [scale], 0, out_zp, out_type, per_channel=False)
+        _finish(q_op, rescaled, clamp, out_q, rewriter)
+    return False
+
+
+def _lower_clamp(q_op, dq, clamp, out_q, rewriter) -> bool:
+    x = _Quantized(dq)
+    if x.qparams.per_channel or x.width not in _ADD_SHIFT:
+        return _refuse(clamp, "needs a per-tensor 8- or 16-bit quantized input")
+    same = (x.qparams.scale, x.qparams.zero_point) == (out_q.scale, out_q.zero_point) \
+        and x.value.type == q_op.results[0].type
+    scale = x.scale / out_q.scale[0]
+    if not same:
+        reason = _rescale_fits(scale, x.magnitude())
+        if reason:
+            return _refuse(clamp, reason)
+    with rewriter.ip, clamp.location:
+        value = x.value if same else integer_rescale(
+            x.value, [scale], x.zero_point, out_q.zero_point[0], q_op.results[0].type, per_channel=False)
+        _finish(q_op, value, clamp, out_q, rewriter)
+    return False
+
+
+def lower_elementwise(q_op, rewriter) -> bool:
+    q_op = q_op.operation
+    producer = defining_op(q_op.operands[0])
+    clamp = None
+    if producer is not None and producer.name == "tosa.clamp":
+        clamp, producer = producer, defining_op(producer.operands[0])
+    if producer is None:
+        return True
+    name = producer.name
+    standalone_clamp = clamp is not None and quant.is_dequantize(producer)
+    if name not in ("tosa.add", "tosa.sub", "tosa.mul") and not standalone_clamp:
+        return True
+    out_q = _output_qparams(q_op)
+    if out_q is None:
+        return True
+    if out_q.per_channel:
+        return _refuse(q_op, "per-channel quantization of an elementwise result is not supported")
+    if name in ("tosa.add", "tosa.sub"):
+        return _lower_add_sub(q_op, producer, clamp, out_q, rewriter)
+    if name == "tosa.mul":
+        return _lower_mul(q_op, producer, clamp, out_q, rewriter)
+    return _lower_clamp(q_op, producer, clamp, out_q, rewriter)
+
+
+class LowerQuantizedElementwise(Pass):
+    name = "tosaic-lower-quantized-elementwise"
+    summary = "Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic + rescales"
+    anchor = "func.func"
+    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+
+    def run(self, op: ir.Operation) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add(quant.QUANTIZE, lower_elementwise)
+        _refusals.clear()
+        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+        if _refusals:
+            raise PassFailure("quantized elementwise op could not be lowered")

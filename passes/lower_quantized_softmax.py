@@ -1,0 +1,284 @@
+"""Lower a quantized softmax (int8 in, int8 out) to integer TOSA that Ethos-U can run.
+
+torch-mlir lowers softmax along `axis` to
+
+    %x = tosaic.dequantize(%q)                       // int8, per tensor
+    %m = tosa.reduce_max %x ; %d = tosa.sub %x, %m    // (optional: exp(x) alone also matches)
+    %e = tosa.exp %d ; %s = tosa.reduce_sum %e ; %r = tosa.reciprocal %s
+    %y = tosa.mul %e, %r ; %out = tosaic.quantize(%y) // int8, per tensor
+
+and this pass replaces it with integer ops only, all of which Vela 5.2 places on the
+Ethos-U55/U65 NPU for TOSA input (int8 TABLE; int32 ADD/SUB/MUL/CLZ/shifts; REDUCE_MAX
+int8; REDUCE_SUM; RESCALE). The structure follows the int8 softmax TFLite/Vela run on the
+NPU (max, exp lookup, sum, CLZ normalisation, Newton-Raphson reciprocal, multiply), but
+every step is an exact TOSA integer op and the exp table is wide enough that the result
+is the correctly rounded softmax of the dequantized input almost everywhere:
+
+ 1. `m = reduce_max(q)` (int8); `d = q - m` in int32, d in [-255, 0]: exactly 256 values,
+    so `idx = d + 127` (RESCALE to int8, output zero point 127) indexes int8 tables.
+ 2. `E = round(exp(s_in * d) * 2^K)`, K = min(23, largest with N * 2^K < 2^31), built from
+    up to three int8 TABLEs, one per byte (stored minus 128), each RESCALEd to int32 by
+    256^k (input zero point -128) and added. E(0) = 2^K exactly.
+ 3. `S = reduce_sum(E)` (int32, no overflow by the choice of K), S >= 2^K.
+ 4. `z = clz(S)`; `Sn = S << (z - 1)` is S normalised to [2^30, 2^31), x = Sn / 2^31.
+ 5. `r ~= 2^29 / x` (Q2.29) by Newton-Raphson from 48/17 - 32/17 x (gemmlowp's initial
+    estimate), three iterations `r += r * (1 - x r)` with int32 MUL (64-bit product, rounded
+    shift): relative error ~1e-9.
+ 6. `M = (E * r) >> K` (MUL shift K) and `V = M >> (31 - K - z)` (ARITHMETIC_RIGHT_SHIFT,
+    round): V = round(p * 2^30), p = E / S.
+ 7. `out = RESCALE(V, 2^-30 / s_out, output zero point)` rounds once, to int8, then clamps
+    to the output's [qmin, qmax] when that is narrower than int8.
+
+Error budget (vs the exact softmax of the dequantized input, in output LSBs): the table
+rounding is at most (N + 1) / (2 * S) * p / s_out <= (N + 1) / 2^(K+1) / s_out, e.g.
+0.0005 LSB for N = 32 at s_out = 1/256; the reciprocal and shifts add < 0.0001 LSB. The
+fake-quantized program's own float32 rounding is ~1e-7 relative. Mismatches therefore
+come only from values within ~0.001 LSB of a rounding boundary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from torch_mlir import ir, rewrite
+from torch_mlir.dialects import tosa
+
+from tosaic.dialects import quant
+from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
+from tosaic.passes.base import Pass, PassFailure
+from tosaic.passes.lower_quantized_conv import integer_rescale, saturate
+from tosaic.quantization import qmath
+
+INT8_MIN, INT8_MAX = qmath.qrange("int8")
+MAX_TABLE_BITS = 23  # three int8 tables; RESCALE cannot multiply a byte by 2^24 (shift >= 9)
+MIN_TABLE_BITS = 8
+Q = 29  # the reciprocal's fraction bits (values in (1, 2])
+P = 30  # fraction bits of the probabilities before the final rescale
+
+
+# --------------------------------------------------------------------------- matching
+
+
+class SoftmaxMatch:
+    def __init__(self, dequantize, axis: int, ops):
+        self.dequantize = dequantize
+        self.axis = axis
+        self.ops = ops  # the float ops replaced
+
+
+def _name(op) -> str | None:
+    return op.name if op is not None else None
+
+
+def _zero_const(value: ir.Value) -> bool:
+    op = defining_op(value)
+    if op is None or op.name != "tosa.const":
+        return False
+    array = np.asarray(op.attributes["values"])
+    return array.size > 0 and bool(np.all(array == 0))
+
+
+def _axis(op) -> int:
+    return ir.IntegerAttr(op.attributes["axis"]).value
+
+
+def match_softmax(root: ir.Value) -> SoftmaxMatch | None:
+    """`root` = softmax(dequantize(q)) as torch-mlir lowers it, or None."""
+    mul = defining_op(root)
+    if _name(mul) != "tosa.mul" or not _zero_const(mul.operands[2]):
+        return None
+    for e_value, r_value in ((mul.operands[0], mul.operands[1]), (mul.operands[1], mul.operands[0])):
+        exp, recip = defining_op(e_value), defining_op(r_value)
+        if _name(exp) != "tosa.exp" or _name(recip) != "tosa.reciprocal":
+            continue
+        total = defining_op(recip.operands[0])
+        if _name(total) != "tosa.reduce_sum" or total.operands[0] != e_value:
+            continue
+        axis = _axis(total)
+        ops = [mul, recip, total, exp]
+        arg = exp.operands[0]
+        sub = defining_op(arg)
+        if _name(sub) == "tosa.sub":
+            peak = defining_op(sub.operands[1])
+            if _name(peak) != "tosa.reduce_max" or _axis(peak) != axis or peak.operands[0] != sub.operands[0]:
+                continue
+            ops += [sub, peak]
+            arg = sub.operands[0]
+        dq = defining_op(arg)
+        if not quant.is_dequantize(dq):
+            continue
+        return SoftmaxMatch(dq, axis, ops)
+    return None
+
+
+def _uses_stay_inside(match: SoftmaxMatch, quantize_op) -> bool:
+    inside = [op.operation for op in match.ops] + [quantize_op.operation]
+    for op in match.ops:
+        for use in op.results[0].uses:
+            if not any(use.owner.operation == member for member in inside):
+                return False
+    return True
+
+
+def _is_int8_per_tensor(qparams: quant.QParams, value_type: ir.Type) -> bool:
+    element = ir.RankedTensorType(value_type).element_type
+    return (
+        not qparams.per_channel
+        and isinstance(element, ir.IntegerType)
+        and ir.IntegerType(element).width == 8
+        and INT8_MIN <= qparams.qmin <= qparams.qmax <= INT8_MAX
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_bits(n: int) -> int:
+    """K: E = exp(.) * 2^K with N * 2^K < 2^31 (the sum fits int32)."""
+    return min(MAX_TABLE_BITS, int(math.floor(math.log2(((1 << 31) - 1) / n))))
+
+
+def exp_table(input_scale: float, k: int) -> np.ndarray:
+    """E(d) = round(exp(s * d) * 2^K) for d = index - 255 (index = d + 127 + 128)."""
+    d = np.arange(256, dtype=np.float64) - 255.0
+    scale = float(np.float32(input_scale))  # the fake-quantized program's float32 scale
+    e = np.exp(d * scale) * float(1 << k)
+    return np.floor(e + 0.5).astype(np.int64)
+
+
+def byte_tables(e: np.ndarray, k: int) -> list[np.ndarray]:
+    """The int8 tables whose bytes (+128) make E: E = sum_k (t_k + 128) * 256^k."""
+    count = max(1, math.ceil((k + 1) / 8))
+    return [(((e >> (8 * i)) & 0xFF) - 128).astype(np.int8) for i in range(count)]
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def _i32() -> ir.Type:
+    return ir.IntegerType.get_signless(32)
+
+
+def _tensor(shape, element) -> ir.Type:
+    return ir.RankedTensorType.get(list(shape), element)
+
+
+def _create(name: str, result_type: ir.Type, operands, attributes=None) -> ir.Value:
+    return ir.Operation.create(name, results=[result_type], operands=list(operands), attributes=attributes or {}).result
+
+
+def _scalar(value: int, rank: int) -> ir.Value:
+    """An int32 constant of shape [1] * rank, to broadcast against any tensor of that rank."""
+    return make_integer_const(np.full([1] * rank, value, np.int32), 32)
+
+
+def _mul(a: ir.Value, b: ir.Value, shift: int, shape) -> ir.Value:
+    return _create("tosa.mul", _tensor(shape, _i32()), [a, b, make_integer_const(np.asarray([shift]), 8)])
+
+
+def _binary(name: str, a: ir.Value, b: ir.Value, shape) -> ir.Value:
+    return _create(name, _tensor(shape, _i32()), [a, b])
+
+
+def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: int, out_type: ir.Type) -> ir.Value:
+    shape = ranked_shape(q)
+    rank = len(shape)
+    n = shape[axis]
+    reduced = list(shape)
+    reduced[axis] = 1
+    i8, i32 = ir.IntegerType.get_signless(8), _i32()
+    k = table_bits(n)
+
+    # 1. d = q - max(q) in [-255, 0]; idx = d + 127 as int8.
+    peak = tosa.ReduceMaxOp(q, ir.IntegerAttr.get(i32, axis), results=[_tensor(reduced, i8)]).result
+    q32 = integer_rescale(q, [1.0], 0, 0, _tensor(shape, i32), per_channel=False)
+    peak32 = integer_rescale(peak, [1.0], 0, 0, _tensor(reduced, i32), per_channel=False)
+    d = _binary("tosa.sub", q32, peak32, shape)
+    idx = integer_rescale(d, [1.0], 0, 127, _tensor(shape, i8), per_channel=False)
+
+    # 2. E = exp(s_in * d) * 2^K from one int8 table per byte.
+    e = None
+    for i, table in enumerate(byte_tables(exp_table(in_q.scale[0], k), k)):
+        looked_up = _create("tosa.table", _tensor(shape, i8), [idx, make_integer_const(table, 8)])
+        part = integer_rescale(looked_up, [float(256**i)], -128, 0, _tensor(shape, i32), per_channel=False)
+        e = part if e is None else _binary("tosa.add", e, part, shape)
+
+    # 3. S = sum E; 4. normalise to Sn in [2^30, 2^31).
+    total = tosa.ReduceSumOp(e, ir.IntegerAttr.get(i32, axis), results=[_tensor(reduced, i32)]).result
+    zeros = _create("tosa.clz", _tensor(reduced, i32), [total])
+    norm_shift = _binary("tosa.sub", zeros, _scalar(1, rank), reduced)
+    x = _binary("tosa.logical_left_shift", total, norm_shift, reduced)
+
+    # 5. r = 2^Q / (Sn / 2^31) by Newton-Raphson.
+    r = _binary(
+        "tosa.sub",
+        _scalar(round(48 / 17 * (1 << Q)), rank),
+        _mul(x, _scalar(round(32 / 17 * (1 << Q)), rank), 31, reduced),
+        reduced,
+    )
+    for _ in range(3):
+        xr = _mul(x, r, 31, reduced)
+        error = _binary("tosa.sub", _scalar(1 << Q, rank), xr, reduced)
+        r = _binary("tosa.add", r, _mul(r, error, Q, reduced), reduced)
+
+    # 6. V = E / S * 2^P = (E * r >> K) >> (31 - K - z), rounded.
+    m = _mul(e, r, k, shape)
+    shift = _binary("tosa.sub", _scalar(Q + 32 - P - k, rank), zeros, reduced)
+    v = _create(
+        "tosa.arithmetic_right_shift", _tensor(shape, i32), [m, shift], {"round": ir.BoolAttr.get(True)}
+    )
+
+    # 7. requantize: one rounding, then the output range.
+    out = integer_rescale(v, [2.0**-P / out_q.scale[0]], 0, out_q.zero_point[0], out_type, per_channel=False)
+    return saturate(out, out_q.qmin, out_q.qmax, INT8_MIN, INT8_MAX)
+
+
+# --------------------------------------------------------------------------- pattern
+
+_refusals: list = []
+
+
+def lower_softmax(q_op, rewriter) -> bool:
+    q_op = q_op.operation
+    out_q = quant.QParams.of(q_op)
+    out_type = q_op.results[0].type
+    if not _is_int8_per_tensor(out_q, out_type):
+        return True
+    match = match_softmax(q_op.operands[0])
+    if match is None:
+        return True
+    dq = match.dequantize
+    in_q = quant.QParams.of(dq)
+    q = dq.operands[0]
+    if not _is_int8_per_tensor(in_q, q.type):
+        return True
+    shape = ranked_shape(q)
+    if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
+        return True
+    if not _uses_stay_inside(match, q_op):
+        return True
+    axis = match.axis if match.axis >= 0 else match.axis + len(shape)
+    if table_bits(shape[axis]) < MIN_TABLE_BITS:
+        Pass.error(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
+        _refusals.append(q_op)
+        return True
+    with rewriter.ip, q_op.location:
+        result = build_softmax(q, in_q, out_q, axis, out_type)
+    rewriter.replace_op(q_op, [result])
+    return False
+
+
+class LowerQuantizedSoftmax(Pass):
+    name = "tosaic-lower-quantized-softmax"
+    summary = "Lower dequantize -> softmax -> quantize (int8) to integer TOSA (exp tables, NR reciprocal)"
+    anchor = "func.func"
+    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+
+    def run(self, op: ir.Operation) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add(quant.QUANTIZE, lower_softmax)
+        _refusals.clear()
+        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+        if _refusals:
+            raise PassFailure("a quantized softmax could not be lowered")

@@ -1,0 +1,366 @@
+"""Fold `dequantize -> elementwise float function -> quantize` into one int8 tosa.table.
+
+An int8 input takes only 256 values, so any function of one quantized input that works
+element by element is a 256-entry lookup table. The pattern anchors on `tosaic.quantize`
+and walks its operand back through float TOSA ops until every leaf is either the one
+per-tensor int8 `tosaic.dequantize` (the input x) or a splat constant:
+
+    %x = tosaic.dequantize(%q)                     // int8, per tensor
+    %a = tosa.add %x, 3.0 ; %c = tosa.clamp %a [0, 6]
+    %m = tosa.mul %x, %c ; %y = tosa.mul %m, 1/6   // hardswish, as torch-mlir lowers it
+    %r = tosaic.quantize(%y)                       // int8, per tensor
+      ->  %r = tosa.table %q, dense<[...]> : tensor<256xi8>
+
+The table is computed the way the fake-quantized PyTorch program computes each value:
+the 256 codes are dequantized as `quantized_decomposed` does ((q - zp) * scale in
+float32), the region is evaluated op by op on that float32 tensor with the matching
+torch function (`tosa.sigmoid` -> torch.sigmoid, ...), and the result is quantized with
+the output's parameters by `qmath.quantize` (bit-exact with torch's quantize). One
+pattern so covers sigmoid, tanh, hardswish, hardsigmoid, exp, and any chain of
+elementwise ops with scalar constants.
+
+Not matched (left for another lowering, or for tosaic-verify-integer to report): an op in
+the region that is not elementwise (reductions, reshapes, convolutions...), a non-splat
+constant (the function would depend on the position), a second non-constant input, an
+intermediate value used outside the region, int16 or per-channel quantization. A region
+that matches but is NaN for some input code is refused with a diagnostic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from torch_mlir import ir, rewrite
+
+from tosaic.dialects import quant
+from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
+from tosaic.passes.base import Pass, PassFailure
+from tosaic.quantization import qmath
+
+TABLE_SIZE = 256
+INT8_MIN, INT8_MAX = qmath.qrange("int8")
+
+
+# --------------------------------------------------------------------------- interpreter
+#
+# Each entry: op name -> (indices of the operands that carry data, evaluator). The
+# evaluator gets the torch tensors of those operands (float32, or bool for comparisons)
+# and the op; other operands (mul's shift, negate's zero points) are checked by
+# `_extra_operands_ok`.
+
+
+def _clamp(op, x):
+    import torch
+
+    lo = ir.FloatAttr(op.attributes["min_val"]).value
+    hi = ir.FloatAttr(op.attributes["max_val"]).value
+    lo_t = torch.tensor(lo, dtype=torch.float32)
+    hi_t = torch.tensor(hi, dtype=torch.float32)
+    return torch.minimum(torch.maximum(x, lo_t), hi_t)
+
+
+def _evaluators():
+    import torch
+
+    unary = {
+        "tosa.abs": torch.abs,
+        "tosa.ceil": torch.ceil,
+        "tosa.cos": torch.cos,
+        "tosa.erf": torch.erf,
+        "tosa.exp": torch.exp,
+        "tosa.floor": torch.floor,
+        "tosa.log": torch.log,
+        "tosa.negate": torch.neg,
+        "tosa.reciprocal": torch.reciprocal,
+        "tosa.rsqrt": torch.rsqrt,
+        "tosa.sigmoid": torch.sigmoid,
+        "tosa.sin": torch.sin,
+        "tosa.tanh": torch.tanh,
+        "tosa.identity": lambda x: x,
+        "tosa.logical_not": torch.logical_not,
+    }
+    binary = {
+        "tosa.add": torch.add,
+        "tosa.sub": torch.sub,
+        "tosa.mul": torch.mul,
+        "tosa.maximum": torch.maximum,
+        "tosa.minimum": torch.minimum,
+        "tosa.pow": torch.pow,
+        "tosa.greater": torch.gt,
+        "tosa.greater_equal": torch.ge,
+        "tosa.equal": torch.eq,
+        "tosa.logical_and": torch.logical_and,
+        "tosa.logical_or": torch.logical_or,
+    }
+    table = {name: ((0,), lambda op, x, f=f: f(x)) for name, f in unary.items()}
+    table.update({name: ((0, 1), lambda op, a, b, f=f: f(a, b)) for name, f in binary.items()})
+    table["tosa.clamp"] = ((0,), _clamp)
+    table["tosa.select"] = ((0, 1, 2), lambda op, c, a, b: torch.where(c, a, b))
+    return table
+
+
+# Names only, so matching needs no torch import.
+ELEMENTWISE_OPS = frozenset(
+    """tosa.abs tosa.ceil tosa.cos tosa.erf tosa.exp tosa.floor tosa.log tosa.negate
+    tosa.reciprocal tosa.rsqrt tosa.sigmoid tosa.sin tosa.tanh tosa.identity
+    tosa.logical_not tosa.add tosa.sub tosa.mul tosa.maximum tosa.minimum tosa.pow
+    tosa.greater tosa.greater_equal tosa.equal tosa.logical_and tosa.logical_or
+    tosa.clamp tosa.select""".split()
+)
+_DATA_OPERANDS = {"tosa.mul": 2, "tosa.negate": 1, "tosa.select": 3, "tosa.clamp": 1}
+
+
+def _data_operand_count(name: str, op) -> int:
+    return _DATA_OPERANDS.get(name, len(op.operands))
+
+
+def _is_float_or_bool(value: ir.Value) -> bool:
+    t = value.type
+    if not isinstance(t, ir.RankedTensorType):
+        return False
+    element = ir.RankedTensorType(t).element_type
+    if isinstance(element, ir.F32Type):
+        return True
+    return isinstance(element, ir.IntegerType) and ir.IntegerType(element).width == 1
+
+
+def splat_value(value: ir.Value):
+    """The one value of a splat float/bool `tosa.const` (or a dequantized splat int
+    constant), as (kind, number), or None."""
+    op = defining_op(value)
+    if op is None:
+        return None
+    if op.name == "tosa.const":
+        try:
+            array = np.asarray(op.attributes["values"])
+        except (TypeError, ValueError):  # e.g. an element type numpy cannot view
+            return None
+        if array.size == 0 or not np.all(array == array.reshape(-1)[0]):
+            return None
+        first = array.reshape(-1)[0]
+        if array.dtype == np.bool_:
+            return ("bool", bool(first))
+        if np.issubdtype(array.dtype, np.floating):
+            return ("float", np.float32(first))
+        return None
+    if quant.is_dequantize(op):
+        source = defining_op(op.operands[0])
+        if source is None or source.name != "tosa.const":
+            return None
+        q = quant.QParams.of(op)
+        array = np.asarray(source.attributes["values"])
+        if q.per_channel or array.size == 0 or not np.all(array == array.reshape(-1)[0]):
+            return None
+        return ("dequantized", (int(array.reshape(-1)[0]), q.scale[0], q.zero_point[0]))
+    return None
+
+
+def _const_zero(value: ir.Value) -> bool:
+    op = defining_op(value)
+    if op is None or op.name != "tosa.const":
+        return False
+    array = np.asarray(op.attributes["values"])
+    return array.size > 0 and bool(np.all(array == 0))
+
+
+def _extra_operands_ok(op) -> bool:
+    """mul's shift and negate's zero points must be constant zeros (float semantics)."""
+    n = _data_operand_count(op.name, op)
+    return all(_const_zero(v) for v in list(op.operands)[n:])
+
+
+class Region:
+    """The float ops between one dequantize and one quantize, in evaluation order."""
+
+    def __init__(self, dequantize, ops, constants):
+        self.dequantize = dequantize  # the input's tosaic.dequantize
+        self.ops = ops  # operands before users
+        self.constants = constants  # [(value, splat_value())]
+
+
+def _fits(shape_a, shape) -> bool:
+    """`shape_a` is `shape` or broadcasts to it (the region must not enlarge x)."""
+    return (
+        shape_a is not None
+        and len(shape_a) == len(shape)
+        and all(a == s or a == 1 for a, s in zip(shape_a, shape))
+    )
+
+
+def find_region(root: ir.Value, shape) -> Region | None:
+    """The elementwise region computing `root` from one dequantized int8 tensor, or None."""
+    found = {"dequantize": None}
+    ops: list = []  # post order: operands before users
+    seen: list = []
+    constants: list = []
+
+    def visit(value: ir.Value) -> bool:
+        if any(value == v for v in seen):
+            return True
+        seen.append(value)
+        op = defining_op(value)
+        if op is None:
+            return False  # a float block argument: not a function of the quantized input
+        splat = splat_value(value)
+        if splat is not None:
+            constants.append((value, splat))
+            return True
+        if quant.is_dequantize(op):
+            if found["dequantize"] is not None and found["dequantize"].results[0] != value:
+                return False  # a second input
+            found["dequantize"] = op
+            return True
+        if op.name not in ELEMENTWISE_OPS or len(op.results) != 1:
+            return False
+        n = _data_operand_count(op.name, op)
+        data = list(op.operands)[:n]
+        if not _extra_operands_ok(op) or not all(_is_float_or_bool(v) for v in data + [op.results[0]]):
+            return False
+        if not _fits(ranked_shape(op.results[0]), shape):
+            return False
+        if not all(visit(v) for v in data):
+            return False
+        ops.append(op)
+        return True
+
+    if not visit(root) or found["dequantize"] is None or not ops:
+        return None
+    return Region(found["dequantize"], ops, constants)
+
+
+def _uses_stay_inside(region: Region, quantize_op) -> bool:
+    """Every intermediate value is used only by the region and the quantize."""
+    inside = [op.operation for op in region.ops] + [quantize_op.operation]
+    for op in region.ops:
+        for use in op.results[0].uses:
+            if not any(use.owner.operation == member for member in inside):
+                return False
+    return True
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def dequantized_codes(qparams: quant.QParams):
+    """The 256 int8 codes, dequantized as quantized_decomposed.dequantize_per_tensor does."""
+    import torch
+
+    codes = torch.arange(INT8_MIN, INT8_MAX + 1, dtype=torch.int8)
+    return (codes.to(torch.float32) - qparams.zero_point[0]) * qparams.scale[0]
+
+
+def evaluate(region: Region):
+    """The region's float32 output for each of the 256 input codes (a torch tensor)."""
+    import torch
+
+    evaluators = _evaluators()
+    env: list = [(region.dequantize.results[0], dequantized_codes(quant.QParams.of(region.dequantize)))]
+
+    def lookup(value):
+        for known, tensor in env:
+            if known == value:
+                return tensor
+        for known, (kind, number) in region.constants:
+            if known == value:
+                if kind == "bool":
+                    return torch.tensor(number, dtype=torch.bool)
+                if kind == "float":
+                    return torch.tensor(float(number), dtype=torch.float32)
+                code, scale, zp = number
+                return (torch.tensor(code).to(torch.float32) - zp) * scale
+        raise KeyError("value outside the region")
+
+    result = None
+    for op in region.ops:
+        indices, fn = evaluators[op.name]
+        args = [lookup(op.operands[i]) for i in indices]
+        result = fn(op, *args)
+        if result.dtype != torch.bool:
+            result = result.to(torch.float32)
+        env.append((op.results[0], result))
+    return result
+
+
+def build_table(region: Region, out_q: quant.QParams) -> np.ndarray:
+    """The int8 table: entry i is the output code for input code i - 128."""
+    values = evaluate(region).numpy()
+    values = np.broadcast_to(values, (TABLE_SIZE,)).astype(np.float32)
+    in_q = quant.QParams.of(region.dequantize)
+    valid = np.arange(INT8_MIN, INT8_MAX + 1)
+    valid = (valid >= in_q.qmin) & (valid <= in_q.qmax)
+    if np.isnan(values[valid]).any():
+        bad = int(np.flatnonzero(np.isnan(values) & valid)[0]) + INT8_MIN
+        raise ValueError(f"the function is NaN for input code {bad}")
+    values = np.where(valid, values, np.float32(0))
+    table = qmath.quantize(values, out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
+    return table.astype(np.int8)
+
+
+def make_table(value: ir.Value, table: np.ndarray, out_type: ir.Type) -> ir.Value:
+    return ir.Operation.create(
+        "tosa.table",
+        results=[out_type],
+        operands=[value, make_integer_const(np.asarray(table, np.int8), 8)],
+    ).result
+
+
+# --------------------------------------------------------------------------- pattern
+
+
+def _is_int8_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
+    return (
+        not qparams.per_channel
+        and isinstance(element, ir.IntegerType)
+        and ir.IntegerType(element).width == 8
+        and INT8_MIN <= qparams.qmin <= qparams.qmax <= INT8_MAX
+    )
+
+
+_refusals: list = []
+
+
+def lower_table(q_op, rewriter) -> bool:
+    q_op = q_op.operation
+    out_q = quant.QParams.of(q_op)
+    out_type = q_op.results[0].type
+    if not _is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
+        return True
+    shape = ranked_shape(q_op.results[0])
+    if shape is None:
+        return True
+    region = find_region(q_op.operands[0], shape)
+    if region is None or not region.ops:
+        return True
+    dq = region.dequantize
+    in_q = quant.QParams.of(dq)
+    in_value = dq.operands[0]
+    if not _is_int8_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
+        return True
+    if ranked_shape(in_value) != shape:
+        return True
+    if not _uses_stay_inside(region, q_op):
+        return True
+    try:
+        table = build_table(region, out_q)
+    except ValueError as e:
+        Pass.error(q_op, f"cannot be a lookup table: {e}")
+        _refusals.append(q_op)
+        return True
+    with rewriter.ip, q_op.location:
+        result = make_table(in_value, table, out_type)
+    rewriter.replace_op(q_op, [result])
+    return False
+
+
+class LowerQuantizedTable(Pass):
+    name = "tosaic-lower-quantized-table"
+    summary = "Fold dequantize -> elementwise float ops -> quantize (int8) into a tosa.table"
+    anchor = "func.func"
+    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+
+    def run(self, op: ir.Operation) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add(quant.QUANTIZE, lower_table)
+        _refusals.clear()
+        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+        if _refusals:
+            raise PassFailure("a quantized elementwise function could not become a table")
