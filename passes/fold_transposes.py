@@ -67,7 +67,7 @@ def compose_transposes(op, rewriter) -> bool:
     if composed == sorted(composed):
         rewriter.replace_op(op, [source])
     else:
-        with rewriter.ip:
+        with rewriter.ip, op.location:
             rewriter.replace_op(op, [make_transpose(source, composed, loc=op.location)])
     return False
 

@@ -21,6 +21,7 @@ from tosaic.pipelines.textual import (
     NestedPipeline,
     PassElement,
     PipelineError,
+    _is_upstream_pass,
     build_pass_manager,
     parse_pipeline,
     relocate,
@@ -69,14 +70,16 @@ def _argument_parser() -> argparse.ArgumentParser:
 
 def _pass_flags_to_pipeline(flags: list[str]) -> NestedPipeline:
     """Turn mlir-opt-style per-pass flags (in order) into a module-level pipeline."""
-    known = set(registered_passes()) | set(upstream_pass_names())
     ours = registered_passes()
     elements = []
     for flag in flags:
         if not flag.startswith("--") or flag == "--":
             raise UsageError(f"unexpected argument '{flag}'")
         name, _, options = flag[2:].partition("=")
-        if name not in known:
+        # Ask MLIR about this one name: listing every upstream pass runs two tools' --help.
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or (
+            name not in ours and not _is_upstream_pass(name)
+        ):
             raise UsageError(f"unknown option or pass '--{name}'" + suggest_pass(name))
         element = PassElement(name, options)
         anchor = ours[name].anchor if name in ours else _upstream_anchor(element)
@@ -149,6 +152,8 @@ def print_diagnostic(diag, display_name: str, err) -> None:
 
 def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    # A bare --split-input-file must not take the input file that follows as its marker.
+    argv = [f"--split-input-file={DEFAULT_SPLIT_MARKER}" if a == "--split-input-file" else a for a in argv]
     args, rest = _argument_parser().parse_known_args(argv)
     try:
         if args.list_passes:
@@ -160,6 +165,8 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
         if args.pass_pipeline and rest:
             raise UsageError("--pass-pipeline cannot be combined with per-pass flags " + " ".join(rest))
         pipeline = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else _pass_flags_to_pipeline(rest)
+        with new_context() as context:  # report pipeline errors once, not once per chunk
+            build_pass_manager(pipeline, context)
     except (UsageError, PipelineError) as e:
         stderr.write(f"tosaic-opt: error: {e}\n")
         return 1
@@ -182,8 +189,12 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     if args.output == "-":
         stdout.write(text)
     else:
-        with open(args.output, "w") as f:
-            f.write(text)
+        try:
+            with open(args.output, "w") as f:
+                f.write(text)
+        except OSError as e:
+            stderr.write(f"tosaic-opt: error: cannot write '{args.output}': {e.strerror}\n")
+            return 1
     return 1 if failed else 0
 
 
