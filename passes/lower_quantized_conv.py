@@ -1,6 +1,7 @@
-"""Fold `dequantize -> tosa.conv2d (float) -> [clamp] -> quantize` into integer TOSA.
+"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d (float) -> [clamp] -> quantize` into
+integer TOSA.
 
-    x_q, w_q --conv2d(acc i32, input_zp, weight_zp 0)--> acc --rescale(per channel)--> y_q
+    x_q, w_q --conv(acc i32, input_zp, weight_zp 0)--> acc --rescale(per channel)--> y_q
 
 The int32 bias is taken from the bias dequantize when the program has one, or computed
 from the float bias as round(b / (input_scale * weight_scale[c])). The rescale carries
@@ -8,19 +9,51 @@ input_scale * weight_scale[c] / output_scale with TOSA 1.0's 32-bit multiplier a
 (`tosaic.quantization.qmath`). A following clamp (relu, relu6, hardtanh) becomes the
 rescale's saturation when its bounds are the int8 bounds at that zero point, or an
 integer clamp otherwise.
+
+Operands are found through the float layout ops torch-mlir leaves between a dequantize
+and the convolution (`QuantizedOperand`), with the per-channel scales following every
+element:
+
+- depthwise (torch groups == in channels): the weight is `reshape(dequantize(w))`,
+  [KH, KW, C*M, 1] -> [KH, KW, C, M] for channel multiplier M, which splits the
+  quantization axis, so no dequantize can move past it. Output channel c*M + m keeps
+  scale[c*M + m]; the reshape is done on the integer weight.
+  Vela 5.2.0 splits a depthwise convolution with M > 1 into one NPU op per kernel tap, so
+  by default (`expand-depth-multiplier`) the input channels are first repeated M times by
+  an exact 1x1 conv2d (one-hot weights, acc = x - zp, rescale by 1 back to x), and the
+  depthwise convolution runs with multiplier 1 on [KH, KW, C*M, 1]. For a 3x3, M = 2
+  depthwise on ethos-u55-128 / ethos-u85-256 that takes 8040 / 7141 cycles instead of
+  21696 / 60016 at C = 16 (12x12), and 93232 / 52531 instead of 141840 / 477976 at C = 256
+  (8x8); repeating the channels with tosa.tile instead is slower than either.
+- grouped: torch-mlir slices input, weight and bias per group, convolves each and
+  concatenates: `quantize(clamp?(concat(conv(slice(dq x), slice(dq w), slice(dq b)), ...)))`
+  becomes a concat of the per-group integer convolutions, each rescaled to the output's
+  quantization.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from torch_mlir import ir, rewrite
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.base import Pass, PassFailure
+from tosaic.dialects.tosa_helpers import (
+    defining_op,
+    make_integer_const,
+    make_reshape,
+    make_transpose,
+    ranked_shape,
+    transpose_perms,
+)
+from tosaic.passes.base import Option, Pass, PassFailure
 from tosaic.quantization import qmath
 
-CONV_OPS = ("tosa.conv2d",)
+CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d")
+# The weight dims that make up the output channel, flattened in order.
+_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3)}
+LAYOUT_OPS = ("tosa.reshape", "tosa.transpose", "tosa.slice")
 
 
 def constant_array(value: ir.Value) -> np.ndarray | None:
@@ -28,6 +61,187 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
     if op is None or op.name != "tosa.const":
         return None
     return np.array(op.attributes["values"])
+
+
+# Operands seen through layout ops ----------------------------------------------------
+
+
+def follow_layouts(value: ir.Value) -> tuple[ir.Value, list]:
+    """The value under a chain of reshape/transpose/slice ops, and those ops in program
+    order (first applied first)."""
+    layouts = []
+    op = defining_op(value)
+    while op is not None and op.name in LAYOUT_OPS:
+        layouts.append(op)
+        value = op.operands[0]
+        op = defining_op(value)
+    layouts.reverse()
+    return value, layouts
+
+
+def _shape_values(value: ir.Value) -> list[int]:
+    return [int(v) for v in ir.DenseIntElementsAttr(defining_op(value).attributes["values"])]
+
+
+def apply_layouts(array: np.ndarray, layouts) -> np.ndarray:
+    """What `layouts` do to `array` (of their first input's shape), in numpy."""
+    for op in layouts:
+        out_shape = ranked_shape(op.results[0])
+        if op.name == "tosa.reshape":
+            array = array.reshape(out_shape)
+        elif op.name == "tosa.transpose":
+            array = np.transpose(array, transpose_perms(op))
+        else:  # tosa.slice
+            start = _shape_values(op.operands[1])
+            array = array[tuple(slice(s, s + n) for s, n in zip(start, out_shape))]
+    return array
+
+
+def _emit_layouts(value: ir.Value, layouts) -> ir.Value:
+    """Integer copies of the float `layouts`, applied to `value` (at the insertion point)."""
+    element = ir.RankedTensorType(value.type).element_type
+    for op in layouts:
+        out_shape = ranked_shape(op.results[0])
+        if op.name == "tosa.reshape":
+            value = make_reshape(value, out_shape)
+        elif op.name == "tosa.transpose":
+            value = make_transpose(value, transpose_perms(op))
+        else:
+            value = ir.Operation.create(
+                "tosa.slice",
+                results=[ir.RankedTensorType.get(out_shape, element)],
+                operands=[value, op.operands[1], op.operands[2]],
+            ).result
+    return value
+
+
+def _per_element(values, axis: int, shape) -> np.ndarray:
+    """Per-tensor or per-channel (along `axis`) parameters, broadcast to `shape`."""
+    values = np.asarray(values)
+    if axis < 0 or values.size == 1:
+        return np.broadcast_to(values.reshape(-1)[0], shape)
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    return np.broadcast_to(values.reshape(view), shape)
+
+
+@dataclass
+class QuantizedOperand:
+    """A float operand that is `layouts(dequantize(source))`: its quantization per element."""
+
+    dequantize: ir.Operation
+    layouts: list
+    scale: np.ndarray  # float64, the operand's shape
+    zero_point: np.ndarray  # int64, the operand's shape
+    qmin: int
+    qmax: int
+
+    @property
+    def source(self) -> ir.Value:
+        return self.dequantize.operands[0]
+
+    @property
+    def element_type(self) -> ir.Type:
+        return ir.RankedTensorType(self.source.type).element_type
+
+    @property
+    def width(self) -> int:
+        return ir.IntegerType(self.element_type).width
+
+    @property
+    def axis(self) -> int:
+        return quant.QParams.of(self.dequantize).axis
+
+    def per_tensor(self) -> tuple[float, int] | None:
+        """(scale, zero point) when they are the same for every element."""
+        s, z = self.scale.reshape(-1), self.zero_point.reshape(-1)
+        if s.size == 0 or np.any(s != s[0]) or np.any(z != z[0]):
+            return None
+        return float(s[0]), int(z[0])
+
+    def constant(self) -> np.ndarray | None:
+        """The integer values, in the operand's shape, when the source is a constant."""
+        values = constant_array(self.source)
+        return None if values is None else apply_layouts(values, self.layouts)
+
+    def integer(self) -> ir.Value:
+        """The integer operand: a folded constant, or integer layout ops on the source."""
+        values = self.constant()
+        if values is not None:
+            return make_integer_const(np.ascontiguousarray(values), self.width)
+        return _emit_layouts(self.source, self.layouts)
+
+
+def trace_quantized(value: ir.Value) -> QuantizedOperand | None:
+    """`value` as layouts(dequantize(x)), or None."""
+    root, layouts = follow_layouts(value)
+    dq = defining_op(root)
+    if not quant.is_dequantize(dq):
+        return None
+    q = quant.QParams.of(dq)
+    shape = ranked_shape(dq.operands[0])
+    if shape is None or any(ranked_shape(op.results[0]) is None for op in layouts):
+        return None
+    scale = apply_layouts(_per_element(np.asarray(q.scale, np.float64), q.axis, shape), layouts)
+    zero_point = apply_layouts(_per_element(np.asarray(q.zero_point, np.int64), q.axis, shape), layouts)
+    return QuantizedOperand(dq.operation, layouts, scale, zero_point, q.qmin, q.qmax)
+
+
+def float_constant(value: ir.Value) -> np.ndarray | None:
+    """A float constant seen through layout ops."""
+    root, layouts = follow_layouts(value)
+    values = constant_array(root)
+    if values is None or not np.issubdtype(values.dtype, np.floating):
+        return None
+    return apply_layouts(values, layouts)
+
+
+def channel_vector(per_element: np.ndarray, channel_dims) -> np.ndarray | None:
+    """The values per output channel (the flattened `channel_dims`), or None if they vary
+    along any other dim."""
+    others = [d for d in range(per_element.ndim) if d not in channel_dims]
+    moved = np.transpose(per_element, list(channel_dims) + others)
+    flat = moved.reshape(int(np.prod([per_element.shape[d] for d in channel_dims])), -1)
+    if flat.shape[1] and np.any(flat != flat[:, :1]):
+        return None
+    return flat[:, 0] if flat.shape[1] else None
+
+
+def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.ndarray) -> np.ndarray | str:
+    """The int32 bias at the accumulator's scale input_scale * weight_scale[c], one per
+    output channel (the bias's last dim, or broadcast from one value); a reason if none."""
+    channels = weight_scales.size
+    if bias is None:
+        return np.zeros(channels, np.int32)
+    shape = ranked_shape(bias)
+    if shape is None or (shape and int(np.prod(shape[:-1])) != 1) or (shape and shape[-1] not in (1, channels)):
+        return f"bias of shape {shape} is not one value per output channel"
+    acc_scales = input_scale * weight_scales
+    traced = trace_quantized(bias)
+    if traced is not None:
+        values = traced.constant()
+        if values is None:
+            return "bias values are not constant"
+        values = np.broadcast_to(values.reshape(-1), (channels,)).astype(np.int64)
+        scales = np.broadcast_to(traced.scale.reshape(-1), (channels,))
+        zero_points = np.broadcast_to(traced.zero_point.reshape(-1), (channels,))
+        if np.all(zero_points == 0) and np.allclose(scales, acc_scales, rtol=1e-6, atol=0):
+            if np.any(values < -(1 << 31)) or np.any(values >= 1 << 31):
+                return "bias does not fit int32"
+            return values.astype(np.int32)  # the quantizer's bias, at the accumulator's scale
+        real = (values - zero_points) * scales
+    else:
+        real = float_constant(bias)
+        if real is None:
+            return "bias is neither constant nor dequantized"
+        real = np.broadcast_to(real.reshape(-1), (channels,))
+    try:
+        return qmath.quantize_bias(real, input_scale, weight_scales)
+    except ValueError as e:
+        return f"bias cannot be quantized to int32: {e}"
+
+
+# Integer building blocks --------------------------------------------------------------
 
 
 def integer_rescale(value: ir.Value, scales, input_zp: int, output_zp: int,
@@ -81,6 +295,42 @@ def saturate(value: ir.Value, q_lo: int, q_hi: int, storage_min: int, storage_ma
     ).result
 
 
+def requantize_output(accumulator: ir.Value, acc_scales, out_q: quant.QParams, clamp,
+                      out_element: ir.Type) -> ir.Value:
+    """int32 accumulator (real scale `acc_scales` per last-dim channel, or one) -> the
+    output quantization, with the clamp's bounds."""
+    acc_scales = np.asarray(acc_scales, np.float64).reshape(-1)
+    out_type = ir.RankedTensorType.get(ranked_shape(accumulator), out_element)
+    rescaled = integer_rescale(accumulator, acc_scales / out_q.scale[0], 0, out_q.zero_point[0],
+                               out_type, per_channel=acc_scales.size > 1)
+    q_lo, q_hi = clamp_bounds(clamp, out_q) if clamp is not None else (out_q.qmin, out_q.qmax)
+    storage_min, storage_max = qmath.qrange(f"int{ir.IntegerType(out_element).width}")
+    return saturate(rescaled, q_lo, q_hi, storage_min, storage_max)
+
+
+def peel_output(q_op):
+    """quantize(layouts(clamp?(layouts(producer)))) -> (clamp or None, the reshapes and
+    transposes in program order, producer). A per-tensor quantize and a clamp commute with
+    layout ops, so a lowering can apply them to its integer result (`apply_output_layouts`):
+    torch-mlir leaves e.g. conv1d -> transpose -> reshape -> relu."""
+    clamp, layouts = None, []
+    op = defining_op(q_op.operands[0])
+    while op is not None and (op.name in ("tosa.reshape", "tosa.transpose")
+                              or (op.name == "tosa.clamp" and clamp is None)):
+        if op.name == "tosa.clamp":
+            clamp = op
+        else:
+            layouts.append(op)
+        op = defining_op(op.operands[0])
+    layouts.reverse()
+    return clamp, layouts, op
+
+
+def apply_output_layouts(value: ir.Value, layouts) -> ir.Value:
+    """The integer `value` through `peel_output`'s layouts."""
+    return _emit_layouts(value, layouts)
+
+
 _refusals: list = []
 
 
@@ -93,79 +343,157 @@ def _refuse(op, reason: str) -> bool:
     return True
 
 
-def lower_conv(q_op, rewriter) -> bool:
+# Convolutions -------------------------------------------------------------------------
+
+
+def repeat_channels(x: ir.Value, x_zp: int, times: int) -> ir.Value:
+    """int8 NHWC `x` with each channel repeated `times` times (channel c -> c*times + m), by
+    a 1x1 conv2d with one-hot weights: acc = x - x_zp exactly, rescaled by 1 back to x."""
+    n, h, w, channels = ranked_shape(x)
+    out_channels = channels * times
+    one_hot = np.zeros((out_channels, 1, 1, channels), np.int8)
+    one_hot[np.arange(out_channels), 0, 0, np.arange(out_channels) // times] = 1
+    i32 = ir.IntegerType.get_signless(32)
+    accumulator = ir.Operation.create(
+        "tosa.conv2d",
+        results=[ir.RankedTensorType.get([n, h, w, out_channels], i32)],
+        operands=[
+            x,
+            make_integer_const(one_hot, 8),
+            make_integer_const(np.zeros(out_channels, np.int32), 32),
+            make_integer_const(np.asarray([x_zp]), 8),
+            make_integer_const(np.asarray([0]), 8),
+        ],
+        attributes={
+            "acc_type": ir.TypeAttr.get(i32),
+            "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
+            "stride": ir.DenseI64ArrayAttr.get([1, 1]),
+            "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
+        },
+    ).result
+    out_type = ir.RankedTensorType.get([n, h, w, out_channels], ir.RankedTensorType(x.type).element_type)
+    return integer_rescale(accumulator, [1.0], 0, x_zp, out_type, per_channel=False)
+
+
+@dataclass
+class _ConvPlan:
+    conv: ir.Operation
+    x: QuantizedOperand
+    w: QuantizedOperand
+    x_zp: int
+    acc_scales: np.ndarray
+    bias: np.ndarray
+
+    def emit(self, expand_depth_multiplier: bool = True) -> ir.Value:
+        """The int32 accumulator (at the insertion point)."""
+        conv = self.conv
+        acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), ir.IntegerType.get_signless(32))
+        attributes = {name: conv.attributes[name] for name in conv.attributes}
+        attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
+        x, w = self.x.integer(), self.w.integer()
+        w_shape = ranked_shape(w)
+        if conv.name == "tosa.depthwise_conv2d" and w_shape[3] > 1 and expand_depth_multiplier:
+            x = repeat_channels(x, self.x_zp, w_shape[3])
+            w_shape = w_shape[:2] + [w_shape[2] * w_shape[3], 1]
+            w_values = self.w.constant()
+            w = (make_integer_const(np.ascontiguousarray(w_values).reshape(w_shape), 8)
+                 if w_values is not None else make_reshape(w, w_shape))
+        return ir.Operation.create(
+            conv.name,
+            results=[acc_type],
+            operands=[
+                x,
+                w,
+                make_integer_const(self.bias.reshape(-1), 32),
+                make_integer_const(np.asarray([self.x_zp]), 8),
+                make_integer_const(np.asarray([0]), 8),
+            ],
+            attributes=attributes,
+            loc=conv.location,
+        ).result
+
+
+def plan_conv(conv) -> _ConvPlan | str | None:
+    """How to lower one float convolution: a plan, a reason it cannot be, or None if its
+    operands are not quantized at all."""
+    conv = conv.operation
+    x, w = trace_quantized(conv.operands[0]), trace_quantized(conv.operands[1])
+    if x is None or w is None:
+        return None
+    x_params = x.per_tensor()
+    if x_params is None or np.any(w.zero_point != 0):
+        return "needs per-tensor input and symmetric weight quantization"
+    if x.width != 8 or w.width != 8:
+        return f"lowers int8 activations and weights only (input i{x.width}, weight i{w.width})"
+    w_scales = channel_vector(w.scale, _OUTPUT_CHANNEL_DIMS[conv.name])
+    if w_scales is None:
+        return f"weight is quantized along axis {w.axis}, not the output channels"
+    out_channels = ranked_shape(conv.results[0])[-1]
+    if w_scales.size != out_channels:
+        return f"{w_scales.size} weight channels for {out_channels} output channels"
+    bias = integer_bias(conv.operands[2], x_params[0], w_scales)
+    if isinstance(bias, str):
+        return bias
+    return _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias)
+
+
+def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
         return True
-    producer = defining_op(q_op.operands[0])
-    clamp = None
-    if producer is not None and producer.name == "tosa.clamp":
-        clamp, producer = producer, defining_op(producer.operands[0])
-    if producer is None or producer.name not in CONV_OPS:
+    clamp, layouts, producer = peel_output(q_op)
+    if producer is None:
         return True
-    conv = producer
-    x_dq, w_dq = defining_op(conv.operands[0]), defining_op(conv.operands[1])
-    if not (quant.is_dequantize(x_dq) and quant.is_dequantize(w_dq)):
-        return True
-    x_q, w_q = quant.QParams.of(x_dq), quant.QParams.of(w_dq)
-    if x_q.per_channel or any(z != 0 for z in w_q.zero_point):
-        return _refuse(conv, "needs per-tensor input and symmetric weight quantization")
-    out_channels = ranked_shape(conv.results[0])[-1]
-    w_scales = np.broadcast_to(np.asarray(w_q.scale), (out_channels,))
-    if w_q.per_channel and w_q.axis != 0:
-        return _refuse(conv, f"weight is quantized along axis {w_q.axis}, not the output channels")
-    acc_scales = x_q.scale[0] * w_scales
-
-    bias_dq = defining_op(conv.operands[2])
-    if quant.is_dequantize(bias_dq):
-        bias = constant_array(bias_dq.operands[0])
+    if producer.name in CONV_OPS:
+        convs, concat = [producer], None
+    elif producer.name == "tosa.concat":  # a grouped convolution
+        convs = [defining_op(v) for v in producer.operands]
+        if not all(c is not None and c.name in CONV_OPS for c in convs):
+            return True
+        concat = producer
     else:
-        bias_float = constant_array(conv.operands[2])
-        if bias_float is None:
-            return _refuse(conv, "bias is neither constant nor dequantized")
-        try:
-            bias = qmath.quantize_bias(np.broadcast_to(bias_float, (out_channels,)), x_q.scale[0], w_scales)
-        except ValueError as e:
-            return _refuse(conv, f"bias cannot be quantized to int32: {e}")
-    if bias is None:
-        return _refuse(conv, "bias values are not constant")
+        return True
+    plans = [plan_conv(c) for c in convs]
+    if any(p is None for p in plans):
+        return True
+    for conv, plan in zip(convs, plans):
+        if isinstance(plan, str):
+            return _refuse(conv, plan)
 
-    out_type = q_op.results[0].type
-    with rewriter.ip, conv.location:
-        acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), ir.IntegerType.get_signless(32))
-        attributes = {name: conv.attributes[name] for name in conv.attributes}
-        attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
-        accumulator = ir.Operation.create(
-            conv.name,
-            results=[acc_type],
-            operands=[
-                x_dq.operands[0],
-                w_dq.operands[0],
-                make_integer_const(np.asarray(bias, np.int32).reshape(-1), 32),
-                make_integer_const(np.asarray([x_q.zero_point[0]]), 8),
-                make_integer_const(np.asarray([0]), 8),
-            ],
-            attributes=attributes,
-        ).result
-        rescaled = integer_rescale(accumulator, acc_scales / out_q.scale[0], 0,
-                                   out_q.zero_point[0], out_type, per_channel=True)
-        q_lo, q_hi = clamp_bounds(clamp, out_q) if clamp else (out_q.qmin, out_q.qmax)
-        storage_min, storage_max = qmath.qrange("int8")
-        result = saturate(rescaled, q_lo, q_hi, storage_min, storage_max)
+    out_element = ir.RankedTensorType(q_op.results[0].type).element_type
+    with rewriter.ip, q_op.location:
+        pieces = [requantize_output(p.emit(expand_depth_multiplier), p.acc_scales, out_q, clamp, out_element)
+                  for p in plans]
+        if concat is None:
+            result = pieces[0]
+        else:
+            result = ir.Operation.create(
+                "tosa.concat",
+                results=[ir.RankedTensorType.get(ranked_shape(concat.results[0]), out_element)],
+                operands=pieces,
+                attributes={"axis": concat.attributes["axis"]}, loc=concat.location,
+            ).result
+        result = apply_output_layouts(result, layouts)
     rewriter.replace_op(q_op, [result])
     return False
 
 
 class LowerQuantizedConv(Pass):
     name = "tosaic-lower-quantized-conv"
-    summary = "Fold dequantize -> conv2d -> [clamp] -> quantize into int8 conv2d + rescale"
+    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped) -> [clamp] -> quantize "
+               "into int8 convolutions + rescale")
     anchor = "func.func"
     integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    expand_depth_multiplier = Option(
+        bool, True,
+        "Run a depthwise conv with channel multiplier > 1 as a channel-repeating 1x1 conv2d and a "
+        "multiplier-1 depthwise conv (Vela splits multiplier > 1 into one op per kernel tap)")
 
     def run(self, op: ir.Operation) -> None:
         patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_conv)
+        expand = self.expand_depth_multiplier
+        patterns.add(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand))
         _refusals.clear()
         rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
         if _refusals:

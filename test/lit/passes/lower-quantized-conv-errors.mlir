@@ -1,4 +1,4 @@
-// RUN: not tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv))' 2>&1 | filecheck %s
+// RUN: not tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv))' 2>&1 | filecheck %s
 
 // Diagnostic: an asymmetric weight (zero point != 0) is refused, naming the op.
 // CHECK: lower-quantized-conv-errors.mlir:11:8: error: 'tosa.conv2d' op needs per-tensor input and symmetric weight quantization
@@ -12,4 +12,36 @@ func.func @asymmetric_weight(%arg0: tensor<1x4x4x3xi8>) -> tensor<1x4x4x2xi8> {
   %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.05>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
   return %q : tensor<1x4x4x2xi8>
 }
+// CHECK-NOT: Traceback
+
+// -----
+
+// Diagnostic: a depthwise weight [KH, KW, C, M] quantized along KH, not the output channels.
+// CHECK: lower-quantized-conv-errors.mlir:[[# @LINE + 7]]:8: error: 'tosa.depthwise_conv2d' op weight is quantized along axis 0, not the output channels
+func.func @depthwise_wrong_axis(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x3x3x2xi8> {
+  %w = "tosa.const"() <{values = dense<1> : tensor<2x2x2x1xi8>}> : () -> tensor<2x2x2x1xi8>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 0 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.25, 0.5>, zero_point = array<i64: 0, 0>} : (tensor<2x2x2x1xi8>) -> tensor<2x2x2x1xf32>
+  %c = tosa.depthwise_conv2d %x, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x2x2x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x2xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.05>, zero_point = array<i64: 0>} : (tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xi8>
+  return %q : tensor<1x3x3x2xi8>
+}
+
+// -----
+
+// Diagnostic: int16 activations (a16w8) are not lowered by this pass.
+// CHECK: lower-quantized-conv-errors.mlir:[[# @LINE + 7]]:8: error: 'tosa.depthwise_conv2d' op lowers int8 activations and weights only (input i16, weight i8)
+func.func @int16_input(%arg0: tensor<1x4x4x2xi16>) -> tensor<1x3x3x2xi16> {
+  %w = "tosa.const"() <{values = dense<1> : tensor<2x2x2x1xi8>}> : () -> tensor<2x2x2x1xi8>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 2 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.25, 0.5>, zero_point = array<i64: 0, 0>} : (tensor<2x2x2x1xi8>) -> tensor<2x2x2x1xf32>
+  %c = tosa.depthwise_conv2d %x, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x2x2x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x2xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.05>, zero_point = array<i64: 0>} : (tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xi16>
+  return %q : tensor<1x3x3x2xi16>
+}
+
 // CHECK-NOT: Traceback
