@@ -29,7 +29,7 @@ class ConvPoolNet(nn.Module):
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
-        x = F.avg_pool2d(F.relu6(self.bn2(self.conv2(x))), 2)
+        x = F.avg_pool2d(F.relu6(self.bn2(self.conv2(x))), 3, stride=2, padding=1)
         x = F.adaptive_avg_pool2d(x, 1).flatten(1)
         return self.fc(x)
 
@@ -80,7 +80,7 @@ class AttentionHead(nn.Module):
 # name -> (constructor, example input shape)
 EXAMPLES = {
     "mlp": (MLP, (1, 64)),
-    "conv_pool": (ConvPoolNet, (1, 3, 32, 32)),
+    "conv_pool": (ConvPoolNet, (1, 3, 28, 28)),
     "depthwise": (DepthwiseSeparable, (1, 3, 32, 32)),
     "residual": (ResidualBlock, (1, 3, 16, 16)),
     "attention": (AttentionHead, (1, 16, 32)),

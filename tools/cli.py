@@ -168,21 +168,33 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    """The README's main job: compile the bundled example end to end and check it."""
+    """The README's main job: quantize the bundled example (a8w8), compile it for
+    ethos-u55-128, and check the integer flatbuffer on the TOSA reference model against
+    the fake-quantized PyTorch program."""
     import numpy as np
+    import torch
 
-    import tosaic
+    from tosaic.checks import check_quantized
     from tosaic.examples.models import example
+    from tosaic.quantization import quantize_model
 
     model, inputs = example("conv_pool")
+    generator = torch.Generator().manual_seed(1)
+    calibration = [(torch.randn(*inputs[0].shape, generator=generator),) for _ in range(16)]
+    program = quantize_model(model, inputs, scheme="a8w8", calibration_data=calibration)
     start = time.perf_counter()
-    result = tosaic.compile(model, inputs, target="tosa-fp", output_dir=args.output)
-    print(_summary(result, time.perf_counter() - start))
-    expected = model(*inputs).detach().numpy()
-    actual = tosaic.run(result.flatbuffer, [x.numpy() for x in inputs])[0]
-    error = float(np.abs(actual - expected).max())
-    ok = np.allclose(actual, expected, rtol=1e-4, atol=1e-5)
-    print(f"  reference model vs PyTorch: max abs error {error:.3g} -> {'OK' if ok else 'MISMATCH'}")
+    check = check_quantized(program, inputs, target=args.target, output_dir=args.output)
+    print(_summary(check.result, time.perf_counter() - start))
+    with torch.no_grad():
+        float_out = model(*inputs).numpy()
+    q = check.result.outputs[0].quantization
+    (got,) = __import__("tosaic").run(check.result.flatbuffer, check.feeds)
+    dequantized = (got.astype(np.float32) - q["zero_point"]) * q["scale"]
+    ok = check.max_lsb <= 1 and check.bit_exact >= 0.99
+    print(f"  reference model vs fake-quantized PyTorch: max {check.max_lsb} LSB, "
+          f"{check.bit_exact:.2%} bit-exact -> {'OK' if ok else 'MISMATCH'}")
+    print(f"  vs the float model: max abs error {np.abs(dequantized - float_out).max():.4f} "
+          f"(output range {np.ptp(float_out):.3f})")
     return 0 if ok else 1
 
 
@@ -232,8 +244,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--output-dir", help="write output_N.npy here")
     r.set_defaults(func=cmd_run)
 
-    d = sub.add_parser("demo", help="compile and check the bundled example")
+    d = sub.add_parser("demo", help="quantize, compile and check the bundled example")
     d.add_argument("-o", "--output", default="out/demo", help="output directory")
+    d.add_argument("--target", default="ethos-u55-128", help="an Ethos-U accelerator or tosa-int")
     d.set_defaults(func=cmd_demo)
 
     pl = sub.add_parser("pipeline", help="print a named pass pipeline")
