@@ -6,16 +6,20 @@
 - avg_pool2d: `tosa.avg_pool2d` on int8 with input_zp / output_zp and an int32
   accumulator; TOSA divides by the count of non-padding elements (rounding half away
   from zero). With count_include_pad, torch-mlir pads explicitly with 0.0 first: that
-  `tosa.pad` becomes an int8 pad with the input zero point. If the scales differ, the
-  pool writes at the input's qparams and a rescale follows (two roundings: <= 1 LSB).
-  With shared qparams an even window count (2x2) makes exact .5 LSB averages common;
-  TOSA rounds them away from zero while the float program's rounding noise settles them
-  either way, so such pools agree to 1 LSB but are only ~85% bit-exact.
+  `tosa.pad` becomes an int8 pad with the input zero point. If the scales differ (our
+  quantizer gives averages their own output qparams), an unpadded int8 pool becomes a
+  window sum, a depthwise conv with weights 1 accumulating in int32, and ONE rescale by
+  s_in / (N * s_out), so the average rounds once as the float program's does. With
+  shared qparams an even window count (2x2) makes exact .5 LSB averages common; TOSA
+  rounds them away from zero while the float program's rounding noise settles them
+  either way, so such pools (from other quantizers) agree to 1 LSB but are ~85%
+  bit-exact.
 - adaptive_avg_pool2d / mean: torch-mlir emits `avg_pool2d` when the output is larger
   than 1x1, else `reduce_sum` (one per dim) [+ reshape] + `mul` by the float 1/N.
-  A mean over both spatial dims of a rank-4 tensor with equal input/output scales
-  becomes a global `tosa.avg_pool2d` (the op Ethos-U runs; NCHW input is transposed to
-  NHWC, which cancels with the convolution's transpose). Any other sum/mean: the
+  A mean over both spatial dims of a rank-4 tensor becomes a global `tosa.avg_pool2d`
+  with equal input/output scales, else a global window sum + one rescale (ops Ethos-U
+  runs; NCHW input is transposed to NHWC, which cancels with the convolution's
+  transpose). Any other sum/mean: the
   int8 values minus their zero point are summed with `tosa.reduce_sum` in int32 and
   rescaled once by `s_in * c / s_out` (c: the mul's constant, 1/N for a mean).
 
@@ -115,6 +119,36 @@ def _lower_max_pool(q_op, pool, out_q, rewriter) -> bool:
     return False
 
 
+def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale: float,
+                         out_zp: int, out_type: ir.Type) -> ir.Value:
+    """sum over each kernel window (a depthwise conv with weights 1, input zero point
+    removed, int32), then ONE rescale by `scale`: the average rounds once, as the
+    fake-quantized program's float average does."""
+    n, h, w, c = ranked_shape(x)
+    i32 = ir.IntegerType.get_signless(32)
+    out_h = (h - kernel[0]) // stride[0] + 1
+    out_w = (w - kernel[1]) // stride[1] + 1
+    acc_type = ir.RankedTensorType.get([n, out_h, out_w, c], i32)
+    window_sum = ir.Operation.create(
+        "tosa.depthwise_conv2d",
+        results=[acc_type],
+        operands=[
+            x,
+            make_integer_const(np.ones((kernel[0], kernel[1], c, 1), np.int8), 8),
+            make_integer_const(np.zeros((c,), np.int32), 32),
+            _zp_const(in_q.zero_point[0], _element_width(x)),
+            make_integer_const(np.zeros((1,), np.int8), 8),
+        ],
+        attributes={
+            "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
+            "stride": ir.DenseI64ArrayAttr.get(list(stride)),
+            "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
+            "acc_type": ir.TypeAttr.get(i32),
+        },
+    ).result
+    return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
+
+
 def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
     source = pool.operands[0]
     pad = defining_op(source)
@@ -150,6 +184,16 @@ def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
                 attributes={name: pad.attributes[name] for name in pad.attributes},
             ).result
         attributes = {name: pool.attributes[name] for name in pool.attributes}
+        kernel = list(ir.DenseI64ArrayAttr(attributes["kernel"]))
+        stride = list(ir.DenseI64ArrayAttr(attributes["stride"]))
+        unpadded = not any(ir.DenseI64ArrayAttr(attributes["pad"]))
+        if not same_scale and unpadded and width == 8:
+            # Own output qparams: sum, then one rounding (avg_pool2d + rescale rounds twice).
+            count = kernel[0] * kernel[1]
+            result = _window_sum_rescaled(x, kernel, stride, in_q, in_scale / (count * out_q.scale[0]),
+                                          out_q.zero_point[0], out_type)
+            rewriter.replace_op(q_op, [result])
+            return False
         attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
         pool_zp = out_q.zero_point[0] if same_scale else in_zp
         pooled = ir.Operation.create(
@@ -219,11 +263,23 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
     names = [o.name for o in chain]
     reductions = names.count("tosa.reduce_sum")
     axes = sorted(ir.IntegerAttr(o.attributes["axis"]).value for o in chain[:reductions])
-    global_pool = (
+    spatial_mean = (
         len(in_shape) == 4 and names[:reductions] == ["tosa.reduce_sum"] * reductions
         and axes in ([1, 2], [2, 3]) and abs(factor * count - 1.0) < 1e-6
-        and in_q.scale == out_q.scale
     )
+    if spatial_mean and in_q.scale != out_q.scale and width == 8:
+        # Own output qparams: one window sum over H x W, then one rounding.
+        with rewriter.ip, producer.location:
+            nhwc = make_transpose(x, [0, 2, 3, 1]) if axes == [2, 3] else x
+            n, h, w, c = ranked_shape(nhwc)
+            summed = _window_sum_rescaled(
+                nhwc, [h, w], [1, 1], in_q, in_q.scale[0] / (count * out_q.scale[0]),
+                out_q.zero_point[0], with_shape(q_op.results[0].type, [n, 1, 1, c]),
+            )
+            result = summed if out_shape == [n, 1, 1, c] else make_reshape(summed, out_shape)
+        rewriter.replace_op(q_op, [result])
+        return False
+    global_pool = spatial_mean and in_q.scale == out_q.scale
     if global_pool:
         with rewriter.ip, producer.location:
             nhwc = make_transpose(x, [0, 2, 3, 1]) if axes == [2, 3] else x

@@ -298,15 +298,17 @@ _UNARY_OPS = {
     aten.hardsigmoid.default,
     aten.softmax.int,
     aten._softmax.default,
-} | _FUSABLE_ACTIVATIONS
-# Always quantized; output shares qparams with the input (no rescale needed:
-# max keeps values, averaging stays in range; TOSA AVG_POOL2D has no rescale).
-_POOL_OPS = {
-    aten.max_pool2d.default,
+    # Averages get their own observed output qparams: with the input's, an average of
+    # an even count lands exactly on .5 steps, which PyTorch's float rounding and any
+    # integer rounding settle differently; with its own scale the sum is rescaled once.
     aten.avg_pool2d.default,
     aten.adaptive_avg_pool2d.default,
     aten.mean.dim,
     aten.mean.default,
+} | _FUSABLE_ACTIVATIONS
+# Always quantized; output shares qparams with the input (max keeps values).
+_POOL_OPS = {
+    aten.max_pool2d.default,
 }
 # Pure data movement: quantized only when the input already is (or is a graph
 # input); output shares qparams with the input.

@@ -69,14 +69,18 @@ func.func @avg_pool_count_include_pad(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x4x4
 
 // -----
 
-// avg_pool2d to another scale: the pool keeps the input's zero point 3, then a rescale
-// by 0.5 / 0.25 = 2 (shift 29) from 3 to -1.
+// avg_pool2d to another scale: a window sum (depthwise conv, weights 1, input zero point
+// 3, int32) and ONE rescale by 0.5 / (4 * 0.25) = 0.5 (multiplier 2^30, shift 31) to
+// zero point -1, so the average rounds once.
 // CHECK-LABEL: func.func @avg_pool_requantized
+// CHECK-DAG: %[[ONES:.*]] = "tosa.const"() <{values = dense<1> : tensor<2x2x2x1xi8>}>
 // CHECK-DAG: %[[Z3:.*]] = "tosa.const"() <{values = dense<3> : tensor<1xi8>}>
 // CHECK-DAG: %[[ZO:.*]] = "tosa.const"() <{values = dense<-1> : tensor<1xi8>}>
-// CHECK-DAG: %[[S:.*]] = "tosa.const"() <{values = dense<29> : tensor<1xi8>}>
-// CHECK: %[[P:.*]] = tosa.avg_pool2d %arg0, %[[Z3]], %[[Z3]] {{.*}} -> tensor<1x2x2x2xi8>
-// CHECK: %[[Y:.*]] = tosa.rescale %[[P]], %{{.*}}, %[[S]], %[[Z3]], %[[ZO]] {{.*}} -> tensor<1x2x2x2xi8>
+// CHECK-DAG: %[[M:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[S:.*]] = "tosa.const"() <{values = dense<31> : tensor<1xi8>}>
+// CHECK: %[[SUM:.*]] = tosa.depthwise_conv2d %arg0, %[[ONES]], %{{.*}}, %[[Z3]], %{{.*}} {acc_type = i32, {{.*}}stride = array<i64: 2, 2>} {{.*}} -> tensor<1x2x2x2xi32>
+// CHECK: %[[Y:.*]] = tosa.rescale %[[SUM]], %[[M]], %[[S]], %{{.*}}, %[[ZO]] {{.*}}per_channel = false{{.*}} -> tensor<1x2x2x2xi8>
+// CHECK-NOT: tosa.avg_pool2d
 // CHECK: return %[[Y]]
 func.func @avg_pool_requantized(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x2x2x2xi8> {
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
