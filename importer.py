@@ -103,9 +103,22 @@ _LITERAL_TYPES = {
 }
 
 
+def _slice_copy(x, dim=0, start=None, end=None, step=1):
+    return torch.ops.aten.slice.Tensor(x, dim, start, end, step).clone()
+
+
+def decomposition_table() -> dict:
+    """torch-mlir's decompositions, plus the `_copy` views that some quantizers'
+    programs carry (ExecuTorch's Arm quantizer leaves `slice_copy`), which TorchToTosa
+    has no pattern for."""
+    table = dict(get_decomposition_table())
+    table[torch.ops.aten.slice_copy.Tensor] = _slice_copy
+    return table
+
+
 def import_torch(program: ExportedProgram, context: ir.Context) -> ir.Module:
     """FX import into torch-backend IR (the torch dialect, value semantics)."""
-    decomposed = program.run_decompositions(get_decomposition_table())
+    decomposed = program.run_decompositions(decomposition_table())
     importer = FxImporter(context=context, hooks=_ReadableLiterals())
     importer.import_frozen_program(decomposed, func_name="main")
     module = importer.module
