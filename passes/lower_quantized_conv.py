@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
@@ -47,23 +47,21 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
     transpose_perms,
 )
-from tosaic.passes.base import Option, Pass, PassFailure
+from tosaic.passes.base import Option
+from tosaic.passes.quantized_lowering import (
+    QuantizedLowering,
+    clamp_bounds,
+    constant_array,
+    integer_rescale,
+    refuse as _refuse,
+    saturate,
+)
 from tosaic.quantization import qmath
 
 CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d")
 # The weight dims that make up the output channel, flattened in order.
 _OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3)}
 LAYOUT_OPS = ("tosa.reshape", "tosa.transpose", "tosa.slice")
-
-
-def constant_array(value: ir.Value) -> np.ndarray | None:
-    op = defining_op(value)
-    if op is None or op.name != "tosa.const":
-        return None
-    return np.array(op.attributes["values"])
-
-
-# Operands seen through layout ops ----------------------------------------------------
 
 
 def follow_layouts(value: ir.Value) -> tuple[ir.Value, list]:
@@ -244,57 +242,6 @@ def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.nd
 # Integer building blocks --------------------------------------------------------------
 
 
-def integer_rescale(value: ir.Value, scales, input_zp: int, output_zp: int,
-                    out_type: ir.Type, per_channel: bool) -> ir.Value:
-    """tosa.rescale by real `scales` (one, or one per last-dim channel), SINGLE_ROUND."""
-    multipliers, shifts = qmath.compute_multiplier_and_shift_per_channel(list(scales), True)
-    in_element = ir.RankedTensorType(value.type).element_type
-    out_element = ir.RankedTensorType(out_type).element_type
-    operands = [
-        value,
-        make_integer_const(np.asarray(multipliers, np.int32), 32),
-        make_integer_const(np.asarray(shifts, np.int8), 8),
-        make_integer_const(np.asarray([input_zp]), ir.IntegerType(in_element).width),
-        make_integer_const(np.asarray([output_zp]), ir.IntegerType(out_element).width),
-    ]
-    false = ir.BoolAttr.get(False)
-    return ir.Operation.create(
-        "tosa.rescale",
-        results=[out_type],
-        operands=operands,
-        attributes={
-            "scale32": ir.BoolAttr.get(True),
-            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
-            "per_channel": ir.BoolAttr.get(per_channel),
-            "input_unsigned": false,
-            "output_unsigned": false,
-        },
-    ).result
-
-
-def clamp_bounds(clamp_op, qparams: quant.QParams) -> tuple[int, int]:
-    """The float clamp's bounds in the quantized domain, within the output range."""
-    lo = ir.FloatAttr(clamp_op.attributes["min_val"]).value
-    hi = ir.FloatAttr(clamp_op.attributes["max_val"]).value
-    scale, zp = qparams.scale[0], qparams.zero_point[0]
-    q_lo = qparams.qmin if lo < -1e30 else max(qparams.qmin, int(np.round(lo / scale)) + zp)
-    q_hi = qparams.qmax if hi > 1e30 else min(qparams.qmax, int(np.round(hi / scale)) + zp)
-    return q_lo, q_hi
-
-
-def saturate(value: ir.Value, q_lo: int, q_hi: int, storage_min: int, storage_max: int) -> ir.Value:
-    if q_lo <= storage_min and q_hi >= storage_max:
-        return value  # the rescale already saturates to the storage range
-    element = ir.RankedTensorType(value.type).element_type
-    return ir.Operation.create(
-        "tosa.clamp",
-        results=[value.type],
-        operands=[value],
-        attributes={"min_val": ir.IntegerAttr.get(element, q_lo),
-                    "max_val": ir.IntegerAttr.get(element, q_hi)},
-    ).result
-
-
 def requantize_output(accumulator: ir.Value, acc_scales, out_q: quant.QParams, clamp,
                       out_element: ir.Type) -> ir.Value:
     """int32 accumulator (real scale `acc_scales` per last-dim channel, or one) -> the
@@ -329,18 +276,6 @@ def peel_output(q_op):
 def apply_output_layouts(value: ir.Value, layouts) -> ir.Value:
     """The integer `value` through `peel_output`'s layouts."""
     return _emit_layouts(value, layouts)
-
-
-_refusals: list = []
-
-
-def _refuse(op, reason: str) -> bool:
-    """Report why `op` cannot be lowered (once: the driver may revisit it); the pass fails
-    after the pattern run."""
-    if not any(op == refused for refused in _refusals):
-        Pass.error(op, reason)
-        _refusals.append(op)
-    return True
 
 
 # Convolutions -------------------------------------------------------------------------
@@ -479,22 +414,16 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
     return False
 
 
-class LowerQuantizedConv(Pass):
+class LowerQuantizedConv(QuantizedLowering):
     name = "tosaic-lower-quantized-conv"
     summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped) -> [clamp] -> quantize "
                "into int8 convolutions + rescale")
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "quantized convolution could not be lowered"
     expand_depth_multiplier = Option(
         bool, True,
         "Run a depthwise conv with channel multiplier > 1 as a channel-repeating 1x1 conv2d and a "
         "multiplier-1 depthwise conv (Vela splits multiplier > 1 into one op per kernel tap)")
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
+    def patterns(self):
         expand = self.expand_depth_multiplier
-        patterns.add(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand))
-        _refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if _refusals:
-            raise PassFailure("quantized convolution could not be lowered")
+        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand), 1)]

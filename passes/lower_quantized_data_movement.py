@@ -36,11 +36,11 @@ parameters, or a rescale TOSA cannot encode, is refused with a diagnostic at the
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_integer_const, ranked_shape
-from tosaic.passes.base import Pass, PassFailure
+from tosaic.passes.quantized_lowering import QuantizedLowering, refuse as _refuse
 from tosaic.quantization import qmath
 
 # Ops whose result elements are copies of elements of operand 0 (their other operands,
@@ -152,16 +152,6 @@ def requantize(value: ir.Value, in_q: quant.QParams, out_q: quant.QParams, out_e
 # ---------------------------------------------------------------------------
 # Patterns
 # ---------------------------------------------------------------------------
-
-_refusals: list = []
-
-
-def _refuse(op, reason: str) -> bool:
-    """Report why `op` cannot be lowered; the pass fails after the pattern run."""
-    Pass.error(op, reason)
-    _refusals.append(op)
-    return True
-
 
 def _float_constant(value: ir.Value) -> np.ndarray | None:
     op = defining_op(value)
@@ -405,21 +395,15 @@ def _erase_unused(op, rewriter) -> bool:
     return False
 
 
-class LowerQuantizedDataMovement(Pass):
+class LowerQuantizedDataMovement(QuantizedLowering):
     name = "tosaic-lower-quantized-data-movement"
     summary = ("Fold dequantize -> concat/pad/slice/reshape/transpose/tile/reverse/... -> quantize, "
                "and requantizing quantize(dequantize), into integer TOSA with rescales")
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "quantized data movement could not be lowered"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_quantize)
-        patterns.add("tosa.concat", lower_concat)
-        for name in sorted(UNARY_DATA_MOVEMENT_OPS | {"tosa.pad"}):
-            patterns.add(name, dequantize_after_move)
-        patterns.add(quant.DEQUANTIZE, _erase_unused, benefit=2)
-        _refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if _refusals:
-            raise PassFailure("quantized data movement could not be lowered")
+    def patterns(self):
+        return (
+            [(quant.QUANTIZE, lower_quantize, 1), ("tosa.concat", lower_concat, 1)]
+            + [(name, dequantize_after_move, 1) for name in sorted(UNARY_DATA_MOVEMENT_OPS | {"tosa.pad"})]
+            + [(quant.DEQUANTIZE, _erase_unused, 2)]
+        )

@@ -33,12 +33,18 @@ or an integer clamp.
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.base import Pass, PassFailure
-from tosaic.passes.lower_quantized_conv import clamp_bounds, constant_array, integer_rescale, saturate
+from tosaic.passes.quantized_lowering import (
+    QuantizedLowering,
+    clamp_bounds,
+    constant_array,
+    integer_rescale,
+    refuse as _refuse,
+    saturate,
+)
 from tosaic.quantization import qmath
 
 _INT32_MAX = (1 << 31) - 1
@@ -46,16 +52,6 @@ _INT32_MAX = (1 << 31) - 1
 _ADD_SHIFT = {8: 20, 16: 15}
 # Symmetric quantization of a float constant multiplier: int16 range, exact enough.
 _CONST_QMAX = 32767
-
-_refusals: list = []
-
-
-def _refuse(op, reason: str) -> bool:
-    """Report why `op` cannot be lowered; the pass fails after the pattern run."""
-    Pass.error(op, reason)
-    _refusals.append(op)
-    return True
-
 
 class _Quantized:
     """An operand that is `dequantize(value)`, per tensor."""
@@ -283,16 +279,10 @@ def lower_elementwise(q_op, rewriter) -> bool:
     return _lower_clamp(q_op, producer, clamp, out_q, rewriter)
 
 
-class LowerQuantizedElementwise(Pass):
+class LowerQuantizedElementwise(QuantizedLowering):
     name = "tosaic-lower-quantized-elementwise"
     summary = "Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic + rescales"
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "quantized elementwise op could not be lowered"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_elementwise)
-        _refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if _refusals:
-            raise PassFailure("quantized elementwise op could not be lowered")
+    def patterns(self):
+        return [(quant.QUANTIZE, lower_elementwise, 1)]

@@ -30,14 +30,12 @@ dim; its zero point must be one value, TOSA's b_zp.)
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
-from tosaic.passes import lower_quantized_conv as conv_lowering
-from tosaic.passes.base import Pass, PassFailure
+from tosaic.passes.quantized_lowering import QuantizedLowering, refuse as _refuse
 from tosaic.passes.lower_quantized_conv import (
-    _refuse,
     apply_output_layouts,
     channel_vector,
     integer_bias,
@@ -174,17 +172,11 @@ def lower_matmul(q_op, rewriter) -> bool:
     return False
 
 
-class LowerQuantizedMatmul(Pass):
+class LowerQuantizedMatmul(QuantizedLowering):
     name = "tosaic-lower-quantized-matmul"
     summary = ("Fold quantized linear layers into int8 1x1 conv2d, and quantized matmul of "
                "activations into int8 matmul + rescale")
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "quantized matmul could not be lowered"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_matmul)
-        conv_lowering._refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if conv_lowering._refusals:
-            raise PassFailure("quantized matmul could not be lowered")
+    def patterns(self):
+        return [(quant.QUANTIZE, lower_matmul, 1)]

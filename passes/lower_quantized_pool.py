@@ -29,7 +29,7 @@ int16 inputs (a16w8) take the same paths (TOSA then requires zero points of 0).
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
@@ -40,19 +40,13 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
     with_shape,
 )
-from tosaic.passes.base import Pass, PassFailure
-from tosaic.passes.lower_quantized_conv import constant_array, integer_rescale
+from tosaic.passes.quantized_lowering import (
+    QuantizedLowering,
+    constant_array,
+    integer_rescale,
+    refuse as _refuse,
+)
 from tosaic.quantization import qmath
-
-_refusals: list = []
-
-
-def _refuse(op, reason: str) -> bool:
-    """Report why `op` cannot be lowered; the pass fails after the pattern run."""
-    Pass.error(op, reason)
-    _refusals.append(op)
-    return True
-
 
 def _element_width(value: ir.Value) -> int | None:
     element = ir.RankedTensorType(value.type).element_type
@@ -337,16 +331,10 @@ def lower_pool(q_op, rewriter) -> bool:
     return True
 
 
-class LowerQuantizedPool(Pass):
+class LowerQuantizedPool(QuantizedLowering):
     name = "tosaic-lower-quantized-pool"
     summary = "Fold dequantize -> max/avg pool, mean -> quantize into int8 pooling or int32 sums + rescale"
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "quantized pooling could not be lowered"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_pool)
-        _refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if _refusals:
-            raise PassFailure("quantized pooling could not be lowered")
+    def patterns(self):
+        return [(quant.QUANTIZE, lower_pool, 1)]

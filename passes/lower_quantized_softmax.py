@@ -41,13 +41,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.base import Pass, PassFailure
-from tosaic.passes.lower_quantized_conv import integer_rescale, saturate
+from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, refuse, saturate
 from tosaic.quantization import qmath
 
 INT8_MIN, INT8_MAX = qmath.qrange("int8")
@@ -236,9 +235,6 @@ def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: 
 
 # --------------------------------------------------------------------------- pattern
 
-_refusals: list = []
-
-
 def lower_softmax(q_op, rewriter) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
@@ -260,25 +256,17 @@ def lower_softmax(q_op, rewriter) -> bool:
         return True
     axis = match.axis if match.axis >= 0 else match.axis + len(shape)
     if table_bits(shape[axis]) < MIN_TABLE_BITS:
-        Pass.error(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
-        _refusals.append(q_op)
-        return True
+        return refuse(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
     with rewriter.ip, q_op.location:
         result = build_softmax(q, in_q, out_q, axis, out_type)
     rewriter.replace_op(q_op, [result])
     return False
 
 
-class LowerQuantizedSoftmax(Pass):
+class LowerQuantizedSoftmax(QuantizedLowering):
     name = "tosaic-lower-quantized-softmax"
     summary = "Lower dequantize -> softmax -> quantize (int8) to integer TOSA (exp tables, NR reciprocal)"
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "a quantized softmax could not be lowered"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_softmax)
-        _refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if _refusals:
-            raise PassFailure("a quantized softmax could not be lowered")
+    def patterns(self):
+        return [(quant.QUANTIZE, lower_softmax, 1)]

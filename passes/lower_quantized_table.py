@@ -29,11 +29,11 @@ that matches but is NaN for some input code is refused with a diagnostic.
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.base import Pass, PassFailure
+from tosaic.passes.quantized_lowering import QuantizedLowering, refuse
 from tosaic.quantization import qmath
 
 TABLE_SIZE = 256
@@ -315,9 +315,6 @@ def _is_int8_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
     )
 
 
-_refusals: list = []
-
-
 def lower_table(q_op, rewriter) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
@@ -342,25 +339,17 @@ def lower_table(q_op, rewriter) -> bool:
     try:
         table = build_table(region, out_q)
     except ValueError as e:
-        Pass.error(q_op, f"cannot be a lookup table: {e}")
-        _refusals.append(q_op)
-        return True
+        return refuse(q_op, f"cannot be a lookup table: {e}")
     with rewriter.ip, q_op.location:
         result = make_table(in_value, table, out_type)
     rewriter.replace_op(q_op, [result])
     return False
 
 
-class LowerQuantizedTable(Pass):
+class LowerQuantizedTable(QuantizedLowering):
     name = "tosaic-lower-quantized-table"
     summary = "Fold dequantize -> elementwise float ops -> quantize (int8) into a tosa.table"
-    anchor = "func.func"
-    integer_lowering = True  # part of the tosa-int pipeline's lowering stage
+    failure = "a quantized elementwise function could not become a table"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add(quant.QUANTIZE, lower_table)
-        _refusals.clear()
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
-        if _refusals:
-            raise PassFailure("a quantized elementwise function could not become a table")
+    def patterns(self):
+        return [(quant.QUANTIZE, lower_table, 1)]
