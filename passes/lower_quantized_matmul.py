@@ -34,8 +34,9 @@ from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
-from tosaic.passes.quantized_lowering import QuantizedLowering, refuse as _refuse
-from tosaic.passes.lower_quantized_conv import (
+from tosaic.passes.quantized_lowering import (
+    QuantizedLowering,
+    refuse as _refuse,
     apply_output_layouts,
     channel_vector,
     integer_bias,

@@ -8,13 +8,21 @@ driver, the pass failing after the run if any op was refused.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 import numpy as np
 from torch_mlir import ir, rewrite
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const
+from tosaic.dialects.tosa_helpers import (
+    defining_op,
+    make_integer_const,
+    make_reshape,
+    make_transpose,
+    ranked_shape,
+    transpose_perms,
+)
 from tosaic.passes.base import Pass, PassFailure
 from tosaic.quantization import qmath
 
@@ -78,6 +86,227 @@ def saturate(value: ir.Value, q_lo: int, q_hi: int, storage_min: int, storage_ma
         attributes={"min_val": ir.IntegerAttr.get(element, q_lo),
                     "max_val": ir.IntegerAttr.get(element, q_hi)},
     ).result
+
+
+# Layout ops a quantized operand or result may pass through on its way to the op.
+LAYOUT_OPS = ("tosa.reshape", "tosa.transpose", "tosa.slice")
+
+
+# Tracing quantized operands and requantizing results (conv and matmul lowering) ----
+
+
+def follow_layouts(value: ir.Value) -> tuple[ir.Value, list]:
+    """The value under a chain of reshape/transpose/slice ops, and those ops in program
+    order (first applied first)."""
+    layouts = []
+    op = defining_op(value)
+    while op is not None and op.name in LAYOUT_OPS:
+        layouts.append(op)
+        value = op.operands[0]
+        op = defining_op(value)
+    layouts.reverse()
+    return value, layouts
+
+
+def _shape_values(value: ir.Value) -> list[int]:
+    return [int(v) for v in ir.DenseIntElementsAttr(defining_op(value).attributes["values"])]
+
+
+def apply_layouts(array: np.ndarray, layouts) -> np.ndarray:
+    """What `layouts` do to `array` (of their first input's shape), in numpy."""
+    for op in layouts:
+        out_shape = ranked_shape(op.results[0])
+        if op.name == "tosa.reshape":
+            array = array.reshape(out_shape)
+        elif op.name == "tosa.transpose":
+            array = np.transpose(array, transpose_perms(op))
+        else:  # tosa.slice
+            start = _shape_values(op.operands[1])
+            array = array[tuple(slice(s, s + n) for s, n in zip(start, out_shape))]
+    return array
+
+
+def _emit_layouts(value: ir.Value, layouts) -> ir.Value:
+    """Integer copies of the float `layouts`, applied to `value` (at the insertion point)."""
+    element = ir.RankedTensorType(value.type).element_type
+    for op in layouts:
+        out_shape = ranked_shape(op.results[0])
+        if op.name == "tosa.reshape":
+            value = make_reshape(value, out_shape)
+        elif op.name == "tosa.transpose":
+            value = make_transpose(value, transpose_perms(op))
+        else:
+            value = ir.Operation.create(
+                "tosa.slice",
+                results=[ir.RankedTensorType.get(out_shape, element)],
+                operands=[value, op.operands[1], op.operands[2]],
+            ).result
+    return value
+
+
+def _per_element(values, axis: int, shape) -> np.ndarray:
+    """Per-tensor or per-channel (along `axis`) parameters, broadcast to `shape`."""
+    values = np.asarray(values)
+    if axis < 0 or values.size == 1:
+        return np.broadcast_to(values.reshape(-1)[0], shape)
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    return np.broadcast_to(values.reshape(view), shape)
+
+
+@dataclass
+class QuantizedOperand:
+    """A float operand that is `layouts(dequantize(source))`: its quantization per element."""
+
+    dequantize: ir.Operation
+    layouts: list
+    scale: np.ndarray  # float64, the operand's shape
+    zero_point: np.ndarray  # int64, the operand's shape
+    qmin: int
+    qmax: int
+
+    @property
+    def source(self) -> ir.Value:
+        return self.dequantize.operands[0]
+
+    @property
+    def element_type(self) -> ir.Type:
+        return ir.RankedTensorType(self.source.type).element_type
+
+    @property
+    def width(self) -> int:
+        return ir.IntegerType(self.element_type).width
+
+    @property
+    def axis(self) -> int:
+        return quant.QParams.of(self.dequantize).axis
+
+    def per_tensor(self) -> tuple[float, int] | None:
+        """(scale, zero point) when they are the same for every element."""
+        s, z = self.scale.reshape(-1), self.zero_point.reshape(-1)
+        if s.size == 0 or np.any(s != s[0]) or np.any(z != z[0]):
+            return None
+        return float(s[0]), int(z[0])
+
+    def constant(self) -> np.ndarray | None:
+        """The integer values, in the operand's shape, when the source is a constant."""
+        values = constant_array(self.source)
+        return None if values is None else apply_layouts(values, self.layouts)
+
+    def integer(self) -> ir.Value:
+        """The integer operand: a folded constant, or integer layout ops on the source."""
+        values = self.constant()
+        if values is not None:
+            return make_integer_const(np.ascontiguousarray(values), self.width)
+        return _emit_layouts(self.source, self.layouts)
+
+
+def trace_quantized(value: ir.Value) -> QuantizedOperand | None:
+    """`value` as layouts(dequantize(x)), or None."""
+    root, layouts = follow_layouts(value)
+    dq = defining_op(root)
+    if not quant.is_dequantize(dq):
+        return None
+    q = quant.QParams.of(dq)
+    shape = ranked_shape(dq.operands[0])
+    if shape is None or any(ranked_shape(op.results[0]) is None for op in layouts):
+        return None
+    scale = apply_layouts(_per_element(np.asarray(q.scale, np.float64), q.axis, shape), layouts)
+    zero_point = apply_layouts(_per_element(np.asarray(q.zero_point, np.int64), q.axis, shape), layouts)
+    return QuantizedOperand(dq.operation, layouts, scale, zero_point, q.qmin, q.qmax)
+
+
+def float_constant(value: ir.Value) -> np.ndarray | None:
+    """A float constant seen through layout ops."""
+    root, layouts = follow_layouts(value)
+    values = constant_array(root)
+    if values is None or not np.issubdtype(values.dtype, np.floating):
+        return None
+    return apply_layouts(values, layouts)
+
+
+def channel_vector(per_element: np.ndarray, channel_dims) -> np.ndarray | None:
+    """The values per output channel (the flattened `channel_dims`), or None if they vary
+    along any other dim."""
+    others = [d for d in range(per_element.ndim) if d not in channel_dims]
+    moved = np.transpose(per_element, list(channel_dims) + others)
+    flat = moved.reshape(int(np.prod([per_element.shape[d] for d in channel_dims])), -1)
+    if flat.shape[1] and np.any(flat != flat[:, :1]):
+        return None
+    return flat[:, 0] if flat.shape[1] else None
+
+
+def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.ndarray) -> np.ndarray | str:
+    """The int32 bias at the accumulator's scale input_scale * weight_scale[c], one per
+    output channel (the bias's last dim, or broadcast from one value); a reason if none."""
+    channels = weight_scales.size
+    if bias is None:
+        return np.zeros(channels, np.int32)
+    shape = ranked_shape(bias)
+    if shape is None or (shape and int(np.prod(shape[:-1])) != 1) or (shape and shape[-1] not in (1, channels)):
+        return f"bias of shape {shape} is not one value per output channel"
+    acc_scales = input_scale * weight_scales
+    traced = trace_quantized(bias)
+    if traced is not None:
+        values = traced.constant()
+        if values is None:
+            return "bias values are not constant"
+        values = np.broadcast_to(values.reshape(-1), (channels,)).astype(np.int64)
+        scales = np.broadcast_to(traced.scale.reshape(-1), (channels,))
+        zero_points = np.broadcast_to(traced.zero_point.reshape(-1), (channels,))
+        if np.all(zero_points == 0) and np.allclose(scales, acc_scales, rtol=1e-6, atol=0):
+            if np.any(values < -(1 << 31)) or np.any(values >= 1 << 31):
+                return "bias does not fit int32"
+            return values.astype(np.int32)  # the quantizer's bias, at the accumulator's scale
+        real = (values - zero_points) * scales
+    else:
+        real = float_constant(bias)
+        if real is None:
+            return "bias is neither constant nor dequantized"
+        real = np.broadcast_to(real.reshape(-1), (channels,))
+    try:
+        return qmath.quantize_bias(real, input_scale, weight_scales)
+    except ValueError as e:
+        return f"bias cannot be quantized to int32: {e}"
+
+
+# Integer building blocks --------------------------------------------------------------
+
+
+def requantize_output(accumulator: ir.Value, acc_scales, out_q: quant.QParams, clamp,
+                      out_element: ir.Type) -> ir.Value:
+    """int32 accumulator (real scale `acc_scales` per last-dim channel, or one) -> the
+    output quantization, with the clamp's bounds."""
+    acc_scales = np.asarray(acc_scales, np.float64).reshape(-1)
+    out_type = ir.RankedTensorType.get(ranked_shape(accumulator), out_element)
+    rescaled = integer_rescale(accumulator, acc_scales / out_q.scale[0], 0, out_q.zero_point[0],
+                               out_type, per_channel=acc_scales.size > 1)
+    q_lo, q_hi = clamp_bounds(clamp, out_q) if clamp is not None else (out_q.qmin, out_q.qmax)
+    storage_min, storage_max = qmath.qrange(f"int{ir.IntegerType(out_element).width}")
+    return saturate(rescaled, q_lo, q_hi, storage_min, storage_max)
+
+
+def peel_output(q_op):
+    """quantize(layouts(clamp?(layouts(producer)))) -> (clamp or None, the reshapes and
+    transposes in program order, producer). A per-tensor quantize and a clamp commute with
+    layout ops, so a lowering can apply them to its integer result (`apply_output_layouts`):
+    torch-mlir leaves e.g. conv1d -> transpose -> reshape -> relu."""
+    clamp, layouts = None, []
+    op = defining_op(q_op.operands[0])
+    while op is not None and (op.name in ("tosa.reshape", "tosa.transpose")
+                              or (op.name == "tosa.clamp" and clamp is None)):
+        if op.name == "tosa.clamp":
+            clamp = op
+        else:
+            layouts.append(op)
+        op = defining_op(op.operands[0])
+    layouts.reverse()
+    return clamp, layouts, op
+
+
+def apply_output_layouts(value: ir.Value, layouts) -> ir.Value:
+    """The integer `value` through `peel_output`'s layouts."""
+    return _emit_layouts(value, layouts)
 
 
 _refused: list = []
