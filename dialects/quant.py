@@ -108,3 +108,12 @@ def is_quantize(op) -> bool:
 
 def is_dequantize(op) -> bool:
     return op is not None and op.operation.name == DEQUANTIZE
+
+
+def erase_if_unused(op, rewriter) -> bool:
+    """Rewrite pattern: erase a quantize/dequantize without users. The IRDL ops declare
+    no side effects, so MLIR's dead-code elimination keeps them."""
+    if any(True for _ in op.operation.results[0].uses):
+        return True
+    rewriter.erase_op(op)
+    return False

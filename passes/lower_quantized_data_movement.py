@@ -387,14 +387,6 @@ def lower_concat(concat, rewriter) -> bool:
     return False
 
 
-def _erase_unused(op, rewriter) -> bool:
-    """Dequantize ops left without users (they declare no side effects, so DCE keeps them)."""
-    if any(True for _ in op.operation.results[0].uses):
-        return True
-    rewriter.erase_op(op)
-    return False
-
-
 class LowerQuantizedDataMovement(QuantizedLowering):
     name = "tosaic-lower-quantized-data-movement"
     summary = ("Fold dequantize -> concat/pad/slice/reshape/transpose/tile/reverse/... -> quantize, "
@@ -405,5 +397,5 @@ class LowerQuantizedDataMovement(QuantizedLowering):
         return (
             [(quant.QUANTIZE, lower_quantize, 1), ("tosa.concat", lower_concat, 1)]
             + [(name, dequantize_after_move, 1) for name in sorted(UNARY_DATA_MOVEMENT_OPS | {"tosa.pad"})]
-            + [(quant.DEQUANTIZE, _erase_unused, 2)]
+            + [(quant.DEQUANTIZE, quant.erase_if_unused, 2)]
         )

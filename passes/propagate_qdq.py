@@ -125,14 +125,6 @@ def _integer_constant_to_tosa(op, rewriter) -> bool:
     return False
 
 
-def _erase_unused(op, rewriter) -> bool:
-    """Q/DQ ops declare no side effects (IRDL), so MLIR's DCE keeps dead ones: erase them."""
-    if any(True for _ in op.operation.results[0].uses):
-        return True
-    rewriter.erase_op(op)
-    return False
-
-
 class PropagateQDQ(Pass):
     name = "tosaic-propagate-qdq"
     summary = "Move tosaic.dequantize/quantize across transposes and reshapes"
@@ -145,6 +137,6 @@ class PropagateQDQ(Pass):
         patterns.add(quant.QUANTIZE, _quantize_last)
         patterns.add(quant.QUANTIZE, _drop_requantize_identity)
         patterns.add("arith.constant", _integer_constant_to_tosa)
-        patterns.add(quant.QUANTIZE, _erase_unused, benefit=2)
-        patterns.add(quant.DEQUANTIZE, _erase_unused, benefit=2)
+        patterns.add(quant.QUANTIZE, quant.erase_if_unused, benefit=2)
+        patterns.add(quant.DEQUANTIZE, quant.erase_if_unused, benefit=2)
         rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
