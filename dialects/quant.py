@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
-IRDL_SOURCE = """
-irdl.dialect @tosaic {
-  irdl.operation @quantize {
+_IRDL_OPERATION = """
+  irdl.operation @{name} {{
     %in = irdl.any
     %out = irdl.any
     %scale = irdl.base "#builtin.dense_array"
@@ -32,22 +31,12 @@ irdl.dialect @tosaic {
     %qmax = irdl.base "#builtin.integer"
     irdl.operands(input: %in)
     irdl.results(output: %out)
-    irdl.attributes {"scale" = %scale, "zero_point" = %zp, "axis" = %axis, "qmin" = %qmin, "qmax" = %qmax}
-  }
-  irdl.operation @dequantize {
-    %in = irdl.any
-    %out = irdl.any
-    %scale = irdl.base "#builtin.dense_array"
-    %zp = irdl.base "#builtin.dense_array"
-    %axis = irdl.base "#builtin.integer"
-    %qmin = irdl.base "#builtin.integer"
-    %qmax = irdl.base "#builtin.integer"
-    irdl.operands(input: %in)
-    irdl.results(output: %out)
-    irdl.attributes {"scale" = %scale, "zero_point" = %zp, "axis" = %axis, "qmin" = %qmin, "qmax" = %qmax}
-  }
-}
-"""
+    irdl.attributes {{"scale" = %scale, "zero_point" = %zp, "axis" = %axis, "qmin" = %qmin, "qmax" = %qmax}}
+  }}"""
+# Both ops carry the same quantization attributes; only the direction differs.
+IRDL_SOURCE = "irdl.dialect @tosaic {" + "".join(
+    _IRDL_OPERATION.format(name=name) for name in ("quantize", "dequantize")
+) + "\n}\n"
 
 QUANTIZE = "tosaic.quantize"
 DEQUANTIZE = "tosaic.dequantize"
