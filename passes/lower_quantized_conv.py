@@ -47,6 +47,7 @@ from tosaic.passes.quantized_lowering import (
     apply_output_layouts,
     channel_vector,
     integer_bias,
+    integer_convolution,
     integer_rescale,
     peel_output,
     refuse as _refuse,
@@ -69,24 +70,8 @@ def repeat_channels(x: ir.Value, x_zp: int, times: int) -> ir.Value:
     out_channels = channels * times
     one_hot = np.zeros((out_channels, 1, 1, channels), np.int8)
     one_hot[np.arange(out_channels), 0, 0, np.arange(out_channels) // times] = 1
-    i32 = ir.IntegerType.get_signless(32)
-    accumulator = ir.Operation.create(
-        "tosa.conv2d",
-        results=[ir.RankedTensorType.get([n, h, w, out_channels], i32)],
-        operands=[
-            x,
-            make_integer_const(one_hot, 8),
-            make_integer_const(np.zeros(out_channels, np.int32), 32),
-            make_integer_const(np.asarray([x_zp]), 8),
-            make_integer_const(np.asarray([0]), 8),
-        ],
-        attributes={
-            "acc_type": ir.TypeAttr.get(i32),
-            "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
-            "stride": ir.DenseI64ArrayAttr.get([1, 1]),
-            "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
-        },
-    ).result
+    accumulator = integer_convolution("tosa.conv2d", x, one_hot, np.zeros(out_channels), x_zp,
+                                      [n, h, w, out_channels])
     out_type = ir.RankedTensorType.get([n, h, w, out_channels], ir.RankedTensorType(x.type).element_type)
     return integer_rescale(accumulator, [1.0], 0, x_zp, out_type, per_channel=False)
 

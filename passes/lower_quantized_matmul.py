@@ -36,6 +36,7 @@ from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
 from tosaic.passes.quantized_lowering import (
     QuantizedLowering,
+    integer_convolution,
     refuse as _refuse,
     apply_output_layouts,
     channel_vector,
@@ -124,25 +125,9 @@ def lower_matmul(q_op, rewriter) -> bool:
         outputs = b_shape[2]
         weight = np.ascontiguousarray(np.transpose(b.constant()[0]).reshape(outputs, 1, 1, features))
         with rewriter.ip, matmul.location:
-            i32 = ir.IntegerType.get_signless(32)
             x = make_reshape(a.integer(), [1, 1, rows, features])
-            accumulator = ir.Operation.create(
-                "tosa.conv2d",
-                results=[ir.RankedTensorType.get([1, 1, rows, outputs], i32)],
-                operands=[
-                    x,
-                    make_integer_const(weight, 8),
-                    make_integer_const(bias_values.astype(np.int32), 32),
-                    make_integer_const(np.asarray([a_params[1]]), 8),
-                    make_integer_const(np.asarray([0]), 8),
-                ],
-                attributes={
-                    "acc_type": ir.TypeAttr.get(i32),
-                    "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
-                    "stride": ir.DenseI64ArrayAttr.get([1, 1]),
-                    "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
-                },
-            ).result
+            accumulator = integer_convolution("tosa.conv2d", x, weight, bias_values, a_params[1],
+                                              [1, 1, rows, outputs])
         with rewriter.ip, q_op.location:
             result = requantize_output(accumulator, a_params[0] * b_scales, out_q, clamp, out_element)
             result = apply_output_layouts(make_reshape(result, out_shape), layouts)

@@ -42,6 +42,7 @@ from tosaic.dialects.tosa_helpers import (
 )
 from tosaic.passes.quantized_lowering import (
     QuantizedLowering,
+    integer_convolution,
     constant_array,
     integer_rescale,
     refuse as _refuse,
@@ -119,27 +120,12 @@ def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale
     removed, int32), then ONE rescale by `scale`: the average rounds once, as the
     fake-quantized program's float average does."""
     n, h, w, c = ranked_shape(x)
-    i32 = ir.IntegerType.get_signless(32)
     out_h = (h - kernel[0]) // stride[0] + 1
     out_w = (w - kernel[1]) // stride[1] + 1
-    acc_type = ir.RankedTensorType.get([n, out_h, out_w, c], i32)
-    window_sum = ir.Operation.create(
-        "tosa.depthwise_conv2d",
-        results=[acc_type],
-        operands=[
-            x,
-            make_integer_const(np.ones((kernel[0], kernel[1], c, 1), np.int8), 8),
-            make_integer_const(np.zeros((c,), np.int32), 32),
-            _zp_const(in_q.zero_point[0], _element_width(x)),
-            make_integer_const(np.zeros((1,), np.int8), 8),
-        ],
-        attributes={
-            "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
-            "stride": ir.DenseI64ArrayAttr.get(list(stride)),
-            "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
-            "acc_type": ir.TypeAttr.get(i32),
-        },
-    ).result
+    window_sum = integer_convolution(
+        "tosa.depthwise_conv2d", x, np.ones((kernel[0], kernel[1], c, 1)), np.zeros(c),
+        in_q.zero_point[0], [n, out_h, out_w, c], stride,
+    )
     return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
 
 

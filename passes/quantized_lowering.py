@@ -309,6 +309,31 @@ def apply_output_layouts(value: ir.Value, layouts) -> ir.Value:
     return _emit_layouts(value, layouts)
 
 
+def integer_convolution(kind: str, x: ir.Value, weight: np.ndarray, bias: np.ndarray, input_zp: int,
+                        out_shape, stride=(1, 1)) -> ir.Value:
+    """An int8 `tosa.conv2d` / `tosa.depthwise_conv2d` of `x` with constant weights and
+    int32 bias, accumulating in int32 (weight zero point 0, no padding or dilation)."""
+    i32 = ir.IntegerType.get_signless(32)
+    x_width = ir.IntegerType(ir.RankedTensorType(x.type).element_type).width
+    return ir.Operation.create(
+        kind,
+        results=[ir.RankedTensorType.get(list(out_shape), i32)],
+        operands=[
+            x,
+            make_integer_const(np.asarray(weight, np.int8), 8),
+            make_integer_const(np.asarray(bias, np.int32), 32),
+            make_integer_const(np.asarray([input_zp]), x_width),
+            make_integer_const(np.asarray([0]), 8),
+        ],
+        attributes={
+            "acc_type": ir.TypeAttr.get(i32),
+            "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
+            "stride": ir.DenseI64ArrayAttr.get(list(stride)),
+            "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
+        },
+    ).result
+
+
 _refused: list = []
 
 
