@@ -152,6 +152,7 @@ def compile(
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
+    tosa_target = emit.target_for(module, tosa_target)
     emit.attach_and_validate(module, tosa_target)
     lap("validate")
     flatbuffer = emit.serialize(module, tosa_target)
@@ -162,6 +163,7 @@ def compile(
         "target": target,
         "quantized": quantized,
         "pipeline": pipeline,
+        "tosa": {"profile": tosa_target.profile, "extensions": list(tosa_target.extensions)},
         "inputs": [s.as_dict() for s in inputs],
         "outputs": [s.as_dict() for s in outputs],
         "ops": dict(sorted(ops_after.items())),

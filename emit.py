@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from torch_mlir import ir
 
@@ -39,6 +39,33 @@ TOSA_TARGETS = {
     "tosa-fp": TosaTarget("pro_fp"),
     "tosa-int": TosaTarget("pro_int"),
 }
+
+# Element types that only a TOSA extension allows in the integer profile: int4 weights
+# (EXT-INT4), int16 activations with their 48-bit accumulators and bias (EXT-INT16).
+_EXTENSION_OF_ELEMENT = {"i4": "int4", "i16": "int16", "i48": "int16"}
+
+
+def required_extensions(module: ir.Module) -> tuple[str, ...]:
+    """The extensions the module's element types need, sorted (so output is stable)."""
+    found: set[str] = set()
+
+    def visit(op):
+        for value in list(op.operands) + list(op.results):
+            if isinstance(value.type, ir.ShapedType):
+                element = str(ir.ShapedType(value.type).element_type)
+                if element in _EXTENSION_OF_ELEMENT:
+                    found.add(_EXTENSION_OF_ELEMENT[element])
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return tuple(sorted(found))
+
+
+def target_for(module: ir.Module, base: TosaTarget) -> TosaTarget:
+    """`base` with the extensions the module needs (integer profile only)."""
+    if base.profile != "pro_int":
+        return base
+    return replace(base, extensions=tuple(sorted(set(base.extensions) | set(required_extensions(module)))))
 
 
 def attach_and_validate(module: ir.Module, target: TosaTarget) -> None:
