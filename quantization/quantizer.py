@@ -57,6 +57,7 @@ __all__ = [
     "get_scheme",
     "list_schemes",
     "register_scheme",
+    "with_io_dtype",
     "calibrate",
     "quantize_model",
     "ANNOTATED_OPS",
@@ -232,6 +233,18 @@ A16W8 = register_scheme(
 A8W8_U8IO = register_scheme(
     dataclasses.replace(A8W8, name="a8w8_u8io", io_dtype=torch.uint8, io_qmin=0, io_qmax=255)
 )
+
+
+def with_io_dtype(scheme: Union[str, QuantScheme], io_dtype: Union[str, torch.dtype, None]) -> QuantScheme:
+    """``scheme`` with its graph inputs/outputs quantized as ``io_dtype``: "uint8"
+    (affine [0, 255]), or "int8"/None (the scheme's own activation quantization)."""
+    scheme = get_scheme(scheme)
+    name = str(io_dtype).removeprefix("torch.") if io_dtype is not None else None
+    if name in (None, "int8"):
+        return dataclasses.replace(scheme, io_dtype=None, io_qmin=None, io_qmax=None)
+    if name != "uint8":
+        raise KeyError(f"unknown IO dtype {io_dtype!r}; known: int8, uint8")
+    return dataclasses.replace(scheme, io_dtype=torch.uint8, io_qmin=0, io_qmax=255)
 
 
 def list_schemes() -> list[str]:
