@@ -151,6 +151,9 @@ def compile(
         )
     if io_dtype is not None and io_dtype not in _IO_DTYPES:
         raise TosaicError(f"unknown IO dtype '{io_dtype}'; available: {', '.join(_IO_DTYPES)}")
+    if io_dtype is not None and not integer:
+        raise TosaicError(f"--io-dtype quantizes the graph IO; it needs an integer target (tosa-int or an "
+                          f"Ethos-U accelerator) and --scheme, not {target}")
     if integer and not quantized:
         exported = _quantize(exported, program, example_inputs, scheme, calibration_data, io_dtype)
         quantized = True

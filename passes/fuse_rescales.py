@@ -14,7 +14,8 @@ The pair may be separated by reshape/transpose ops when the moved rescale is per
 and keeps its element type (they commute with elementwise integer ops): the unit-scale
 first one moves down to the second, or the unit-scale second one up into the first.
 A first rescale used elsewhere too stays for those uses; a second one whose input has
-other users is not fused into the first (that would duplicate the first's work).
+other users is not fused into the first (that would duplicate the first's work). A pair
+that cancels (uint8 -> int8 -> uint8 around a reshape) is removed.
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ def fuse_rescales(second, rewriter) -> bool:
     if fused is None:
         return True
     same_element = a.in_dtype == a.out_dtype and b.in_dtype == b.out_dtype
+    if fused.is_identity and (not layouts or (same_element and has_single_use(first.results[0]))):
+        # The pair cancels (e.g. uint8 -> int8 -> uint8 around a reshape): no rescale at all.
+        if layouts:
+            layouts[0].operands[0] = first.operands[0]
+            rewriter.erase_op(first)
+            rewriter.replace_op(second, [second.operands[0]])
+        else:
+            rewriter.replace_op(second, [first.operands[0]])
+        return False
     if not layouts:
         if not a.is_unit_scale and not has_single_use(first.results[0]):
             return True  # fusing would compute the first's real scaling twice

@@ -8,7 +8,8 @@ and the pass fails. Never a float op inside an INT flatbuffer.
 Unsigned meaning lives only at the graph IO: a `tosa.rescale` with `input_unsigned`
 must read a graph input (through reshapes/transposes at most), one with
 `output_unsigned` must feed only the function's return, and a uint8 graph input or
-output (`tosaic.io` dtype uint8) must meet exactly those rescales. Every rescale's
+output (`tosaic.io` dtype uint8) must meet exactly those rescales (or pass from a uint8
+input to a uint8 output through reshapes/transposes only). Every rescale's
 types, flags and zero points must pass TOSA 1.0's ERROR_IF rules (checked with
 `qmath.RescaleParams.validate`). The diagnostics name the value.
 """
@@ -141,19 +142,24 @@ def _unsigned_violations(func: ir.Operation) -> list:
         return ir.WalkResult.ADVANCE
 
     func.walk(visit)
-    for arg, dtype in zip(args, _io_dtypes(func, "arg_attrs", len(args))):
-        if dtype != "uint8":
-            continue
+    arg_dtypes = _io_dtypes(func, "arg_attrs", len(args))
+    uint8_args = [a for a, dtype in zip(args, arg_dtypes) if dtype == "uint8"]
+    for arg in uint8_args:
         for user in _final_users(arg):
+            if user.name == "func.return":
+                continue  # passed through to an output: checked with the outputs
             if user.name != "tosa.rescale" or not ir.BoolAttr(user.attributes["input_unsigned"]).value:
                 found.append((user, f"reads the uint8 graph input {_name(arg)} as int8 (only a rescale with "
                                     "input_unsigned may read it)"))
     for value, dtype in zip(returned, _io_dtypes(func, "res_attrs", len(returned))):
-        if dtype != "uint8":
-            continue
-        producer = defining_op(_source(value))
-        if producer is None or producer.name != "tosa.rescale" \
-                or not ir.BoolAttr(producer.attributes["output_unsigned"]).value:
+        source = _source(value)
+        from_uint8_arg = any(source == a for a in uint8_args)
+        producer = defining_op(source)
+        unsigned_rescale = (producer is not None and producer.name == "tosa.rescale"
+                            and ir.BoolAttr(producer.attributes["output_unsigned"]).value)
+        if dtype == "uint8" and not (unsigned_rescale or from_uint8_arg):
             found.append((producer or terminator, f"returns {_name(value)} as a uint8 graph output, but it is "
                                                   "not written by a rescale with output_unsigned"))
+        elif dtype != "uint8" and from_uint8_arg:
+            found.append((terminator, f"returns the uint8 graph input {_name(source)} as a {dtype} output"))
     return found

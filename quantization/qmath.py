@@ -345,6 +345,12 @@ class RescaleParams:
         """Every channel multiplies by exactly 1: apply_scale(v, 2**s, s) == v for all v."""
         return all(s <= 30 and m == 1 << s for m, s in zip(self.multiplier, self.shift))
 
+    @property
+    def is_identity(self) -> bool:
+        """Returns its input unchanged: unit scale, same storage, signedness and zero point."""
+        return (self.is_unit_scale and self.in_dtype == self.out_dtype and self.input_zp == self.output_zp
+                and self.input_unsigned == self.output_unsigned)
+
     def reference(self, values: np.ndarray) -> np.ndarray:
         """:func:`rescale_reference` of ``values`` with these parameters."""
         return rescale_reference(
@@ -372,7 +378,9 @@ def compose_rescales(first: RescaleParams, second: RescaleParams) -> RescalePara
       second.output_zp - second.input_zp`` and ``second``'s ``output_unsigned``.
 
     The intermediate must be read as it was written (same storage and signedness).
-    None also when the fused op would break a TOSA rule (e.g. an unsigned flag next to
+    The result may be an identity (``is_identity``: e.g. uint8 -> int8 and back around a
+    reshape), which a caller drops rather than emits (TOSA forbids a RESCALE with both
+    unsigned flags). None also when the fused op would break a TOSA rule (e.g. an unsigned flag next to
     int32: an accumulator's rescale cannot write uint8) or a per-channel unit-scale op
     would have to move."""
     if first.out_dtype != second.in_dtype or first.output_unsigned != second.input_unsigned:
@@ -393,6 +401,8 @@ def compose_rescales(first: RescaleParams, second: RescaleParams) -> RescalePara
                             output_zp=first.output_zp + shift)
     if fused is None:
         return None
+    if fused.is_identity:
+        return fused
     try:
         return fused.validate()
     except ValueError:
