@@ -9,17 +9,19 @@ from tosaic.errors import TosaicError
 
 
 def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, scheme=None,
-            calibration_data=None, vela_options=None):
+            calibration_data=None, vela_options=None, io_dtype=None, preserve_io_quantization=True):
     """Compile a PyTorch program; see `tosaic.compiler.compile`."""
     from tosaic.compiler import compile as _compile
 
     return _compile(program, example_inputs=example_inputs, target=target,
                     output_dir=output_dir, scheme=scheme, calibration_data=calibration_data,
-                    vela_options=vela_options)
+                    vela_options=vela_options, io_dtype=io_dtype,
+                    preserve_io_quantization=preserve_io_quantization)
 
 
 def run(flatbuffer, inputs):
-    """Run a `.tosa` file (path or bytes) on the TOSA reference model."""
+    """Run a `.tosa` file (path or bytes) on the TOSA reference model. uint8 inputs are
+    fed as the bytes they are (8-bit storage is signless in TOSA)."""
     from tosaic.reference import run_reference
 
     return run_reference(flatbuffer, inputs)

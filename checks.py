@@ -2,8 +2,9 @@
 
 The independent reference is the fake-quantized PyTorch program itself (its Q/DQ ops run
 in PyTorch). Its float output, requantized with the output's qparams, is compared with
-the TOSA reference model's integer output, fed the quantized input. Targets: at most
-1 LSB apart, and at least 99% bit-exact.
+the TOSA reference model's integer output, fed the quantized input (raw uint8 for a
+uint8 input; a uint8 output's bytes are read as uint8). Targets: at most 1 LSB apart,
+and at least 99% bit-exact.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def check_quantized(program, inputs, target="tosa-int", **compile_kwargs) -> Qua
         q = signature.quantization
         lo, hi = qrange(q["dtype"])
         want_q = quantize(want.numpy(), q["scale"], q["zero_point"], lo, hi).astype(np.int64)
+        if q["dtype"] == "uint8":  # the flatbuffer's storage is signless: read its bits as uint8
+            actual = actual.view(np.uint8)
         diff = np.abs(actual.astype(np.int64) - want_q)
         worst = max(worst, int(diff.max()))
         equal += int((diff == 0).sum())

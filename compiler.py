@@ -15,7 +15,9 @@ from torch_mlir import ir
 from tosaic import emit, importer
 from tosaic.dialects import new_context
 from tosaic.errors import TosaicError
-from tosaic.pipelines import pipeline_text
+from tosaic.pipelines import integer_pipeline, pipeline_text
+
+_IO_DTYPES = ("int8", "uint8")
 
 
 @dataclass
@@ -99,6 +101,8 @@ def compile(
     scheme: str | None = None,
     calibration_data: Sequence[Sequence[Any]] | None = None,
     vela_options: dict[str, Any] | None = None,
+    io_dtype: str | None = None,
+    preserve_io_quantization: bool = True,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -108,7 +112,17 @@ def compile(
     A quantized program (quantized_decomposed Q/DQ) compiles as it is; a float one bound
     for an integer target needs `scheme` (e.g. "a8w8") and is quantized with tosaic's
     quantizer, calibrated on `calibration_data` (a list of input tuples) or, if none is
-    given, on the example inputs.
+    given, on the example inputs. `io_dtype` ("int8" or "uint8", float programs only)
+    sets the graph inputs' and outputs' quantization: "uint8" quantizes them to uint8
+    [0, 255] while everything inside stays int8 (a quantized program's IO dtype is its
+    own: one with uint8 Q/DQ at its inputs/outputs is detected).
+
+    The flatbuffer's inputs and outputs are the program's quantized IO, in its own shape
+    and order (TOSA's integer profile has no float IO); `report["inputs"/"outputs"]`
+    give each one's dtype, scale and zero point. `preserve_io_quantization` (default)
+    keeps the IO dtype the program's boundary Q/DQ state, uint8 included, converted to
+    int8 inside by unsigned RESCALEs; with False, uint8 IO becomes the identical int8
+    (value - 128, zero point - 128, same scale) and needs no rescale.
     """
     from tosaic import vela
 
@@ -135,12 +149,20 @@ def compile(
             f"the program is quantized; compile it for an integer target (tosa-int or an "
             f"Ethos-U accelerator), not {target}"
         )
+    if io_dtype is not None and io_dtype not in _IO_DTYPES:
+        raise TosaicError(f"unknown IO dtype '{io_dtype}'; available: {', '.join(_IO_DTYPES)}")
+    if io_dtype is not None and not integer:
+        raise TosaicError(f"--io-dtype quantizes the graph IO; it needs an integer target (tosa-int or an "
+                          f"Ethos-U accelerator) and --scheme, not {target}")
     if integer and not quantized:
-        exported = _quantize(exported, program, example_inputs, scheme, calibration_data)
+        exported = _quantize(exported, program, example_inputs, scheme, calibration_data, io_dtype)
         quantized = True
         lap("quantize")
     elif scheme is not None and quantized:
         raise TosaicError("the program is already quantized; --scheme applies to float programs")
+    elif io_dtype is not None and quantized:
+        raise TosaicError("the program is already quantized: its IO dtype is its own (uint8 Q/DQ at its inputs "
+                          "and outputs are detected); --io-dtype applies to float programs with --scheme")
     lap("export")
     context = new_context()
     module = importer.import_torch(exported, context)
@@ -148,7 +170,7 @@ def compile(
     importer.lower_to_tosa(module, quantized=quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
-    pipeline = pipeline_text("tosa-int" if integer else "tosa-fp")
+    pipeline = integer_pipeline(preserve_io_quantization) if integer else pipeline_text("tosa-fp")
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
@@ -199,17 +221,21 @@ def _run_vela(result: CompileResult, accelerator: str, output_dir: str | None, o
     return vela.run_vela(tosa_path, accelerator, output_dir, **options)
 
 
-def _quantize(exported, program, example_inputs, scheme, calibration_data):
+def _quantize(exported, program, example_inputs, scheme, calibration_data, io_dtype=None):
     if scheme is None:
         raise TosaicError(
             "a float program needs a quantization scheme for an integer target (e.g. scheme='a8w8' / --scheme a8w8)"
         )
     from tosaic.quantization import get_scheme, quantize_model
 
+    from tosaic.quantization.quantizer import with_io_dtype
+
     try:
-        get_scheme(scheme)
+        scheme = get_scheme(scheme)
     except KeyError as e:
         raise TosaicError(str(e.args[0]) if e.args else f"unknown scheme {scheme}") from None
+    if io_dtype is not None:
+        scheme = with_io_dtype(scheme, io_dtype)
     model = program if isinstance(program, torch.nn.Module) else exported.module()
     inputs = tuple(example_inputs) if example_inputs is not None else _example_inputs_of(exported)
     return quantize_model(model, inputs, scheme=scheme, calibration_data=calibration_data)

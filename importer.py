@@ -55,13 +55,16 @@ TORCH_BACKEND_PIPELINE = (
 )
 TORCH_TO_TOSA_PIPELINE = "builtin.module(torch-backend-to-tosa-backend-pipeline)"
 # For quantized programs: our Q/DQ import first, then torch-mlir's TOSA lowering, minus
-# its backend-contract check (the tosaic Q/DQ ops are not part of that contract).
+# its backend-contract check (the tosaic Q/DQ ops are not part of that contract). Last,
+# unsigned storage (torch.uint8: `ui8`) becomes signless `i8` holding the same bits, the
+# only 8-bit storage TOSA has; the Q/DQ ops' qmin/qmax (0, 255) keep the unsigned meaning.
 QUANTIZED_TORCH_TO_TOSA_PIPELINE = (
     "builtin.module(func.func(tosaic-import-qdq),"
     "func.func(convert-torch-to-tosa{require-full-tosa-conversion=true}),"
     "func.func(tosa-layerwise-constant-fold),func.func(tosa-make-broadcastable),"
     "func.func(canonicalize),func.func(cse),torch-func-backend-type-conversion,"
-    "func.func(canonicalize),func.func(torch-finalizing-backend-type-conversion))"
+    "func.func(canonicalize),func.func(torch-finalizing-backend-type-conversion),"
+    "func.func(tosa-convert-integer-type-to-signless))"
 )
 
 

@@ -15,6 +15,8 @@ from tosaic.errors import ReferenceModelError
 def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Outputs of the graph for `inputs` (in the graph's input order).
 
+    uint8/uint16 inputs are fed as their bits (the graph's storage is signless); outputs
+    come back as the graph's signless types (view a uint8 output with `.view(np.uint8)`).
     Raises ReferenceModelError unless the reference model reports a valid graph.
     """
     import tosa_reference_model
@@ -22,7 +24,10 @@ def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list
     if isinstance(flatbuffer, str):
         with open(flatbuffer, "rb") as f:
             flatbuffer = f.read()
-    arrays = [np.ascontiguousarray(x) for x in inputs]
+    # TOSA 8/16-bit storage is signless: unsigned inputs (raw uint8 bytes for a uint8
+    # graph input) are passed as the same bits.
+    arrays = [np.ascontiguousarray(x).view(_SIGNED_VIEW.get(np.asarray(x).dtype, np.asarray(x).dtype))
+              for x in inputs]
     try:
         with _stdout_silenced():  # the model prints a version notice on every run
             outputs, status = tosa_reference_model.run(flatbuffer, arrays)
@@ -31,6 +36,9 @@ def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list
     if status != tosa_reference_model.GraphStatus.TOSA_VALID:
         raise ReferenceModelError(f"the reference model ended with graph status {status.name}")
     return list(outputs)
+
+
+_SIGNED_VIEW = {np.dtype(np.uint8): np.int8, np.dtype(np.uint16): np.int16}
 
 
 @contextlib.contextmanager

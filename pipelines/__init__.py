@@ -26,20 +26,31 @@ def _integer_lowering() -> str:
 
 
 _INTEGER_LOWERING = _integer_lowering()
-_INTEGER = (
-    # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
-    "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
-    "tosaic-propagate-qdq,tosaic-fold-transposes),"
-    "func.func(tosa-layerwise-constant-fold),"
-    f"{_INTEGER_LOWERING},"
-    "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
-    "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
-    "canonicalize,cse,func.func(tosaic-verify-integer)"
-)
+
+
+def integer_pipeline(preserve_io_quantization: bool = True) -> str:
+    """The tosa-int pipeline. `preserve_io_quantization=False` turns uint8 graph IO into
+    the identical int8 (see tosaic-confine-uint8)."""
+    confine = "tosaic-confine-uint8" + ("" if preserve_io_quantization else "{preserve-io=false}")
+    return (
+        # uint8 only at the graph IO, int8 inside, before anything is lowered.
+        f"builtin.module(func.func({confine}),"
+        # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
+        "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
+        "tosaic-propagate-qdq,tosaic-fold-transposes),"
+        "func.func(tosa-layerwise-constant-fold),"
+        f"{_INTEGER_LOWERING},"
+        "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
+        "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
+        # IO rescales next to another rescale become one where that is exact.
+        "func.func(tosaic-fuse-rescales),"
+        "canonicalize,cse,func.func(tosaic-verify-integer))"
+    )
+
 
 PIPELINES: dict[str, str] = {
     "tosa-fp": f"builtin.module({_CLEANUP})",
-    "tosa-int": f"builtin.module({_INTEGER})",
+    "tosa-int": integer_pipeline(),
 }
 
 

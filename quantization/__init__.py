@@ -14,6 +14,7 @@ __all__ = [
     "list_schemes",
     "quantize_model",
     "register_scheme",
+    "with_io_dtype",
 ]
 
 

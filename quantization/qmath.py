@@ -33,6 +33,7 @@ spec ``ERROR_IF``, or bad arguments) raises a plain :class:`ValueError`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -49,6 +50,10 @@ __all__ = [
     "rescale_reference",
     "qrange",
     "validate_rescale_zero_point",
+    "validate_rescale_flags",
+    "storage_range",
+    "RescaleParams",
+    "compose_rescales",
     "quantize",
     "quantize_bias",
     "is_int4_range",
@@ -281,6 +286,129 @@ def validate_rescale_zero_point(zp: int, dtype_name, unsigned: bool = False) -> 
     return zp
 
 
+def validate_rescale_flags(in_dtype, out_dtype, input_unsigned: bool = False, output_unsigned: bool = False,
+                          scale32: bool = True, rounding_mode: str = "SINGLE_ROUND") -> None:
+    """The ERROR_IF rules of RESCALE.tosac on types and flags (zero points aside):
+    no scale32 with int48 input, DOUBLE_ROUND only with scale32, at most one unsigned
+    flag, and no unsigned side next to an int32/int48 one (so an int32 accumulator can
+    never be rescaled straight to uint8). Raises ValueError."""
+    in_name, out_name = _dtype_name(in_dtype), _dtype_name(out_dtype)
+    if scale32 and in_name == "int48":
+        raise ValueError("RESCALE: scale32 cannot be used with int48 input (80-bit product)")
+    if not scale32 and rounding_mode == "DOUBLE_ROUND":
+        raise ValueError("RESCALE: DOUBLE_ROUND requires scale32")
+    if input_unsigned and output_unsigned:
+        raise ValueError("RESCALE: input_unsigned and output_unsigned cannot both be set")
+    if input_unsigned and (out_name == "int32" or in_name in ("int32", "int48")):
+        raise ValueError(f"RESCALE: input_unsigned is not allowed for {in_name} -> {out_name}")
+    if output_unsigned and (in_name in ("int32", "int48") or out_name == "int32"):
+        raise ValueError(f"RESCALE: output_unsigned is not allowed for {in_name} -> {out_name}")
+
+
+def storage_range(dtype, unsigned: bool = False) -> tuple[int, int]:
+    """The values a RESCALE reads from or writes to ``dtype`` storage (int8/int16/
+    int32/int48), zero-extended when ``unsigned``."""
+    name = _dtype_name(dtype)
+    return qrange(("u" + name) if unsigned else name)
+
+
+@dataclass(frozen=True)
+class RescaleParams:
+    """One TOSA 1.0 RESCALE: its constants, storage types and attributes.
+
+    ``in_dtype``/``out_dtype`` are the storage types (int8, int16, int32, int48); the
+    unsigned flags give 8/16-bit storage its uint meaning. Zero points are the
+    mathematical ones (0..255 for uint8)."""
+
+    multiplier: tuple[int, ...]
+    shift: tuple[int, ...]
+    input_zp: int
+    output_zp: int
+    in_dtype: str
+    out_dtype: str
+    input_unsigned: bool = False
+    output_unsigned: bool = False
+    scale32: bool = True
+    rounding_mode: str = "SINGLE_ROUND"
+    per_channel: bool = False
+
+    def validate(self) -> "RescaleParams":
+        """Raise ValueError if TOSA 1.0 rejects this RESCALE (ERROR_IF); else self."""
+        validate_rescale_flags(self.in_dtype, self.out_dtype, self.input_unsigned, self.output_unsigned,
+                               self.scale32, self.rounding_mode)
+        validate_rescale_zero_point(self.input_zp, self.in_dtype, self.input_unsigned)
+        validate_rescale_zero_point(self.output_zp, self.out_dtype, self.output_unsigned)
+        return self
+
+    @property
+    def is_unit_scale(self) -> bool:
+        """Every channel multiplies by exactly 1: apply_scale(v, 2**s, s) == v for all v."""
+        return all(s <= 30 and m == 1 << s for m, s in zip(self.multiplier, self.shift))
+
+    @property
+    def is_identity(self) -> bool:
+        """Returns its input unchanged: unit scale, same storage, signedness and zero point."""
+        return (self.is_unit_scale and self.in_dtype == self.out_dtype and self.input_zp == self.output_zp
+                and self.input_unsigned == self.output_unsigned)
+
+    def reference(self, values: np.ndarray) -> np.ndarray:
+        """:func:`rescale_reference` of ``values`` with these parameters."""
+        return rescale_reference(
+            values, self.input_zp, self.output_zp, list(self.multiplier), list(self.shift), self.scale32,
+            self.rounding_mode, self.per_channel, self.input_unsigned, self.output_unsigned,
+            self.out_dtype, in_dtype=self.in_dtype)
+
+
+def compose_rescales(first: RescaleParams, second: RescaleParams) -> RescaleParams | None:
+    """One RESCALE computing exactly ``second(first(x))`` for every input, or None.
+
+    Exact cases only, where one of the two multiplies by exactly 1 (a zero-point shift,
+    like uint8 <-> int8 at the graph IO):
+
+    * ``first`` has unit scale and never saturates (its input range, shifted by
+      ``output_zp - input_zp``, fits its output storage): ``second`` reads
+      ``x - first.input_zp + first.output_zp - second.input_zp``, so the fused op is
+      ``second`` reading ``first``'s input with input zero point
+      ``first.input_zp + second.input_zp - first.output_zp`` and ``first``'s
+      ``input_unsigned``.
+    * ``second`` has unit scale and ``first``'s saturation never cuts a value that
+      ``second``'s would keep (its storage range shifted by ``second.output_zp -
+      second.input_zp`` covers ``second``'s output range): the fused op is ``first``
+      writing ``second``'s storage with output zero point ``first.output_zp +
+      second.output_zp - second.input_zp`` and ``second``'s ``output_unsigned``.
+
+    The intermediate must be read as it was written (same storage and signedness).
+    The result may be an identity (``is_identity``: e.g. uint8 -> int8 and back around a
+    reshape), which a caller drops rather than emits (TOSA forbids a RESCALE with both
+    unsigned flags). None also when the fused op would break a TOSA rule (e.g. an unsigned flag next to
+    int32: an accumulator's rescale cannot write uint8) or a per-channel unit-scale op
+    would have to move."""
+    if first.out_dtype != second.in_dtype or first.output_unsigned != second.input_unsigned:
+        return None
+    mid_lo, mid_hi = storage_range(first.out_dtype, first.output_unsigned)
+    fused = None
+    if first.is_unit_scale and not first.per_channel:
+        in_lo, in_hi = storage_range(first.in_dtype, first.input_unsigned)
+        shift = first.output_zp - first.input_zp
+        if mid_lo <= in_lo + shift and in_hi + shift <= mid_hi:
+            fused = replace(second, in_dtype=first.in_dtype, input_unsigned=first.input_unsigned,
+                            input_zp=first.input_zp + second.input_zp - first.output_zp)
+    if fused is None and second.is_unit_scale and not second.per_channel:
+        out_lo, out_hi = storage_range(second.out_dtype, second.output_unsigned)
+        shift = second.output_zp - second.input_zp
+        if mid_lo + shift <= out_lo and out_hi <= mid_hi + shift:
+            fused = replace(first, out_dtype=second.out_dtype, output_unsigned=second.output_unsigned,
+                            output_zp=first.output_zp + shift)
+    if fused is None:
+        return None
+    if fused.is_identity:
+        return fused
+    try:
+        return fused.validate()
+    except ValueError:
+        return None
+
+
 # ---------------------------------------------------------------------------
 # RESCALE reference model (vectorised numpy)
 # ---------------------------------------------------------------------------
@@ -347,17 +475,7 @@ def rescale_reference(
     if rounding_mode not in ROUNDING_MODES:
         raise ValueError(f"rounding_mode must be one of {ROUNDING_MODES}, got {rounding_mode!r}")
 
-    # ERROR_IF rules of RESCALE.tosac.
-    if scale32 and in_name == "int48":
-        raise ValueError("RESCALE: scale32 cannot be used with int48 input (80-bit product)")
-    if not scale32 and rounding_mode == "DOUBLE_ROUND":
-        raise ValueError("RESCALE: DOUBLE_ROUND requires scale32")
-    if input_unsigned and output_unsigned:
-        raise ValueError("RESCALE: input_unsigned and output_unsigned cannot both be set")
-    if input_unsigned and (out_name == "int32" or in_name in ("int32", "int48")):
-        raise ValueError(f"RESCALE: input_unsigned is not allowed for {in_name} -> {out_name}")
-    if output_unsigned and (in_name in ("int32", "int48") or out_name == "int32"):
-        raise ValueError(f"RESCALE: output_unsigned is not allowed for {in_name} -> {out_name}")
+    validate_rescale_flags(in_name, out_name, input_unsigned, output_unsigned, scale32, rounding_mode)
     if per_channel and values.ndim < 1:
         raise ValueError("RESCALE: per_channel needs an input of rank >= 1")
     in_zp = validate_rescale_zero_point(input_zp, in_name, input_unsigned)

@@ -57,6 +57,7 @@ __all__ = [
     "get_scheme",
     "list_schemes",
     "register_scheme",
+    "with_io_dtype",
     "calibrate",
     "quantize_model",
     "ANNOTATED_OPS",
@@ -125,6 +126,8 @@ class QuantScheme:
     io_qmin: Optional[int] = None
     io_qmax: Optional[int] = None
     io_observer: Any = HistogramObserver
+    io_inputs: bool = True  # the IO dtype applies to the graph inputs
+    io_outputs: bool = True  # ... and to the graph outputs
 
     # -- QuantizationSpec factories ------------------------------------------------
 
@@ -232,6 +235,21 @@ A16W8 = register_scheme(
 A8W8_U8IO = register_scheme(
     dataclasses.replace(A8W8, name="a8w8_u8io", io_dtype=torch.uint8, io_qmin=0, io_qmax=255)
 )
+
+
+def with_io_dtype(scheme: Union[str, QuantScheme], io_dtype: Union[str, torch.dtype, None],
+                  inputs: bool = True, outputs: bool = True) -> QuantScheme:
+    """``scheme`` with its graph inputs and/or outputs quantized as ``io_dtype``: "uint8"
+    (affine [0, 255]; int8 inside), or "int8"/None (the scheme's own activation
+    quantization)."""
+    scheme = get_scheme(scheme)
+    name = str(io_dtype).removeprefix("torch.") if io_dtype is not None else None
+    if name in (None, "int8"):
+        return dataclasses.replace(scheme, io_dtype=None, io_qmin=None, io_qmax=None)
+    if name != "uint8":
+        raise KeyError(f"unknown IO dtype {io_dtype!r}; known: int8, uint8")
+    return dataclasses.replace(scheme, io_dtype=torch.uint8, io_qmin=0, io_qmax=255,
+                               io_inputs=inputs, io_outputs=outputs)
 
 
 def list_schemes() -> list[str]:
@@ -608,6 +626,7 @@ class TosaicQuantizer(Quantizer):
                         and ann.input_qspec_map.get(n) is not None
                         and cfg is not None
                         and cfg.io_dtype is not None
+                        and cfg.io_inputs
                     ):
                         _set_annotation(n, {}, cfg.io_qspec())
                         break
@@ -618,6 +637,7 @@ class TosaicQuantizer(Quantizer):
                     if (
                         cfg is not None
                         and cfg.io_dtype is not None
+                        and cfg.io_outputs
                         and _is_float_tensor(arg)
                         and _has_output_qspec(arg)
                     ):

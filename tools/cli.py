@@ -56,11 +56,13 @@ def _load_program(spec: str, input_shapes: list[tuple[int, ...]]):
 
 
 def _describe_io(signature) -> str:
-    text = f"{'x'.join(map(str, signature.shape))} {signature.dtype}"
+    shape = 'x'.join(map(str, signature.shape))
     q = signature.quantization
-    if q:
-        text += f" ({q['dtype']}, scale {q['scale']:.6g}, zero point {q['zero_point']})"
-    return text
+    if not q:
+        return f"{shape} {signature.dtype}"
+    # The dtype to feed/read; the flatbuffer's storage (signless i8 for uint8) in brackets.
+    return (f"{shape} {q['dtype']} (scale {q['scale']:.6g}, zero point {q['zero_point']}; "
+            f"storage {signature.dtype})")
 
 
 def _summary(result, seconds: float) -> str:
@@ -139,7 +141,8 @@ def cmd_compile(args) -> int:
     start = time.perf_counter()
     result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
                             scheme=args.scheme, calibration_data=calibration,
-                            vela_options=vela_options)
+                            vela_options=vela_options, io_dtype=args.io_dtype,
+                            preserve_io_quantization=args.preserve_io_quantization)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -158,6 +161,10 @@ def cmd_run(args) -> int:
     if not os.path.exists(args.flatbuffer):
         raise TosaicError(f"no such flatbuffer: {args.flatbuffer}")
     outputs = run_reference(args.flatbuffer, inputs)
+    # report.json next to the flatbuffer says which outputs are uint8 (TOSA storage is signless).
+    dtypes = _output_dtypes(os.path.join(os.path.dirname(os.path.abspath(args.flatbuffer)), "report.json"))
+    outputs = [out.view(np.uint8) if i < len(dtypes) and dtypes[i] == "uint8" else out
+               for i, out in enumerate(outputs)]
     print(f"tosaic: reference model: graph valid, {len(outputs)} output(s)")
     for i, out in enumerate(outputs):
         print(f"  output {i}: shape {'x'.join(map(str, out.shape))} {out.dtype}")
@@ -165,6 +172,17 @@ def cmd_run(args) -> int:
             os.makedirs(args.output_dir, exist_ok=True)
             np.save(os.path.join(args.output_dir, f"output_{i}.npy"), out)
     return 0
+
+
+def _output_dtypes(report_path: str) -> list:
+    import json
+
+    try:
+        with open(report_path) as f:
+            report = json.load(f)
+    except (OSError, ValueError):
+        return []
+    return [(o.get("quantization") or {}).get("dtype") for o in report.get("outputs", [])]
 
 
 def cmd_demo(args) -> int:
@@ -229,6 +247,16 @@ def _parser() -> argparse.ArgumentParser:
                    "ethos-u55-32/64/128/256, ethos-u65-256/512, ethos-u85-128/256/512/1024/2048")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8")
+    c.add_argument("--io-dtype", choices=["int8", "uint8"],
+                   help="with --scheme: quantize the graph inputs and outputs as uint8 [0, 255] (int8 "
+                   "inside; the flatbuffer takes and returns raw uint8 bytes) or int8 (default). A quantized "
+                   ".pt2 with uint8 Q/DQ at its inputs/outputs is detected without it")
+    c.add_argument("--preserve-io-quantization", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep the IO dtype the program's boundary Q/DQ state (default): a uint8 input or "
+                   "output stays uint8, converted to/from int8 inside by an unsigned RESCALE. With "
+                   "--no-preserve-io-quantization uint8 IO becomes the identical int8 (value - 128, zero "
+                   "point - 128, same scale), with no rescale. The flatbuffer's IO is always quantized: "
+                   "TOSA's integer profile has no float")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator)")
@@ -240,7 +268,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
     r.add_argument("flatbuffer")
-    r.add_argument("--input", action="append", default=[], help="input .npy (repeat per input)")
+    r.add_argument("--input", action="append", default=[],
+                   help="input .npy (repeat per input); raw uint8 arrays for uint8 inputs")
     r.add_argument("--output-dir", help="write output_N.npy here")
     r.set_defaults(func=cmd_run)
 

@@ -78,3 +78,34 @@ def test_docs_are_generated_from_pass_declarations():
     assert "| `sink` | bool | `true` |" in result.stdout
     with open(os.path.join(REPO, "docs", "passes.md")) as f:
         assert f.read() == result.stdout, "docs/passes.md is stale: run `tosaic docs > docs/passes.md`"
+
+
+def test_compile_uint8_io_and_run_raw_uint8(tmp_path):
+    """--scheme a8w8 --io-dtype uint8: report and summary state uint8 with scale and zero
+    point; `tosaic run` takes the raw uint8 .npy and writes the uint8 output."""
+    out = tmp_path / "out"
+    result = tosaic("compile", f"{REPO}/examples/models.py:MLP", "--input-shape", "1x64", "--target", "tosa-int",
+                    "--scheme", "a8w8", "--io-dtype", "uint8", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    (inp,), (outp,) = report["inputs"], report["outputs"]
+    for entry in (inp, outp):
+        assert entry["dtype"] == "i8" and entry["quantization"]["dtype"] == "uint8"
+        assert 0 <= entry["quantization"]["zero_point"] <= 255 and entry["quantization"]["scale"] > 0
+    q = inp["quantization"]
+    assert f"inputs : 1x64 uint8 (scale {q['scale']:.6g}, zero point {q['zero_point']}; storage i8)" in result.stdout
+
+    x = np.random.default_rng(0).integers(0, 256, (1, 64)).astype(np.uint8)
+    np.save(tmp_path / "x.npy", x)
+    run = tosaic("run", str(out / "model.tosa"), "--input", str(tmp_path / "x.npy"), "--output-dir", str(tmp_path / "ran"))
+    assert run.returncode == 0, run.stderr
+    assert "output 0: shape 1x10 uint8" in run.stdout
+    got = np.load(tmp_path / "ran" / "output_0.npy")
+    assert got.dtype == np.uint8 and got.shape == (1, 10)
+
+
+def test_io_dtype_needs_a_float_program_and_an_integer_target(tmp_path):
+    result = tosaic("compile", f"{REPO}/examples/models.py:MLP", "--input-shape", "1x64", "--io-dtype", "uint8",
+                    "-o", str(tmp_path / "x"))
+    assert result.returncode == 1 and "needs an integer target" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -584,3 +584,90 @@ def test_quantize_bias():
 def test_quantize_bias_rounding_is_not_truncation():
     assert quantize_bias([0.7, -0.7], 1.0, 1.0).tolist() == [1, -1]
     assert math.isclose(float(quantize_bias([123.456], 0.01, 0.1)[0]), 123456.0)
+
+
+# ---------------------------------------------------------------------------
+# RescaleParams / compose_rescales: the fused op equals the two ops on every input
+# ---------------------------------------------------------------------------
+
+from tosaic.quantization.qmath import RescaleParams, compose_rescales  # noqa: E402
+
+UNIT = ((1 << 30,), (30,))
+
+
+def _every_input(p: RescaleParams) -> np.ndarray:
+    lo, hi = qrange(("u" if p.input_unsigned else "") + p.in_dtype)
+    if hi - lo < 1 << 17:
+        values = np.arange(lo, hi + 1, dtype=np.int64)
+    else:  # int32: the edges and a dense random sample
+        rng = np.random.default_rng(0)
+        values = np.concatenate([np.arange(-3000, 3000), rng.integers(-(1 << 20), 1 << 20, 20000)])
+    storage = {"int8": np.uint8 if p.input_unsigned else np.int8,
+               "int16": np.uint16 if p.input_unsigned else np.int16, "int32": np.int32}[p.in_dtype]
+    return values.astype(storage)
+
+
+def _assert_fused_exact(first: RescaleParams, second: RescaleParams) -> RescaleParams:
+    fused = compose_rescales(first, second)
+    assert fused is not None
+    x = _every_input(first)
+    two_step = second.reference(first.reference(x))
+    np.testing.assert_array_equal(fused.reference(x).astype(np.int64), two_step.astype(np.int64))
+    return fused
+
+
+def test_compose_uint8_input_into_requantize():
+    """u8 (zp 131) -> i8 (zp 3), then an int8 requantize by 0.75: one rescale reading uint8."""
+    to_int8 = RescaleParams(*UNIT, 131, 3, "int8", "int8", input_unsigned=True)
+    m, s = compute_multiplier_and_shift(0.75)
+    requantize = RescaleParams((m,), (s,), 3, -7, "int8", "int8")
+    fused = _assert_fused_exact(to_int8, requantize)
+    assert fused.input_unsigned and not fused.output_unsigned
+    assert (fused.input_zp, fused.output_zp, fused.multiplier) == (131, -7, (m,))
+
+
+def test_compose_requantize_into_uint8_output():
+    """int16 -> int8 (zp -128), then int8 -> uint8 (zp 0): one rescale int16 -> uint8."""
+    m, s = compute_multiplier_and_shift(1 / 300)
+    to_int8 = RescaleParams((m,), (s,), 0, -128, "int16", "int8")
+    to_uint8 = RescaleParams(*UNIT, -128, 0, "int8", "int8", output_unsigned=True)
+    fused = _assert_fused_exact(to_int8, to_uint8)
+    assert fused.output_unsigned and fused.output_zp == 0 and fused.in_dtype == "int16"
+
+
+def test_compose_refuses_inexact_or_invalid():
+    m, s = compute_multiplier_and_shift(0.4)
+    # Two real scalings: composing would round once instead of twice.
+    assert compose_rescales(RescaleParams((m,), (s,), 0, 0, "int8", "int8"),
+                            RescaleParams((m,), (s,), 0, 0, "int8", "int8")) is None
+    # The first saturates values the second would keep: int8 zp -100 -> +60 cuts inputs above 67.
+    shifting = RescaleParams(*UNIT, -100, 60, "int8", "int8")
+    assert compose_rescales(shifting, RescaleParams((m,), (s,), 60, 0, "int8", "int8")) is None
+    # An int32 accumulator's rescale cannot write uint8 (TOSA ERROR_IF), so no fusion.
+    acc = RescaleParams((m,), (s,), 0, -128, "int32", "int8")
+    assert compose_rescales(acc, RescaleParams(*UNIT, -128, 0, "int8", "int8", output_unsigned=True)) is None
+    # Nor can a uint8 input feed an int32 output (the add's input rescale).
+    to_int8 = RescaleParams(*UNIT, 128, 0, "int8", "int8", input_unsigned=True)
+    assert compose_rescales(to_int8, RescaleParams((m,), (s,), 0, 0, "int8", "int32")) is None
+    # The intermediate read with another signedness than it was written.
+    assert compose_rescales(RescaleParams(*UNIT, 0, 0, "int8", "int8", output_unsigned=True),
+                            RescaleParams(*UNIT, 0, 0, "int8", "int8")) is None
+
+
+@pytest.mark.parametrize("zp, dtype, unsigned, message", [
+    (256, "int8", True, r"uint8 zero point 256 is outside \[0, 255\]"),
+    (-1, "int8", True, r"uint8 zero point -1"),
+    (7, "int16", True, "must be 0 or 32768"),
+    (3, "int32", False, "must be 0"),
+])
+def test_rescale_params_zero_point_rules(zp, dtype, unsigned, message):
+    p = RescaleParams(*UNIT, zp, 0, dtype, "int8", input_unsigned=unsigned)
+    with pytest.raises(ValueError, match=message):
+        p.validate()
+
+
+def test_rescale_params_flag_rules():
+    with pytest.raises(ValueError, match="output_unsigned is not allowed for int32"):
+        RescaleParams(*UNIT, 0, 0, "int32", "int8", output_unsigned=True).validate()
+    with pytest.raises(ValueError, match="cannot both be set"):
+        RescaleParams(*UNIT, 0, 0, "int8", "int8", input_unsigned=True, output_unsigned=True).validate()

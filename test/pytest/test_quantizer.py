@@ -597,3 +597,58 @@ def test_quantize_model_defaults_to_example_inputs():
     assert not ep.graph_signature.inputs_to_parameters
     with torch.no_grad():
         assert _rel_err(ep.module()(x), model(x)) < 0.05
+
+
+class PoolConvReshape(nn.Module):
+    """input -> maxpool -> conv and output <- reshape <- conv: the max pool and the
+    reshape share their neighbour's qparams, so they are where uint8 could leak inside."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(4, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 1)
+
+    def forward(self, x):
+        y = self.conv2(F.relu(self.conv1(F.max_pool2d(x, 2))))
+        return y.reshape(y.shape[0], -1)
+
+
+def test_uint8_io_stops_at_the_boundary():
+    """uint8 at the graph input and output only: the first and last Q/DQ pair are uint8,
+    each followed/preceded by an int8 requantize; the max pool and the reshape, which
+    share qparams, share int8 ones; every other Q/DQ is int8."""
+    _, ep = _quantized("pool_conv_reshape_u8io", PoolConvReshape, ZOO, scheme="a8w8_u8io")
+    (x,) = [n for n in ep.graph.nodes if n.op == "placeholder" and n.name == "x"]
+    (q_in,) = x.users
+    (dq_in,) = q_in.users
+    (q_pool,) = dq_in.users
+    assert _qparams(q_in)[2:] == (0, 255, torch.uint8) and _qparams(dq_in)[2:] == (0, 255, torch.uint8)
+    assert q_pool.target == Q_PT and _qparams(q_pool)[2:] == (-128, 127, torch.int8)
+    (pool,) = _calls(ep, aten.max_pool2d.default)
+    assert_shares_qparams(pool)
+    assert _qparams(pool.args[0])[4] == torch.int8
+    (reshape,) = _calls(ep, aten.reshape.default) or _calls(ep, aten.view.default)
+    assert _qparams(reshape.args[0])[4] == torch.int8
+    (out,) = [n for n in ep.graph.nodes if n.op == "output"]
+    (res,) = out.args[0]
+    assert res.target == DQ_PT and _qparams(res)[2:] == (0, 255, torch.uint8)
+    q_out = res.args[0]
+    assert _qparams(q_out)[2:] == (0, 255, torch.uint8) and _qparams(q_out.args[0])[4] == torch.int8
+    boundary = {q_in, dq_in, q_out, res}
+    for n in _calls(ep, Q_PT) + _calls(ep, DQ_PT):
+        if n not in boundary:
+            assert _qparams(n)[4] == torch.int8, n.format_node()
+
+
+def test_uint8_io_inputs_or_outputs_only():
+    from tosaic.quantization import with_io_dtype
+
+    for inputs, outputs in ((True, False), (False, True)):
+        scheme = with_io_dtype("a8w8", "uint8", inputs=inputs, outputs=outputs)
+        _, ep = _quantized(f"pool_conv_reshape_u8_{inputs}_{outputs}", PoolConvReshape, ZOO, scheme=scheme)
+        (x,) = [n for n in ep.graph.nodes if n.op == "placeholder" and n.name == "x"]
+        (q_in,) = x.users
+        (out,) = [n for n in ep.graph.nodes if n.op == "output"]
+        (res,) = out.args[0]
+        assert _qparams(q_in)[4] == (torch.uint8 if inputs else torch.int8)
+        assert _qparams(res)[4] == (torch.uint8 if outputs else torch.int8)
