@@ -498,6 +498,32 @@ def quantize_bias(bias_float, input_scale: float, weight_scales, bits: int = 32)
     return q.astype(np.int32 if bits == 32 else np.int64)
 
 
+def add_headroom_shift(magnitudes, scales, constant_bound: float = 0.0, max_shift: int = 20) -> int:
+    """The left shift k of the int32 domain of a quantized ADD/SUB (TFLite's left_shift).
+
+    Each input ``i`` (integer magnitude ``|q - zp| <= magnitudes[i]``, real scale
+    ``scales[i]``) is RESCALEd to the common unit ``u = 2 * max(scales) / 2**k``, i.e.
+    by ``scales[i] / u <= 2**(k-1)``, so ``|a_i| <= magnitudes[i] * scales[i] / u``
+    (plus 1/2 from rounding); a float constant operand, at most ``constant_bound`` in
+    magnitude, is ``round(c / u)``. The sum must stay inside int32, and the rescale of
+    the sum REQUIREs ``|sum| < 2**(shift - 1)``, so this returns the largest
+    ``k <= max_shift`` with ``(sum_i magnitudes[i] * scales[i] + constant_bound) / u
+    < 2**30``. That is ``max_shift`` = 20 for two int8 inputs (2 * 128 * 2**19 = 2**27)
+    and 15 for two int16 ones: 2 * 32768 * 2**14 = 2**31 would overflow at k = 16, while
+    k = 15 gives at most 2**30 - 2**15 (TFLite's int16 ADD also shifts by 15). Raises
+    ValueError when even k = 0 does not fit."""
+    magnitudes = np.asarray(magnitudes, np.float64).reshape(-1)
+    scales = np.asarray(scales, np.float64).reshape(-1)
+    if magnitudes.size != scales.size or magnitudes.size == 0 or np.any(scales <= 0):
+        raise ValueError("add_headroom_shift needs one positive scale per input")
+    real_bound = float(magnitudes @ scales) + float(constant_bound)
+    max_scale = float(scales.max())
+    for shift in range(max_shift, -1, -1):
+        if real_bound / (2 * max_scale / (1 << shift)) < (1 << 30):
+            return shift
+    raise ValueError("the operands are too large for an int32 sum at the inputs' scale")
+
+
 def is_int4_range(qmin: int, qmax: int) -> bool:
     """True if the quantization range ``[qmin, qmax]`` fits int4 ([-8, 7]), e.g. a8w4 weights."""
     return qmin >= -8 and qmax <= 7
@@ -546,8 +572,8 @@ def _round_half_up_shift(value: int, k: int) -> int:
 
 def _finest_int32_step(bound: int, bias: int, scale: float) -> int | None:
     for k in range(0, SHIFT_MAX - 14 + 1):  # the i48 -> i32 RESCALE's shift is 14 + k <= 62
-        if scale * 2.0**k > 1.0:
-            return None  # coarser than the output's LSB
+        if k > 0 and scale * 2.0**k > 1.0:
+            return None  # coarser than the output's LSB (k = 0, the accumulator itself, is always allowed)
         value_bound = _round_half_up_shift(bound, k) + abs(_round_half_up_shift(bias, k))
         if value_bound > _INT32_MAX:
             continue
@@ -574,8 +600,8 @@ def int48_intermediate_shifts(acc_bounds, biases, scales) -> np.ndarray:
     * the second RESCALE can take every such value (``apply_scale_32`` REQUIREs
       ``|value| < 2**(shift - 1)``);
 
-    a step coarser than the output's LSB (``scales[c] * 2**k > 1``) is not allowed: the
-    intermediate would be less precise than the result. Returns the ``k`` (int64 array);
+    a step ``k > 0`` coarser than the output's LSB (``scales[c] * 2**k > 1``) is not
+    allowed: the intermediate would be less precise than the result. Returns the ``k`` (int64 array);
     raises ValueError naming the channel when no allowed step exists. With the bias
     folded back into the accumulator the same ``k`` keeps ``acc + bias`` in int32 too, so
     the bias-split and native forms share their first RESCALE."""
