@@ -406,6 +406,27 @@ def integer_convolution(kind: str, x: ir.Value, weight: np.ndarray, bias: np.nda
     ).result
 
 
+# Window sums (average pools and means with their own output scale) -------------------
+
+
+def window_sum_limit(input_width: int) -> int:
+    """The most elements an int32 window sum of `input_width`-bit values may add."""
+    return (1 << 31) // (1 << (input_width - 1))
+
+
+def integer_window_sum(x: ir.Value, kernel, stride, input_zp: int, out_shape) -> ir.Value:
+    """sum(x - input_zp) over each kernel window of NHWC `x`, as int32: a depthwise conv
+    with weights 1. int8 accumulates in int32; int16 in int48 (TOSA's only accumulator
+    for int16 x int8), narrowed to int32 exactly (`int48_to_int32` by 2^0: no rounding)
+    as long as the kernel area is <= window_sum_limit(16), which the caller ensures."""
+    c = ranked_shape(x)[3]
+    window_sum = integer_convolution("tosa.depthwise_conv2d", x, np.ones((kernel[0], kernel[1], c, 1)),
+                                     np.zeros(c), input_zp, out_shape, stride)
+    if ir.IntegerType(ir.RankedTensorType(window_sum.type).element_type).width == 48:
+        window_sum = int48_to_int32(window_sum, [0])
+    return window_sum
+
+
 _refused: list = []
 
 
