@@ -26,20 +26,32 @@ def _integer_lowering() -> str:
 
 
 _INTEGER_LOWERING = _integer_lowering()
-_INTEGER = (
-    # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
-    "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
-    "tosaic-propagate-qdq,tosaic-fold-transposes),"
-    "func.func(tosa-layerwise-constant-fold),"
-    f"{_INTEGER_LOWERING},"
-    "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
-    "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
-    "canonicalize,cse,func.func(tosaic-verify-integer)"
-)
+
+
+def integer_pipeline(int48_bias: str = "native", native_bias_bits: int = 48) -> str:
+    """The tosa-int pipeline; `int48_bias` ("native" or "split") and `native_bias_bits` are
+    tosaic-int48-bias's options: the form of int16 convolutions' bias (see that pass)."""
+    int48 = "tosaic-int48-bias"
+    if (int48_bias, native_bias_bits) != ("native", 48):
+        int48 += f"{{form={int48_bias} native-bias-bits={native_bias_bits}}}"
+    integer = (
+        # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
+        "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
+        "tosaic-propagate-qdq,tosaic-fold-transposes),"
+        "func.func(tosa-layerwise-constant-fold),"
+        f"{_INTEGER_LOWERING},"
+        # int16 convolutions: native int48 bias or the bias-split form, on the lowered graph.
+        f"func.func({int48}),"
+        "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
+        "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
+        "canonicalize,cse,func.func(tosaic-verify-integer)"
+    )
+    return f"builtin.module({integer})"
+
 
 PIPELINES: dict[str, str] = {
     "tosa-fp": f"builtin.module({_CLEANUP})",
-    "tosa-int": f"builtin.module({_INTEGER})",
+    "tosa-int": integer_pipeline(),
 }
 
 

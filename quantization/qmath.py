@@ -55,6 +55,7 @@ __all__ = [
     "accumulator_bound",
     "rescale16_error",
     "int48_intermediate_shifts",
+    "shift_round_half_up",
 ]
 
 
@@ -565,8 +566,9 @@ def rescale16_error(scale: float) -> float:
     return multiplier * 2.0**-shift / float(scale) - 1.0
 
 
-def _round_half_up_shift(value: int, k: int) -> int:
-    """What RESCALE by exactly ``2**-k`` (multiplier 2**14, shift 14 + k) makes of ``value``."""
+def shift_round_half_up(value: int, k: int) -> int:
+    """What RESCALE by exactly ``2**-k`` (multiplier 2**14, shift 14 + k) makes of ``value``:
+    ``value / 2**k`` rounded half up."""
     return (value * (1 << 14) + (1 << (13 + k))) >> (14 + k)
 
 
@@ -574,7 +576,7 @@ def _finest_int32_step(bound: int, bias: int, scale: float) -> int | None:
     for k in range(0, SHIFT_MAX - 14 + 1):  # the i48 -> i32 RESCALE's shift is 14 + k <= 62
         if k > 0 and scale * 2.0**k > 1.0:
             return None  # coarser than the output's LSB (k = 0, the accumulator itself, is always allowed)
-        value_bound = _round_half_up_shift(bound, k) + abs(_round_half_up_shift(bias, k))
+        value_bound = shift_round_half_up(bound, k) + abs(shift_round_half_up(bias, k))
         if value_bound > _INT32_MAX:
             continue
         try:
