@@ -1,4 +1,4 @@
-"""Fold `dequantize -> elementwise float function -> quantize` into one int8 tosa.table.
+"""Fold `dequantize -> elementwise float function -> quantize` into a tosa.table.
 
 An int8 input takes only 256 values, so any function of one quantized input that works
 element by element is a 256-entry lookup table. The pattern anchors on `tosaic.quantize`
@@ -19,11 +19,23 @@ the output's parameters by `qmath.quantize` (bit-exact with torch's quantize). O
 pattern so covers sigmoid, tanh, hardswish, hardsigmoid, exp, and any chain of
 elementwise ops with scalar constants.
 
+int16 input and output (a16w8, zero points 0): TOSA's int16 TABLE has 513 int16 entries
+and interpolates linearly between knots 128 input codes apart, giving int32 with 7
+fractional bits (`tosaic.quantization.table16`); one RESCALE takes it to the int16
+output. The region is evaluated at all 65536 codes (as for int8, the fake-quantized
+program's own float32 arithmetic), and the entries are fitted to those exact output
+codes. One table's entries are whole output LSBs (about), so when it helps a second
+table carries 6 more bits of each entry: TABLE(x, high) * 2^6 (a RESCALE) + TABLE(x, low),
+by the TABLE's linearity in its entries. What remains is the interpolation's own error,
+h^2 |f''| / 8 for knots h apart: sigmoid and tanh are within 1 LSB and ~97-99.6% bit-exact
+for inputs within +-2..4, less for wider input ranges (measured in test_int16_math.py).
+
 Not matched (left for another lowering, or for tosaic-verify-integer to report): an op in
 the region that is not elementwise (reductions, reshapes, convolutions...), a non-splat
 constant (the function would depend on the position), a second non-constant input, an
-intermediate value used outside the region, int16 or per-channel quantization. A region
-that matches but is NaN for some input code is refused with a diagnostic.
+intermediate value used outside the region, mixed int8/int16 or per-channel
+quantization. A region that matches but is NaN for some input code, or an int16 one with
+a nonzero zero point, is refused with a diagnostic.
 """
 
 from __future__ import annotations
@@ -471,7 +483,8 @@ def lower_table(q_op, rewriter) -> bool:
 
 class LowerQuantizedTable(QuantizedLowering):
     name = "tosaic-lower-quantized-table"
-    summary = "Fold dequantize -> elementwise float ops -> quantize (int8) into a tosa.table"
+    summary = ("Fold dequantize -> elementwise float ops -> quantize into a tosa.table (int8: 256 entries; "
+               "int16: the 513-entry interpolated table + rescale)")
     failure = "a quantized elementwise function could not become a table"
 
     def patterns(self):
