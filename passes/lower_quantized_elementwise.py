@@ -8,6 +8,9 @@ inputs are rescaled to int32 at one common unit `u = 2 * max(s_a, s_b) / 2**k`, 
     b32 = rescale(b_q, s_b / u, zp_b -> 0)
     y_q = rescale(add/sub_i32(a32, b32), u / s_y, 0 -> zp_y)   (+ relu/relu6 clamp)
 
+k is `qmath.add_headroom_shift`: the largest k <= 20 (<= 15 with an int16 input, as
+TFLite's int16 ADD) at which the worst-case int32 sum cannot overflow. int16 values
+(a16w8) must have zero point 0 (TOSA's RESCALE), else the op is refused.
 The add runs in int32 (TOSA 1.0 pro_int has no int8 ADD). Every step rounds once,
 half up, at >= 19 fractional bits, so the result is the exact requantized sum except
 within ~2**-19 LSB of a rounding tie.
