@@ -191,3 +191,31 @@ def test_int16_error_vs_float_beats_int8():
         errors[scheme] = (np.abs(dequantized - want).max(), np.abs(dequantized - want).mean())
     # The weights stay int8 in both, so their rounding bounds the gain.
     assert errors["a16w8"][0] < errors["a8w8"][0] and errors["a16w8"][1] < errors["a8w8"][1] / 2, errors
+
+
+def _ops_model(name):
+    from test_int16_ops import Activation, ConvResidual
+
+    return {"residual": (ConvResidual, 0.99), "sigmoid": (lambda: Activation(torch.sigmoid), 0.985)}[name]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", ["residual", "sigmoid"])
+def test_residual_and_sigmoid_in_both_forms(name, form, tmp_path):
+    """test_int16_ops' residual block and conv + sigmoid (int16 TABLE, whose interpolation
+    sets its bit-exact floor) with the convolutions' bias in either form."""
+    make, min_exact = _ops_model(name)
+    torch.manual_seed(0)
+    model = make().eval()
+    g = torch.Generator().manual_seed(1)
+    calibration = [(torch.randn(1, 4, 8, 8, generator=g),) for _ in range(8)]
+    program = quantize_model(model, calibration[0], "a16w8", calibration)
+    check = check_quantized(program, (torch.randn(1, 4, 8, 8, generator=g),), int48_bias=form)
+    check.assert_ok(bit_exact=min_exact)
+    nonzero_i48_bias = [b for b in _i48_biases(check.result.mlir) if b != "dense<0>"]
+    assert bool(nonzero_i48_bias) == (form == "native")
+    path = tmp_path / "model.tosa"
+    path.write_bytes(check.result.flatbuffer)
+    for accelerator in ACCELERATORS:
+        result = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
+        assert result.npu_ops > 0 and result.cpu_ops == 0, (accelerator, result.npu_ops, result.cpu_ops)
