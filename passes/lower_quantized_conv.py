@@ -1,7 +1,20 @@
-"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d (float) -> [clamp] -> quantize` into
-integer TOSA.
+"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d / conv3d (float) -> [clamp] -> quantize`
+into integer TOSA.
 
     x_q, w_q --conv(acc i32, input_zp, weight_zp 0)--> acc --rescale(per channel)--> y_q
+
+int16 activations (a16w8) accumulate in i48 with an i48 bias (the program's int32 bias
+widened, or the float bias quantized to the int48 range) and input zero point 0, and
+reach the output in two exact steps (`requantize_int48`):
+
+    x_q16, w_q8 --conv(acc i48, bias i48)--> acc --rescale(2^-k, scale32 = false)--> i32
+      --rescale(per channel, 32-bit multiplier)--> y_q16
+
+k is the finest power-of-two step at which the accumulator (bounded by sum|w| * 32768 per
+channel) plus bias cannot overflow int32 (`qmath.int48_intermediate_shifts`); one 16-bit
+RESCALE from i48 straight to int16 would miss the exactly scaled result on several percent
+of the outputs. Vela fuses both RESCALEs into the convolution. tosaic-int48-bias turns
+this into the bias-split form and back.
 
 The int32 bias is taken from the bias dequantize when the program has one, or computed
 from the float bias as round(b / (input_scale * weight_scale[c])). The rescale carries
@@ -214,8 +227,8 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
 
 class LowerQuantizedConv(QuantizedLowering):
     name = "tosaic-lower-quantized-conv"
-    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped) -> [clamp] -> quantize "
-               "into int8 convolutions + rescale")
+    summary = ("Fold dequantize -> conv2d/depthwise_conv2d/conv3d (also grouped) -> [clamp] -> quantize "
+               "into int8 (i32 acc) or int16 (i48 acc and bias) convolutions + rescale")
     failure = "quantized convolution could not be lowered"
     expand_depth_multiplier = Option(
         bool, True,

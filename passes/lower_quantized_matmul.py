@@ -18,6 +18,10 @@ operand on Ethos-U55 and U85, but as a transpose + matmul (+ a separate rescale 
 for a 10x64 @ 64x32 layer 25760 cycles against 2384 for the 1x1 convolution on
 ethos-u55-128, 3325 against 1829 on ethos-u85-256.
 
+int16 activations (a16w8) take the same shapes with an i48 accumulator and bias, narrowed
+to int32 by an exact 2^-k before the output rescale (see tosaic-lower-quantized-conv); a
+matmul of two int16 activations (zero points 0) bounds its accumulator by K * 2^30.
+
 A matmul whose second operand is not such a weight (q @ k^T in attention, bmm) stays a
 matmul, on the integers with both zero points:
 
@@ -188,8 +192,8 @@ def lower_matmul(q_op, rewriter) -> bool:
 
 class LowerQuantizedMatmul(QuantizedLowering):
     name = "tosaic-lower-quantized-matmul"
-    summary = ("Fold quantized linear layers into int8 1x1 conv2d, and quantized matmul of "
-               "activations into int8 matmul + rescale")
+    summary = ("Fold quantized linear layers into 1x1 conv2d (int8, or int16 with i48 acc), and quantized "
+               "matmul of activations into int8 (i32 acc) or int16 (i48 acc) matmul + rescale")
     failure = "quantized matmul could not be lowered"
 
     def patterns(self):

@@ -219,3 +219,33 @@ def test_residual_and_sigmoid_in_both_forms(name, form, tmp_path):
     for accelerator in ACCELERATORS:
         result = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
         assert result.npu_ops > 0 and result.cpu_ops == 0, (accelerator, result.npu_ops, result.cpu_ops)
+
+
+class Conv3d(nn.Module):
+    def __init__(self, kernel_depth):
+        super().__init__()
+        self.conv = nn.Conv3d(3, 4, (kernel_depth, 3, 3), padding=(0, 1, 1))
+
+    def forward(self, x):
+        return F.relu(self.conv(x))
+
+
+@pytest.mark.parametrize("scheme, form", [("a8w8", "native"), ("a16w8", "native"), ("a16w8", "split")])
+def test_conv3d(scheme, form, tmp_path):
+    """conv3d in the same plan as conv2d: int8 (i32 acc) and int16 (i48 acc and bias, either
+    form). Vela 5.2.0 takes a conv3d on Ethos-U55 only with kernel depth 1, on U85 any."""
+    for kernel_depth, accelerators in ((2, ("ethos-u85-256",)), (1, ACCELERATORS)):
+        torch.manual_seed(0)
+        model = Conv3d(kernel_depth).eval()
+        g = torch.Generator().manual_seed(1)
+        calibration = [(torch.randn(1, 3, 4, 6, 6, generator=g),) for _ in range(8)]
+        program = quantize_model(model, calibration[0], scheme, calibration)
+        check = check_quantized(program, (torch.randn(1, 3, 4, 6, 6, generator=g),), int48_bias=form)
+        check.assert_ok()
+        assert check.result.report["ops"]["tosa.conv3d"] == 1
+        assert ("acc_type = i48" in check.result.mlir) == (scheme == "a16w8")
+        path = tmp_path / f"k{kernel_depth}.tosa"
+        path.write_bytes(check.result.flatbuffer)
+        for accelerator in accelerators:
+            result = vela.run_vela(str(path), accelerator, str(tmp_path / f"{accelerator}-{kernel_depth}"))
+            assert result.npu_ops > 0 and result.cpu_ops == 0, (accelerator, result.npu_ops, result.cpu_ops)
