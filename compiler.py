@@ -18,6 +18,10 @@ from tosaic.errors import TosaicError
 from tosaic.pipelines import integer_pipeline, pipeline_text
 
 _IO_DTYPES = ("int8", "uint8")
+INT48_BIAS_FORMS = ("auto", "native", "split")
+# Vela 5.2.0 encodes an Ethos-U55/U65 convolution's bias in 40 bits (dropping the rest of an
+# int48 bias without a word) and those NPUs accumulate in 40 bits; Ethos-U85 keeps 48.
+_NATIVE_BIAS_BITS = {"ethos-u55": 40, "ethos-u65": 40}
 
 
 @dataclass
@@ -103,6 +107,7 @@ def compile(
     vela_options: dict[str, Any] | None = None,
     io_dtype: str | None = None,
     preserve_io_quantization: bool = True,
+    int48_bias: str = "auto",
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -123,6 +128,11 @@ def compile(
     keeps the IO dtype the program's boundary Q/DQ state, uint8 included, converted to
     int8 inside by unsigned RESCALEs; with False, uint8 IO becomes the identical int8
     (value - 128, zero point - 128, same scale) and needs no rescale.
+
+    `int48_bias` is the form of int16-activation convolutions (tosaic-int48-bias): "native"
+    (int48 bias in the convolution), "split" (no bias in the convolution; rescale the
+    accumulator to int32 and add the bias there) or "auto": native, except on
+    Ethos-U55/U65 for a convolution whose bias and accumulator need more than 40 bits.
     """
     from tosaic import vela
 
@@ -133,6 +143,9 @@ def compile(
         raise TosaicError(f"unknown target '{target}'; available: {', '.join(known)}")
     tosa_target = emit.TOSA_TARGETS[tosa_target_name]
     integer = tosa_target.profile == "pro_int"
+    if int48_bias not in INT48_BIAS_FORMS:
+        raise TosaicError(f"unknown int48 bias form '{int48_bias}'; available: {', '.join(INT48_BIAS_FORMS)}")
+    int48_form, native_bias_bits = _int48_bias_options(int48_bias, accelerator)
     timings: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -170,7 +183,8 @@ def compile(
     importer.lower_to_tosa(module, quantized=quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
-    pipeline = integer_pipeline(preserve_io_quantization) if integer else pipeline_text("tosa-fp")
+    pipeline = (integer_pipeline(preserve_io_quantization, int48_form, native_bias_bits)
+                if integer else pipeline_text("tosa-fp"))
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
@@ -184,6 +198,9 @@ def compile(
     report = {
         "target": target,
         "quantized": quantized,
+        **({"activation_types": _activation_types(exported),
+            "int48_bias": {"requested": int48_bias, "form": int48_form, "native_bias_bits": native_bias_bits}}
+           if quantized else {}),
         "pipeline": pipeline,
         "tosa": {"profile": tosa_target.profile, "extensions": list(tosa_target.extensions)},
         "inputs": [s.as_dict() for s in inputs],
@@ -204,6 +221,29 @@ def compile(
     if output_dir:
         write_outputs(result, output_dir)
     return result
+
+
+def _int48_bias_options(requested: str, accelerator: str | None) -> tuple[str, int]:
+    """tosaic-int48-bias's (form, native-bias-bits) for the requested form and target."""
+    if requested == "split":
+        return "split", 48
+    bits = 48
+    if requested == "auto" and accelerator is not None:
+        bits = _NATIVE_BIAS_BITS.get(accelerator.rsplit("-", 1)[0], 48)
+    return "native", bits
+
+
+def _activation_types(exported) -> list[str]:
+    """The integer types the program quantizes activations to (e.g. ["int16"] for a16w8),
+    from its quantize ops: how a quantized program says it has int16 activations."""
+    found = set()
+    for node in exported.graph.nodes:
+        if node.op == "call_function" and "quantize_per_tensor" in str(node.target) \
+                and "dequantize" not in str(node.target):
+            dtype = node.args[5] if len(node.args) > 5 else node.kwargs.get("dtype")
+            if isinstance(dtype, torch.dtype):
+                found.add(str(dtype).removeprefix("torch."))
+    return sorted(found)
 
 
 def _run_vela(result: CompileResult, accelerator: str, output_dir: str | None, options: dict):

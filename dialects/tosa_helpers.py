@@ -64,12 +64,42 @@ def has_single_use(value: ir.Value) -> bool:
     return next(uses, None) is not None and next(uses, None) is None
 
 
+def int48_elements(values: np.ndarray) -> ir.Attribute:
+    """A dense i48 attribute of `values` (which must fit int48), shape kept."""
+    values = np.asarray(values).astype(np.int64)
+    if values.size and (values.min() < -(1 << 47) or values.max() >= 1 << 47):
+        raise ValueError("value does not fit int48")
+    shape = "x".join(str(d) for d in values.shape)
+    body = np.array2string(values, separator=", ", threshold=values.size + 1, max_line_width=1 << 30) \
+        if values.ndim else str(int(values))
+    return ir.Attribute.parse(f"dense<{body}> : tensor<{shape + 'x' if shape else ''}i48>")
+
+
+def int48_values(attr: ir.Attribute) -> np.ndarray:
+    """The values of a dense i48 attribute as int64 (the bindings cannot read i48 elements):
+    from its text, a splat, a nested list or the hex form (6 bytes per element, little-endian)."""
+    shaped = ir.ShapedType(ir.DenseElementsAttr(attr).type)
+    shape = list(shaped.shape)
+    body = str(attr)
+    body = body[body.index("<") + 1:body.rindex("> :")]
+    if body.startswith('"0x'):
+        raw = bytes.fromhex(body[3:-1])
+        flat = np.array([int.from_bytes(raw[i:i + 6], "little", signed=True) for i in range(0, len(raw), 6)],
+                        np.int64)
+        return np.broadcast_to(flat, [int(np.prod(shape))]).reshape(shape).copy()
+    flat = np.array([int(v) for v in body.replace("[", " ").replace("]", " ").replace(",", " ").split()], np.int64)
+    return np.broadcast_to(flat, [int(np.prod(shape))]).reshape(shape).copy()
+
+
 def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
     """A `tosa.const` of signless `i<width>` holding `values` (shape kept)."""
     values = np.asarray(values)
-    numpy_type = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
     element = ir.IntegerType.get_signless(width)
-    attr = ir.DenseElementsAttr.get(values.astype(numpy_type), type=element)
+    if width == 48:  # no numpy buffer layout for i48 (int16 accumulators and bias): from text
+        attr = int48_elements(values)
+    else:
+        numpy_type = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
+        attr = ir.DenseElementsAttr.get(values.astype(numpy_type), type=element)
     return ir.Operation.create(
         "tosa.const",
         results=[ir.RankedTensorType.get(list(values.shape), element)],

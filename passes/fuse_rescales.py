@@ -25,16 +25,15 @@ from torch_mlir import ir, rewrite
 
 from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_integer_const
 from tosaic.passes.base import Pass
+from tosaic.passes.quantized_lowering import constant_array
 from tosaic.quantization import qmath
 
 _LAYOUT_OPS = ("tosa.reshape", "tosa.transpose")
 
 
 def _const(value: ir.Value) -> np.ndarray | None:
-    op = defining_op(value)
-    if op is None or op.name != "tosa.const":
-        return None
-    return np.array(op.attributes["values"]).reshape(-1)
+    values = constant_array(value)  # also i48 (a rescale from an int16 convolution's accumulator)
+    return None if values is None else values.reshape(-1)
 
 
 def _storage(value: ir.Value) -> str:

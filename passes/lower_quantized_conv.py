@@ -1,7 +1,20 @@
-"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d (float) -> [clamp] -> quantize` into
-integer TOSA.
+"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d / conv3d (float) -> [clamp] -> quantize`
+into integer TOSA.
 
     x_q, w_q --conv(acc i32, input_zp, weight_zp 0)--> acc --rescale(per channel)--> y_q
+
+int16 activations (a16w8) accumulate in i48 with an i48 bias (the program's int32 bias
+widened, or the float bias quantized to the int48 range) and input zero point 0, and
+reach the output in two exact steps (`requantize_int48`):
+
+    x_q16, w_q8 --conv(acc i48, bias i48)--> acc --rescale(2^-k, scale32 = false)--> i32
+      --rescale(per channel, 32-bit multiplier)--> y_q16
+
+k is the finest power-of-two step at which the accumulator (bounded by sum|w| * 32768 per
+channel) plus bias cannot overflow int32 (`qmath.int48_intermediate_shifts`); one 16-bit
+RESCALE from i48 straight to int16 would miss the exactly scaled result on several percent
+of the outputs. Vela fuses both RESCALEs into the convolution. tosaic-int48-bias turns
+this into the bias-split form and back.
 
 The int32 bias is taken from the bias dequantize when the program has one, or computed
 from the float bias as round(b / (input_scale * weight_scale[c])). The rescale carries
@@ -44,6 +57,7 @@ from tosaic.passes.base import Option
 from tosaic.passes.quantized_lowering import (
     QuantizedLowering,
     QuantizedOperand,
+    accumulator_width,
     apply_output_layouts,
     channel_vector,
     integer_bias,
@@ -51,21 +65,23 @@ from tosaic.passes.quantized_lowering import (
     integer_rescale,
     peel_output,
     refuse as _refuse,
+    requantize_int48,
     requantize_output,
     trace_quantized,
 )
+from tosaic.quantization import qmath
 
-CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d")
+CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.conv3d")
 # The weight dims that make up the output channel, flattened in order.
-_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3)}
+_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3), "tosa.conv3d": (0,)}
 
 
 # Convolutions -------------------------------------------------------------------------
 
 
 def repeat_channels(x: ir.Value, x_zp: int, times: int) -> ir.Value:
-    """int8 NHWC `x` with each channel repeated `times` times (channel c -> c*times + m), by
-    a 1x1 conv2d with one-hot weights: acc = x - x_zp exactly, rescaled by 1 back to x."""
+    """int8/int16 NHWC `x` with each channel repeated `times` times (channel c -> c*times + m),
+    by a 1x1 conv2d with one-hot weights: acc = x - x_zp exactly, rescaled by 1 back to x."""
     n, h, w, channels = ranked_shape(x)
     out_channels = channels * times
     one_hot = np.zeros((out_channels, 1, 1, channels), np.int8)
@@ -84,13 +100,19 @@ class _ConvPlan:
     x_zp: int
     acc_scales: np.ndarray
     bias: np.ndarray
+    acc_bounds: np.ndarray | None = None  # int16 input: the largest |accumulator| without bias
+
+    @property
+    def acc_width(self) -> int:
+        return accumulator_width(self.x.width)
 
     def emit(self, expand_depth_multiplier: bool = True) -> ir.Value:
-        """The int32 accumulator (at the insertion point)."""
+        """The int32 (int8 input) or int48 (int16 input) accumulator, at the insertion point."""
         conv = self.conv
-        acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), ir.IntegerType.get_signless(32))
+        acc_element = ir.IntegerType.get_signless(self.acc_width)
+        acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), acc_element)
         attributes = {name: conv.attributes[name] for name in conv.attributes}
-        attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
+        attributes["acc_type"] = ir.TypeAttr.get(acc_element)
         x, w = self.x.integer(), self.w.integer()
         w_shape = ranked_shape(w)
         if conv.name == "tosa.depthwise_conv2d" and w_shape[3] > 1 and expand_depth_multiplier:
@@ -105,8 +127,8 @@ class _ConvPlan:
             operands=[
                 x,
                 w,
-                make_integer_const(self.bias.reshape(-1), 32),
-                make_integer_const(np.asarray([self.x_zp]), 8),
+                make_integer_const(self.bias.reshape(-1), self.acc_width),
+                make_integer_const(np.asarray([self.x_zp]), self.x.width),
                 make_integer_const(np.asarray([0]), 8),
             ],
             attributes=attributes,
@@ -124,18 +146,29 @@ def plan_conv(conv) -> _ConvPlan | str | None:
     x_params = x.per_tensor()
     if x_params is None or np.any(w.zero_point != 0):
         return "needs per-tensor input and symmetric weight quantization"
-    if x.width != 8 or w.width != 8:
-        return f"lowers int8 activations and weights only (input i{x.width}, weight i{w.width})"
+    if x.width not in (8, 16) or w.width != 8:
+        return f"lowers int8 or int16 activations with int8 weights only (input i{x.width}, weight i{w.width})"
+    if x.width == 16 and x_params[1] != 0:
+        return f"int16 input needs zero point 0 (TOSA), not {x_params[1]}"
     w_scales = channel_vector(w.scale, _OUTPUT_CHANNEL_DIMS[conv.name])
     if w_scales is None:
         return f"weight is quantized along axis {w.axis}, not the output channels"
     out_channels = ranked_shape(conv.results[0])[-1]
     if w_scales.size != out_channels:
         return f"{w_scales.size} weight channels for {out_channels} output channels"
-    bias = integer_bias(conv.operands[2], x_params[0], w_scales)
+    bias = integer_bias(conv.operands[2], x_params[0], w_scales, accumulator_width(x.width))
     if isinstance(bias, str):
         return bias
-    return _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias)
+    plan = _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias)
+    if x.width == 16:
+        weights = w.constant()
+        if weights is None:
+            return "int16 convolution needs constant weights (to bound its 48-bit accumulator)"
+        channel_dims = _OUTPUT_CHANNEL_DIMS[conv.name]
+        others = [d for d in range(weights.ndim) if d not in channel_dims]
+        abs_sums = np.abs(np.transpose(weights.astype(np.int64), list(channel_dims) + others))
+        plan.acc_bounds = qmath.accumulator_bound(abs_sums.reshape(out_channels, -1).sum(axis=1), "int16")
+    return plan
 
 
 def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
@@ -162,10 +195,22 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
         if isinstance(plan, str):
             return _refuse(conv, plan)
 
+    for plan in plans:
+        if plan.acc_bounds is not None:
+            try:
+                qmath.int48_intermediate_shifts(plan.acc_bounds, plan.bias, plan.acc_scales / out_q.scale[0])
+            except ValueError as e:
+                return _refuse(plan.conv, f"int48 accumulator cannot be requantized: {e}")
     out_element = ir.RankedTensorType(q_op.results[0].type).element_type
     with rewriter.ip, q_op.location:
-        pieces = [requantize_output(p.emit(expand_depth_multiplier), p.acc_scales, out_q, clamp, out_element)
-                  for p in plans]
+        pieces = []
+        for p in plans:
+            accumulator = p.emit(expand_depth_multiplier)
+            if p.acc_bounds is None:
+                pieces.append(requantize_output(accumulator, p.acc_scales, out_q, clamp, out_element))
+                continue
+            pieces.append(requantize_int48(accumulator, p.acc_scales, p.acc_bounds, p.bias, out_q, clamp,
+                                           out_element))
         if concat is None:
             result = pieces[0]
         else:
@@ -182,8 +227,8 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
 
 class LowerQuantizedConv(QuantizedLowering):
     name = "tosaic-lower-quantized-conv"
-    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped) -> [clamp] -> quantize "
-               "into int8 convolutions + rescale")
+    summary = ("Fold dequantize -> conv2d/depthwise_conv2d/conv3d (also grouped) -> [clamp] -> quantize "
+               "into int8 (i32 acc) or int16 (i48 acc and bias) convolutions + rescale")
     failure = "quantized convolution could not be lowered"
     expand_depth_multiplier = Option(
         bool, True,

@@ -142,7 +142,14 @@ def requantize(value: ir.Value, in_q: quant.QParams, out_q: quant.QParams, out_e
         },
     ).result
     storage_lo, storage_hi = _storage_range(out_element, out_unsigned)
-    if out_q.qmin > storage_lo or out_q.qmax < storage_hi:
+    # The rescale is monotonic: the images of the input range's ends bound its results
+    # (an int16 rescale by <= 1 never reaches -32768, so [-32767, 32767] needs no clamp).
+    reached = qmath.rescale_reference(
+        np.asarray([lo, hi], np.int64), in_q.zero_point[0], out_q.zero_point[0], multiplier, shift,
+        input_unsigned=in_unsigned, output_unsigned=out_unsigned, in_dtype=f"int{in_bits}",
+        out_dtype=f"int{ir.IntegerType(out_element).width}")
+    reached_lo, reached_hi = int(reached.min()), int(reached.max())
+    if out_q.qmin > reached_lo or out_q.qmax < reached_hi:
         if out_unsigned:
             raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
         result = _clamp(result, max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi))

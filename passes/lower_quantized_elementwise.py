@@ -8,6 +8,9 @@ inputs are rescaled to int32 at one common unit `u = 2 * max(s_a, s_b) / 2**k`, 
     b32 = rescale(b_q, s_b / u, zp_b -> 0)
     y_q = rescale(add/sub_i32(a32, b32), u / s_y, 0 -> zp_y)   (+ relu/relu6 clamp)
 
+k is `qmath.add_headroom_shift`: the largest k <= 20 (<= 15 with an int16 input, as
+TFLite's int16 ADD) at which the worst-case int32 sum cannot overflow. int16 values
+(a16w8) must have zero point 0 (TOSA's RESCALE), else the op is refused.
 The add runs in int32 (TOSA 1.0 pro_int has no int8 ADD). Every step rounds once,
 half up, at >= 19 fractional bits, so the result is the exact requantized sum except
 within ~2**-19 LSB of a rounding tie.
@@ -112,6 +115,14 @@ def _output_qparams(q_op):
     return out_q
 
 
+def _int16_zero_points(quantized, out_q, q_op) -> str | None:
+    """TOSA's RESCALE (and so every int16 lowering) needs int16 zero points of 0."""
+    out_width = ir.IntegerType(ir.RankedTensorType(q_op.results[0].type).element_type).width
+    if any(q.width == 16 and q.zero_point for q in quantized) or (out_width == 16 and out_q.zero_point[0]):
+        return "int16 values need zero point 0 (TOSA)"
+    return None
+
+
 def _rescale_fits(scale: float, bound: float) -> str | None:
     """Why `scale` cannot rescale int32 values up to |bound|, or None if it can.
 
@@ -148,13 +159,18 @@ def _lower_add_sub(q_op, op, clamp, out_q, rewriter) -> bool:
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
         return _refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
     constants = [o for o in operands if not isinstance(o, _Quantized)]
+    reason = _int16_zero_points(quantized, out_q, q_op)
+    if reason:
+        return _refuse(op, reason)
     max_scale = max(q.scale for q in quantized)
     q_bound = sum(q.magnitude() * q.scale for q in quantized)  # largest |real sum| of the inputs
     c_bound = sum(float(np.max(np.abs(c))) if c.size else 0.0 for c in constants)
-    # The largest shift <= 20 (15 for 16-bit) whose int32 values cannot overflow.
-    shift = max(_ADD_SHIFT[q.width] for q in quantized)
-    while shift > 0 and (q_bound + c_bound) / (2 * max_scale / (1 << shift)) >= (1 << 30):
-        shift -= 1
+    # The largest shift <= 20 (15 with a 16-bit input) whose int32 values cannot overflow.
+    try:
+        shift = qmath.add_headroom_shift([q.magnitude() for q in quantized], [q.scale for q in quantized],
+                                         c_bound, min(_ADD_SHIFT[q.width] for q in quantized))
+    except ValueError:
+        shift = 0  # refused below
     unit = 2 * max_scale / (1 << shift)
     bound = (q_bound + c_bound) / unit + len(operands)  # + rounding
     if bound >= (1 << 30):
@@ -189,6 +205,9 @@ def _lower_mul(q_op, op, clamp, out_q, rewriter) -> bool:
         return True
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
         return _refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+    reason = _int16_zero_points(quantized, out_q, q_op)
+    if reason:
+        return _refuse(op, reason)
     out_shape = ranked_shape(op.results[0])
     out_type = q_op.results[0].type
     out_scale, out_zp = out_q.scale[0], out_q.zero_point[0]
@@ -241,6 +260,9 @@ def _lower_clamp(q_op, dq, clamp, out_q, rewriter) -> bool:
     x = _Quantized(dq)
     if x.qparams.per_channel or x.width not in _ADD_SHIFT:
         return _refuse(clamp, "needs a per-tensor 8- or 16-bit quantized input")
+    reason = _int16_zero_points([x], out_q, q_op)
+    if reason:
+        return _refuse(clamp, reason)
     same = (x.qparams.scale, x.qparams.zero_point) == (out_q.scale, out_q.zero_point) \
         and x.value.type == q_op.results[0].type
     scale = x.scale / out_q.scale[0]

@@ -18,6 +18,10 @@ operand on Ethos-U55 and U85, but as a transpose + matmul (+ a separate rescale 
 for a 10x64 @ 64x32 layer 25760 cycles against 2384 for the 1x1 convolution on
 ethos-u55-128, 3325 against 1829 on ethos-u85-256.
 
+int16 activations (a16w8) take the same shapes with an i48 accumulator and bias, narrowed
+to int32 by an exact 2^-k before the output rescale (see tosaic-lower-quantized-conv); a
+matmul of two int16 activations (zero points 0) bounds its accumulator by K * 2^30.
+
 A matmul whose second operand is not such a weight (q @ k^T in attention, bmm) stays a
 matmul, on the integers with both zero points:
 
@@ -36,15 +40,18 @@ from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
 from tosaic.passes.quantized_lowering import (
     QuantizedLowering,
+    accumulator_width,
     integer_convolution,
     refuse as _refuse,
     apply_output_layouts,
     channel_vector,
     integer_bias,
     peel_output,
+    requantize_int48,
     requantize_output,
     trace_quantized,
 )
+from tosaic.quantization import qmath
 
 
 def _matmul_under(op):
@@ -105,9 +112,13 @@ def lower_matmul(q_op, rewriter) -> bool:
     a_params = a.per_tensor()
     if a_params is None:
         return _refuse(matmul, "needs a per-tensor quantized first operand")
-    if a.width != 8 or b.width != 8:
-        return _refuse(matmul, f"lowers int8 operands only (i{a.width} x i{b.width})")
     a_shape, b_shape = ranked_shape(matmul.operands[0]), ranked_shape(matmul.operands[1])
+    linear = _is_linear_weight(b) and a_shape[0] == 1
+    if (a.width, b.width) not in (((8, 8), (16, 8)) if linear else ((8, 8), (16, 16))):
+        return _refuse(matmul, f"lowers int8 x int8, int16 x int8 weights and int16 x int16 only "
+                               f"(i{a.width} x i{b.width})")
+    if a.width == 16 and (a_params[1] != 0 or np.any(b.zero_point != 0)):
+        return _refuse(matmul, "int16 operands need zero point 0 (TOSA)")
     b_scales = channel_vector(b.scale, (2,))
     if b_scales is None:
         return _refuse(matmul, f"second operand is quantized along axis {b.axis}, not its columns")
@@ -117,40 +128,61 @@ def lower_matmul(q_op, rewriter) -> bool:
     out_element = ir.RankedTensorType(q_op.results[0].type).element_type
     out_shape = ranked_shape(core)  # before the output layouts
 
-    if _is_linear_weight(b) and a_shape[0] == 1:
-        bias_values = integer_bias(bias, a_params[0], b_scales)
+    if linear:
+        bias_values = integer_bias(bias, a_params[0], b_scales, accumulator_width(a.width))
         if isinstance(bias_values, str):
             return _refuse(matmul, bias_values)
         _, rows, features = a_shape
         outputs = b_shape[2]
         weight = np.ascontiguousarray(np.transpose(b.constant()[0]).reshape(outputs, 1, 1, features))
+        acc_scales = a_params[0] * b_scales
+        if a.width == 16:
+            bounds = qmath.accumulator_bound(np.abs(weight.astype(np.int64)).reshape(outputs, -1).sum(axis=1))
+            try:
+                qmath.int48_intermediate_shifts(bounds, bias_values, acc_scales / out_q.scale[0])
+            except ValueError as e:
+                return _refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
         with rewriter.ip, matmul.location:
             x = make_reshape(a.integer(), [1, 1, rows, features])
             accumulator = integer_convolution("tosa.conv2d", x, weight, bias_values, a_params[1],
                                               [1, 1, rows, outputs])
         with rewriter.ip, q_op.location:
-            result = requantize_output(accumulator, a_params[0] * b_scales, out_q, clamp, out_element)
+            if a.width == 16:
+                result = requantize_int48(accumulator, acc_scales, bounds, bias_values, out_q, clamp, out_element)
+            else:
+                result = requantize_output(accumulator, acc_scales, out_q, clamp, out_element)
             result = apply_output_layouts(make_reshape(result, out_shape), layouts)
         rewriter.replace_op(q_op, [result])
         return False
 
     if bias is not None:
         return True  # matmul + add of activations: not a linear layer; left to the verifier
+    scales = a_params[0] * (b_scales if np.unique(b_scales).size > 1 else b_scales[:1])
+    if a.width == 16:
+        # Products of two int16 activations: |a * b| <= 2**30 each, a_shape[2] of them.
+        bounds = qmath.accumulator_bound([a_shape[2] * (1 << 15)], "int16")
+        try:
+            qmath.int48_intermediate_shifts(bounds, [0], scales / out_q.scale[0])
+        except ValueError as e:
+            return _refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
     with rewriter.ip, matmul.location:
-        i32 = ir.IntegerType.get_signless(32)
+        acc = ir.IntegerType.get_signless(accumulator_width(a.width))
         accumulator = ir.Operation.create(
             "tosa.matmul",
-            results=[ir.RankedTensorType.get(ranked_shape(matmul.results[0]), i32)],
+            results=[ir.RankedTensorType.get(ranked_shape(matmul.results[0]), acc)],
             operands=[
                 a.integer(),
                 b.integer(),
-                make_integer_const(np.asarray([a_params[1]]), 8),
-                make_integer_const(np.asarray([int(b_zero_points[0])]), 8),
+                make_integer_const(np.asarray([a_params[1]]), a.width),
+                make_integer_const(np.asarray([int(b_zero_points[0])]), b.width),
             ],
         ).result
     with rewriter.ip, q_op.location:
-        scales = a_params[0] * (b_scales if np.unique(b_scales).size > 1 else b_scales[:1])
-        result = requantize_output(accumulator, scales, out_q, clamp, out_element)
+        if a.width == 16:
+            result = requantize_int48(accumulator, scales, np.repeat(bounds, scales.size), np.zeros(scales.size),
+                                      out_q, clamp, out_element)
+        else:
+            result = requantize_output(accumulator, scales, out_q, clamp, out_element)
         if ranked_shape(result) != out_shape:
             result = make_reshape(result, out_shape)
         result = apply_output_layouts(result, layouts)
@@ -160,8 +192,8 @@ def lower_matmul(q_op, rewriter) -> bool:
 
 class LowerQuantizedMatmul(QuantizedLowering):
     name = "tosaic-lower-quantized-matmul"
-    summary = ("Fold quantized linear layers into int8 1x1 conv2d, and quantized matmul of "
-               "activations into int8 matmul + rescale")
+    summary = ("Fold quantized linear layers into 1x1 conv2d (int8, or int16 with i48 acc), and quantized "
+               "matmul of activations into int8 (i32 acc) or int16 (i48 acc) matmul + rescale")
     failure = "quantized matmul could not be lowered"
 
     def patterns(self):

@@ -23,7 +23,10 @@
   int8 values minus their zero point are summed with `tosa.reduce_sum` in int32 and
   rescaled once by `s_in * c / s_out` (c: the mul's constant, 1/N for a mean).
 
-int16 inputs (a16w8) take the same paths (TOSA then requires zero points of 0).
+int16 inputs (a16w8) take the same paths; TOSA requires their zero points to be 0 (else
+the op is refused). The int16 window sum is a depthwise conv accumulating in int48,
+narrowed exactly to int32 before the one rounding rescale (see
+`quantized_lowering.integer_window_sum`); TOSA's int16 avg_pool2d accumulates in int32.
 """
 
 from __future__ import annotations
@@ -42,10 +45,11 @@ from tosaic.dialects.tosa_helpers import (
 )
 from tosaic.passes.quantized_lowering import (
     QuantizedLowering,
-    integer_convolution,
     constant_array,
     integer_rescale,
+    integer_window_sum,
     refuse as _refuse,
+    window_sum_limit,
 )
 from tosaic.quantization import qmath
 
@@ -90,6 +94,8 @@ def _check_io(op, in_q: quant.QParams, out_q: quant.QParams, x: ir.Value, q_op) 
         return "needs per-tensor quantization"
     if _element_width(x) not in (8, 16) or _element_width(q_op.results[0]) != _element_width(x):
         return "needs int8 (or int16) input and output of one type"
+    if _element_width(x) == 16 and (in_q.zero_point[0] or out_q.zero_point[0]):
+        return "int16 values need zero point 0 (TOSA)"
     if (in_q.scale, in_q.zero_point) != (out_q.scale, out_q.zero_point):
         return _scale_ok(in_q.scale[0] / out_q.scale[0], 1 << _element_width(x))
     return None
@@ -117,15 +123,12 @@ def _lower_max_pool(q_op, pool, out_q, rewriter) -> bool:
 def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale: float,
                          out_zp: int, out_type: ir.Type) -> ir.Value:
     """sum over each kernel window (a depthwise conv with weights 1, input zero point
-    removed, int32), then ONE rescale by `scale`: the average rounds once, as the
-    fake-quantized program's float average does."""
+    removed, int32; int16 via an int48 accumulator), then ONE rescale by `scale`: the
+    average rounds once, as the fake-quantized program's float average does."""
     n, h, w, c = ranked_shape(x)
     out_h = (h - kernel[0]) // stride[0] + 1
     out_w = (w - kernel[1]) // stride[1] + 1
-    window_sum = integer_convolution(
-        "tosa.depthwise_conv2d", x, np.ones((kernel[0], kernel[1], c, 1)), np.zeros(c),
-        in_q.zero_point[0], [n, out_h, out_w, c], stride,
-    )
+    window_sum = integer_window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
     return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
 
 
@@ -167,7 +170,7 @@ def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
         kernel = list(ir.DenseI64ArrayAttr(attributes["kernel"]))
         stride = list(ir.DenseI64ArrayAttr(attributes["stride"]))
         unpadded = not any(ir.DenseI64ArrayAttr(attributes["pad"]))
-        if not same_scale and unpadded and width == 8:
+        if not same_scale and unpadded and kernel[0] * kernel[1] <= window_sum_limit(width):
             # Own output qparams: sum, then one rounding (avg_pool2d + rescale rounds twice).
             count = kernel[0] * kernel[1]
             result = _window_sum_rescaled(x, kernel, stride, in_q, in_scale / (count * out_q.scale[0]),
@@ -235,6 +238,8 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
         return _refuse(producer, "needs per-tensor quantization")
     if _element_width(x) not in (8, 16) or _element_width(q_op.results[0]) != _element_width(x):
         return _refuse(producer, "needs int8 (or int16) input and output of one type")
+    if _element_width(x) == 16 and (in_q.zero_point[0] or out_q.zero_point[0]):
+        return _refuse(producer, "int16 values need zero point 0 (TOSA)")
     if factor <= 0:
         return _refuse(producer, f"the sum's scale factor {factor} is not positive")
     in_shape, out_shape = ranked_shape(x), ranked_shape(q_op.results[0])
@@ -247,7 +252,7 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
         len(in_shape) == 4 and names[:reductions] == ["tosa.reduce_sum"] * reductions
         and axes in ([1, 2], [2, 3]) and abs(factor * count - 1.0) < 1e-6
     )
-    if spatial_mean and in_q.scale != out_q.scale and width == 8:
+    if spatial_mean and in_q.scale != out_q.scale and count <= window_sum_limit(width):
         # Own output qparams: one window sum over H x W, then one rounding.
         with rewriter.ip, producer.location:
             nhwc = make_transpose(x, [0, 2, 3, 1]) if axes == [2, 3] else x

@@ -130,6 +130,11 @@ def _is_int8_per_tensor(qparams: quant.QParams, value_type: ir.Type) -> bool:
     )
 
 
+def _is_16_bit(value_type: ir.Type) -> bool:
+    element = ir.RankedTensorType(value_type).element_type
+    return isinstance(element, ir.IntegerType) and ir.IntegerType(element).width == 16
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -239,7 +244,7 @@ def lower_softmax(q_op, rewriter) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
-    if not _is_int8_per_tensor(out_q, out_type):
+    if not _is_int8_per_tensor(out_q, out_type) and not _is_16_bit(out_type):
         return True
     match = match_softmax(q_op.operands[0])
     if match is None:
@@ -247,6 +252,11 @@ def lower_softmax(q_op, rewriter) -> bool:
     dq = match.dequantize
     in_q = quant.QParams.of(dq)
     q = dq.operands[0]
+    if _is_16_bit(out_type) or _is_16_bit(q.type):
+        # The exp tables index q - max(q), 256 values for int8; int16's 65536 have no
+        # exact integer form here yet.
+        return refuse(q_op, "softmax of int16 (a16w8) values is not supported: quantize it to int8 "
+                            "(e.g. a8w8 for this module)")
     if not _is_int8_per_tensor(in_q, q.type):
         return True
     shape = ranked_shape(q)

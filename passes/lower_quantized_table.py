@@ -1,4 +1,4 @@
-"""Fold `dequantize -> elementwise float function -> quantize` into one int8 tosa.table.
+"""Fold `dequantize -> elementwise float function -> quantize` into a tosa.table.
 
 An int8 input takes only 256 values, so any function of one quantized input that works
 element by element is a 256-entry lookup table. The pattern anchors on `tosaic.quantize`
@@ -19,11 +19,23 @@ the output's parameters by `qmath.quantize` (bit-exact with torch's quantize). O
 pattern so covers sigmoid, tanh, hardswish, hardsigmoid, exp, and any chain of
 elementwise ops with scalar constants.
 
+int16 input and output (a16w8, zero points 0): TOSA's int16 TABLE has 513 int16 entries
+and interpolates linearly between knots 128 input codes apart, giving int32 with 7
+fractional bits (`tosaic.quantization.table16`); one RESCALE takes it to the int16
+output. The region is evaluated at all 65536 codes (as for int8, the fake-quantized
+program's own float32 arithmetic), and the entries are fitted to those exact output
+codes. One table's entries are whole output LSBs (about), so when it helps a second
+table carries 6 more bits of each entry: TABLE(x, high) * 2^6 (a RESCALE) + TABLE(x, low),
+by the TABLE's linearity in its entries. What remains is the interpolation's own error,
+h^2 |f''| / 8 for knots h apart: sigmoid and tanh are within 1 LSB and ~97-99.6% bit-exact
+for inputs within +-2..4, less for wider input ranges (measured in test_int16_math.py).
+
 Not matched (left for another lowering, or for tosaic-verify-integer to report): an op in
 the region that is not elementwise (reductions, reshapes, convolutions...), a non-splat
 constant (the function would depend on the position), a second non-constant input, an
-intermediate value used outside the region, int16 or per-channel quantization. A region
-that matches but is NaN for some input code is refused with a diagnostic.
+intermediate value used outside the region, mixed int8/int16 or per-channel
+quantization. A region that matches but is NaN for some input code, or an int16 one with
+a nonzero zero point, is refused with a diagnostic.
 """
 
 from __future__ import annotations
@@ -33,8 +45,8 @@ from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.quantized_lowering import QuantizedLowering, refuse
-from tosaic.quantization import qmath
+from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, refuse, saturate
+from tosaic.quantization import qmath, table16
 
 TABLE_SIZE = 256
 INT8_MIN, INT8_MAX = qmath.qrange("int8")
@@ -250,10 +262,15 @@ def dequantized_codes(qparams: quant.QParams):
 
 def evaluate(region: Region):
     """The region's float32 output for each of the 256 input codes (a torch tensor)."""
+    return _evaluate_on(region, region.dequantize.results[0], dequantized_codes(quant.QParams.of(region.dequantize)))
+
+
+def _evaluate_on(region: Region, input_value: ir.Value, x):
+    """The region's float32 output for the input tensor `x` (torch)."""
     import torch
 
     evaluators = _evaluators()
-    env: list = [(region.dequantize.results[0], dequantized_codes(quant.QParams.of(region.dequantize)))]
+    env: list = [(input_value, x)]
 
     def lookup(value):
         for known, tensor in env:
@@ -315,10 +332,128 @@ def _is_int8_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
     )
 
 
+def _is_int16_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
+    return (
+        not qparams.per_channel
+        and isinstance(element, ir.IntegerType)
+        and ir.IntegerType(element).width == 16
+    )
+
+
+# --------------------------------------------------------------------------- int16
+
+
+def evaluate_int16(region: Region) -> np.ndarray:
+    """The region's float32 output at every int16 code and at 32768 (the table's last
+    knot), dequantized as quantized_decomposed does."""
+    import torch
+
+    q = quant.QParams.of(region.dequantize)
+    codes = torch.arange(table16.INT16_MIN, table16.INT16_MAX + 2, dtype=torch.int32)
+    x = (codes.to(torch.float32) - q.zero_point[0]) * q.scale[0]
+    env_input = region.dequantize.results[0]
+    return _evaluate_on(region, env_input, x).numpy()
+
+
+def build_table16(region: Region, out_q: quant.QParams) -> table16.Table16:
+    """The int16 table(s) + RESCALE whose outputs best match the quantized function."""
+    in_q = quant.QParams.of(region.dequantize)
+    values = np.broadcast_to(evaluate_int16(region), (table16.CODES.size + 1,)).astype(np.float32)
+    valid = (table16.CODES >= in_q.qmin) & (table16.CODES <= in_q.qmax)
+    if np.isnan(values[:-1][valid]).any():
+        bad = int(table16.CODES[np.flatnonzero(np.isnan(values[:-1]) & valid)[0]])
+        raise ValueError(f"the function is NaN for input code {bad}")
+    # Codes the input never takes (-32768 with qmin -32767) and the knot past int16 only
+    # shape the interpolation: continue the function there.
+    values = values.copy()
+    if np.isnan(values[-1]) or not np.isfinite(values[-1]):
+        values[-1] = values[-2]
+    invalid = ~valid
+    values[:-1][invalid] = values[:-1][valid][np.searchsorted(np.flatnonzero(valid), np.flatnonzero(invalid))
+                                              .clip(0, valid.sum() - 1)]
+    if not np.all(np.isfinite(values)):
+        raise ValueError("the function is not finite for every input code")
+    target = qmath.quantize(values[:-1], out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
+    real = values.astype(np.float64) / out_q.scale[0]
+    fits = [table16.fit_table16(real, target, out_q.qmin, out_q.qmax, extra_bits=k) for k in (0, table16.EXTRA_BITS)]
+    mismatches = [int(np.count_nonzero((fit.outputs(qmin=out_q.qmin, qmax=out_q.qmax) != target)[valid]))
+                  for fit in fits]
+    return fits[0] if mismatches[0] <= mismatches[1] else fits[1]
+
+
+def _table16_op(value: ir.Value, entries: np.ndarray) -> ir.Value:
+    shape = ranked_shape(value)
+    return ir.Operation.create(
+        "tosa.table",
+        results=[ir.RankedTensorType.get(shape, ir.IntegerType.get_signless(32))],
+        operands=[value, make_integer_const(np.asarray(entries, np.int16), 16)],
+    ).result
+
+
+def make_table16(value: ir.Value, fit: table16.Table16, out_q: quant.QParams, out_type: ir.Type) -> ir.Value:
+    """TABLE (int16 -> int32, 7 fractional bits) [x 2^k + TABLE of the low parts], then
+    one RESCALE to the int16 output (and a clamp when it can leave [qmin, qmax])."""
+    i32 = ir.RankedTensorType.get(ranked_shape(value), ir.IntegerType.get_signless(32))
+    acc = _table16_op(value, fit.high)
+    if fit.extra_bits:
+        acc = integer_rescale(acc, [float(1 << fit.extra_bits)], 0, 0, i32, per_channel=False)
+        acc = ir.Operation.create("tosa.add", results=[i32], operands=[acc, _table16_op(value, fit.low)]).result
+    false = ir.BoolAttr.get(False)
+    rescaled = ir.Operation.create(
+        "tosa.rescale",
+        results=[out_type],
+        operands=[
+            acc,
+            make_integer_const(np.asarray([fit.multiplier], np.int32), 32),
+            make_integer_const(np.asarray([fit.shift], np.int8), 8),
+            make_integer_const(np.asarray([0]), 32),
+            make_integer_const(np.asarray([out_q.zero_point[0]]), 16),
+        ],
+        attributes={
+            "scale32": ir.BoolAttr.get(True),
+            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
+            "per_channel": false,
+            "input_unsigned": false,
+            "output_unsigned": false,
+        },
+    ).result
+    lo, hi = fit.reach()
+    if lo >= out_q.qmin and hi <= out_q.qmax:
+        return rescaled
+    return saturate(rescaled, out_q.qmin, out_q.qmax, *qmath.qrange("int16"))
+
+
+def _lower_table16(q_op, out_q, rewriter) -> bool:
+    out_type = q_op.results[0].type
+    shape = ranked_shape(q_op.results[0])
+    region = find_region(q_op.operands[0], shape) if shape is not None else None
+    if region is None or not region.ops:
+        return True
+    dq = region.dequantize
+    in_q = quant.QParams.of(dq)
+    in_value = dq.operands[0]
+    if not _is_int16_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
+        return True
+    if ranked_shape(in_value) != shape or not _uses_stay_inside(region, q_op):
+        return True
+    if in_q.zero_point[0] != 0 or out_q.zero_point[0] != 0:
+        return refuse(q_op, "cannot be an int16 table: TOSA needs int16 zero points of 0")
+    try:
+        fit = build_table16(region, out_q)
+    except ValueError as e:
+        return refuse(q_op, f"cannot be a lookup table: {e}")
+    with rewriter.ip, q_op.location:
+        result = make_table16(in_value, fit, out_q, out_type)
+    rewriter.replace_op(q_op, [result])
+    return False
+
+
 def lower_table(q_op, rewriter) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
+    if _is_int16_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
+        return _lower_table16(q_op, out_q, rewriter)
     if not _is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
         return True
     shape = ranked_shape(q_op.results[0])
@@ -348,7 +483,8 @@ def lower_table(q_op, rewriter) -> bool:
 
 class LowerQuantizedTable(QuantizedLowering):
     name = "tosaic-lower-quantized-table"
-    summary = "Fold dequantize -> elementwise float ops -> quantize (int8) into a tosa.table"
+    summary = ("Fold dequantize -> elementwise float ops -> quantize into a tosa.table (int8: 256 entries; "
+               "int16: the 513-entry interpolated table + rescale)")
     failure = "a quantized elementwise function could not become a table"
 
     def patterns(self):

@@ -17,6 +17,7 @@ from torch_mlir import ir, rewrite
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
     defining_op,
+    int48_values,
     make_integer_const,
     make_reshape,
     make_transpose,
@@ -31,6 +32,8 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
     op = defining_op(value)
     if op is None or op.name != "tosa.const":
         return None
+    if str(ir.ShapedType(op.results[0].type).element_type) == "i48":
+        return int48_values(op.attributes["values"])
     return np.array(op.attributes["values"])
 
 
@@ -39,13 +42,15 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
 
 def integer_rescale(value: ir.Value, scales, input_zp: int, output_zp: int,
                     out_type: ir.Type, per_channel: bool) -> ir.Value:
-    """tosa.rescale by real `scales` (one, or one per last-dim channel), SINGLE_ROUND."""
-    multipliers, shifts = qmath.compute_multiplier_and_shift_per_channel(list(scales), True)
+    """tosa.rescale by real `scales` (one, or one per last-dim channel), SINGLE_ROUND; from
+    an i48 accumulator with a 16-bit multiplier (TOSA forbids scale32 there)."""
     in_element = ir.RankedTensorType(value.type).element_type
     out_element = ir.RankedTensorType(out_type).element_type
+    scale32 = ir.IntegerType(in_element).width != 48
+    multipliers, shifts = qmath.compute_multiplier_and_shift_per_channel(list(scales), scale32)
     operands = [
         value,
-        make_integer_const(np.asarray(multipliers, np.int32), 32),
+        make_integer_const(np.asarray(multipliers), 32 if scale32 else 16),
         make_integer_const(np.asarray(shifts, np.int8), 8),
         make_integer_const(np.asarray([input_zp]), ir.IntegerType(in_element).width),
         make_integer_const(np.asarray([output_zp]), ir.IntegerType(out_element).width),
@@ -56,7 +61,7 @@ def integer_rescale(value: ir.Value, scales, input_zp: int, output_zp: int,
         results=[out_type],
         operands=operands,
         attributes={
-            "scale32": ir.BoolAttr.get(True),
+            "scale32": ir.BoolAttr.get(scale32),
             "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
             "per_channel": ir.BoolAttr.get(per_channel),
             "input_unsigned": false,
@@ -236,12 +241,16 @@ def channel_vector(per_element: np.ndarray, channel_dims) -> np.ndarray | None:
     return flat[:, 0] if flat.shape[1] else None
 
 
-def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.ndarray) -> np.ndarray | str:
+def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.ndarray,
+                 bits: int = 32) -> np.ndarray | str:
     """The int32 bias at the accumulator's scale input_scale * weight_scale[c], one per
-    output channel (the bias's last dim, or broadcast from one value); a reason if none."""
+    output channel (the bias's last dim, or broadcast from one value); a reason if none.
+    With `bits` = 48 (int16 activations) the int48 bias, as int64: the program's int32
+    bias widened, or the float bias quantized to the int48 range."""
     channels = weight_scales.size
+    wide = bits == 48
     if bias is None:
-        return np.zeros(channels, np.int32)
+        return np.zeros(channels, np.int64 if wide else np.int32)
     shape = ranked_shape(bias)
     if shape is None or (shape and int(np.prod(shape[:-1])) != 1) or (shape and shape[-1] not in (1, channels)):
         return f"bias of shape {shape} is not one value per output channel"
@@ -257,7 +266,8 @@ def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.nd
         if np.all(zero_points == 0) and np.allclose(scales, acc_scales, rtol=1e-6, atol=0):
             if np.any(values < -(1 << 31)) or np.any(values >= 1 << 31):
                 return "bias does not fit int32"
-            return values.astype(np.int32)  # the quantizer's bias, at the accumulator's scale
+            # the quantizer's bias, at the accumulator's scale
+            return values.astype(np.int64) if wide else values.astype(np.int32)
         real = (values - zero_points) * scales
     else:
         real = float_constant(bias)
@@ -265,9 +275,69 @@ def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.nd
             return "bias is neither constant nor dequantized"
         real = np.broadcast_to(real.reshape(-1), (channels,))
     try:
-        return qmath.quantize_bias(real, input_scale, weight_scales)
+        return qmath.quantize_bias(real, input_scale, weight_scales, bits)
     except ValueError as e:
-        return f"bias cannot be quantized to int32: {e}"
+        return f"bias cannot be quantized to int{bits}: {e}"
+
+
+# int16 activations: 48-bit accumulators ---------------------------------------------
+
+
+def accumulator_width(input_width: int) -> int:
+    """TOSA's accumulator (and bias) width for a convolution/matmul of `input_width`-bit
+    activations with int8 weights: i32 for int8, i48 for int16."""
+    return {8: 32, 16: 48}[input_width]
+
+
+def int48_to_int32(accumulator: ir.Value, steps) -> ir.Value:
+    """The i48 `accumulator` RESCALEd to i32 by exactly 2**-steps[c] (per last-dim channel,
+    or one): scale32 = false with multiplier 2**14 and shift 14 + k, which has no
+    multiplier error; SINGLE_ROUND."""
+    steps = np.asarray(steps, np.int64).reshape(-1)
+    per_channel = bool(np.unique(steps).size > 1)
+    if not per_channel:
+        steps = steps[:1]
+    out_type = ir.RankedTensorType.get(ranked_shape(accumulator), ir.IntegerType.get_signless(32))
+    false = ir.BoolAttr.get(False)
+    return ir.Operation.create(
+        "tosa.rescale",
+        results=[out_type],
+        operands=[
+            accumulator,
+            make_integer_const(np.full(steps.size, 1 << 14), 16),
+            make_integer_const((14 + steps).astype(np.int8), 8),
+            make_integer_const(np.asarray([0]), 48),
+            make_integer_const(np.asarray([0]), 32),
+        ],
+        attributes={
+            "scale32": false,
+            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
+            "per_channel": ir.BoolAttr.get(per_channel),
+            "input_unsigned": false,
+            "output_unsigned": false,
+        },
+    ).result
+
+
+def requantize_int48(accumulator: ir.Value, acc_scales, acc_bounds, biases, out_q: quant.QParams, clamp,
+                     out_element: ir.Type) -> ir.Value:
+    """An i48 accumulator (real scale `acc_scales` per last-dim channel or one; without its
+    bias at most `acc_bounds` in magnitude, plus `biases`) -> the output quantization, in two exact
+    steps: i48 -> i32 by 2**-k (`int48_to_int32`), then `requantize_output` with a 32-bit
+    multiplier. One 16-bit RESCALE straight to int16 would round differently from the
+    exact scaling on several percent of the outputs (`qmath.rescale16_error`). k is
+    `qmath.int48_intermediate_shifts`' finest step that cannot overflow int32, the same
+    the bias-split form (tosaic-int48-bias) uses, so both forms share this RESCALE.
+    Raises ValueError when no such step exists."""
+    acc_scales = np.asarray(acc_scales, np.float64).reshape(-1)
+    channels = max(acc_scales.size, np.asarray(acc_bounds, dtype=object).size)
+    scales = np.broadcast_to(acc_scales, (channels,)) / out_q.scale[0]
+    steps = qmath.int48_intermediate_shifts(acc_bounds, biases, scales)
+    if acc_scales.size == 1 and np.unique(steps).size == 1:
+        steps = steps[:1]  # stays per tensor
+    narrowed = int48_to_int32(accumulator, steps)
+    return requantize_output(narrowed, np.broadcast_to(acc_scales, steps.shape) * 2.0**steps, out_q, clamp,
+                             out_element)
 
 
 # Integer building blocks --------------------------------------------------------------
@@ -311,27 +381,50 @@ def apply_output_layouts(value: ir.Value, layouts) -> ir.Value:
 
 def integer_convolution(kind: str, x: ir.Value, weight: np.ndarray, bias: np.ndarray, input_zp: int,
                         out_shape, stride=(1, 1)) -> ir.Value:
-    """An int8 `tosa.conv2d` / `tosa.depthwise_conv2d` of `x` with constant weights and
-    int32 bias, accumulating in int32 (weight zero point 0, no padding or dilation)."""
-    i32 = ir.IntegerType.get_signless(32)
+    """A `tosa.conv2d` / `tosa.depthwise_conv2d` of int8 or int16 `x` with constant int8
+    weights and bias, accumulating in int32 (int8 `x`) or int48 (int16 `x`, int48 bias);
+    weight zero point 0, no padding or dilation."""
     x_width = ir.IntegerType(ir.RankedTensorType(x.type).element_type).width
+    acc_width = accumulator_width(x_width)
+    acc = ir.IntegerType.get_signless(acc_width)
     return ir.Operation.create(
         kind,
-        results=[ir.RankedTensorType.get(list(out_shape), i32)],
+        results=[ir.RankedTensorType.get(list(out_shape), acc)],
         operands=[
             x,
             make_integer_const(np.asarray(weight, np.int8), 8),
-            make_integer_const(np.asarray(bias, np.int32), 32),
+            make_integer_const(np.asarray(bias, np.int64), acc_width),
             make_integer_const(np.asarray([input_zp]), x_width),
             make_integer_const(np.asarray([0]), 8),
         ],
         attributes={
-            "acc_type": ir.TypeAttr.get(i32),
+            "acc_type": ir.TypeAttr.get(acc),
             "pad": ir.DenseI64ArrayAttr.get([0, 0, 0, 0]),
             "stride": ir.DenseI64ArrayAttr.get(list(stride)),
             "dilation": ir.DenseI64ArrayAttr.get([1, 1]),
         },
     ).result
+
+
+# Window sums (average pools and means with their own output scale) -------------------
+
+
+def window_sum_limit(input_width: int) -> int:
+    """The most elements an int32 window sum of `input_width`-bit values may add."""
+    return (1 << 31) // (1 << (input_width - 1))
+
+
+def integer_window_sum(x: ir.Value, kernel, stride, input_zp: int, out_shape) -> ir.Value:
+    """sum(x - input_zp) over each kernel window of NHWC `x`, as int32: a depthwise conv
+    with weights 1. int8 accumulates in int32; int16 in int48 (TOSA's only accumulator
+    for int16 x int8), narrowed to int32 exactly (`int48_to_int32` by 2^0: no rounding)
+    as long as the kernel area is <= window_sum_limit(16), which the caller ensures."""
+    c = ranked_shape(x)[3]
+    window_sum = integer_convolution("tosa.depthwise_conv2d", x, np.ones((kernel[0], kernel[1], c, 1)),
+                                     np.zeros(c), input_zp, out_shape, stride)
+    if ir.IntegerType(ir.RankedTensorType(window_sum.type).element_type).width == 48:
+        window_sum = int48_to_int32(window_sum, [0])
+    return window_sum
 
 
 _refused: list = []

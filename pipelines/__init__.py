@@ -28,10 +28,16 @@ def _integer_lowering() -> str:
 _INTEGER_LOWERING = _integer_lowering()
 
 
-def integer_pipeline(preserve_io_quantization: bool = True) -> str:
+def integer_pipeline(preserve_io_quantization: bool = True, int48_bias: str = "native",
+                     native_bias_bits: int = 48) -> str:
     """The tosa-int pipeline. `preserve_io_quantization=False` turns uint8 graph IO into
-    the identical int8 (see tosaic-confine-uint8)."""
+    the identical int8 (see tosaic-confine-uint8); `int48_bias` ("native" or "split") and
+    `native_bias_bits` are tosaic-int48-bias's options: the form of int16 convolutions'
+    bias (see that pass)."""
     confine = "tosaic-confine-uint8" + ("" if preserve_io_quantization else "{preserve-io=false}")
+    int48 = "tosaic-int48-bias"
+    if (int48_bias, native_bias_bits) != ("native", 48):
+        int48 += f"{{form={int48_bias} native-bias-bits={native_bias_bits}}}"
     return (
         # uint8 only at the graph IO, int8 inside, before anything is lowered.
         f"builtin.module(func.func({confine}),"
@@ -40,6 +46,8 @@ def integer_pipeline(preserve_io_quantization: bool = True) -> str:
         "tosaic-propagate-qdq,tosaic-fold-transposes),"
         "func.func(tosa-layerwise-constant-fold),"
         f"{_INTEGER_LOWERING},"
+        # int16 convolutions: native int48 bias or the bias-split form, on the lowered graph.
+        f"func.func({int48}),"
         "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
         "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
         # IO rescales next to another rescale become one where that is exact.

@@ -57,6 +57,10 @@ __all__ = [
     "quantize",
     "quantize_bias",
     "is_int4_range",
+    "accumulator_bound",
+    "rescale16_error",
+    "int48_intermediate_shifts",
+    "shift_round_half_up",
 ]
 
 
@@ -571,7 +575,7 @@ def quantize(x: np.ndarray, scale: float, zero_point: int, qmin: int, qmax: int,
     return q.astype(out_dtype)
 
 
-def quantize_bias(bias_float, input_scale: float, weight_scales) -> np.ndarray:
+def quantize_bias(bias_float, input_scale: float, weight_scales, bits: int = 32) -> np.ndarray:
     """Quantize a conv/linear bias to int32 at scale ``input_scale * weight_scale``.
 
     The int32 accumulator of ``sum(q_in * q_w)`` has real scale
@@ -580,8 +584,10 @@ def quantize_bias(bias_float, input_scale: float, weight_scales) -> np.ndarray:
     computed in float64 and rounded half to even (as ``torch.round``).
     ``weight_scales`` is a scalar (per-tensor) or one scale per output
     channel (matching ``bias``'s length).  Raises ValueError if any scale is
-    not positive/finite, on NaN/inf bias, or if a value leaves int32 range
-    (silently clamping would change the model's output).
+    not positive/finite, on NaN/inf bias, or if a value leaves the ``bits``-wide
+    range (silently clamping would change the model's output).  ``bits`` is 32
+    for int8 activations and 48 for int16 ones (TOSA's i48 bias); the values
+    are returned as int32 or int64 accordingly.
     """
     bias = np.asarray(bias_float, dtype=np.float64)
     if bias.ndim != 1:
@@ -597,17 +603,140 @@ def quantize_bias(bias_float, input_scale: float, weight_scales) -> np.ndarray:
         )
     if not np.all(np.isfinite(bias)):
         raise ValueError("bias contains NaN or inf")
+    if bits not in (32, 48):
+        raise ValueError(f"bias must be int32 or int48, not {bits} bits")
+    lo, hi = qrange(f"int{bits}")
     q = np.rint(bias / scales)
-    bad = (q < _INT32_MIN) | (q > _INT32_MAX)
+    bad = (q < lo) | (q > hi)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         scale_i = np.broadcast_to(scales, bias.shape)[i]
         raise ValueError(
-            f"quantized bias[{i}] = {q[i]:.0f} (bias {bias[i]!r} / scale {scale_i!r}) does not fit int32"
+            f"quantized bias[{i}] = {q[i]:.0f} (bias {bias[i]!r} / scale {scale_i!r}) does not fit int{bits}"
         )
-    return q.astype(np.int32)
+    return q.astype(np.int32 if bits == 32 else np.int64)
+
+
+def add_headroom_shift(magnitudes, scales, constant_bound: float = 0.0, max_shift: int = 20) -> int:
+    """The left shift k of the int32 domain of a quantized ADD/SUB (TFLite's left_shift).
+
+    Each input ``i`` (integer magnitude ``|q - zp| <= magnitudes[i]``, real scale
+    ``scales[i]``) is RESCALEd to the common unit ``u = 2 * max(scales) / 2**k``, i.e.
+    by ``scales[i] / u <= 2**(k-1)``, so ``|a_i| <= magnitudes[i] * scales[i] / u``
+    (plus 1/2 from rounding); a float constant operand, at most ``constant_bound`` in
+    magnitude, is ``round(c / u)``. The sum must stay inside int32, and the rescale of
+    the sum REQUIREs ``|sum| < 2**(shift - 1)``, so this returns the largest
+    ``k <= max_shift`` with ``(sum_i magnitudes[i] * scales[i] + constant_bound) / u
+    < 2**30``. That is ``max_shift`` = 20 for two int8 inputs (2 * 128 * 2**19 = 2**27)
+    and 15 for two int16 ones: 2 * 32768 * 2**14 = 2**31 would overflow at k = 16, while
+    k = 15 gives at most 2**30 - 2**15 (TFLite's int16 ADD also shifts by 15). Raises
+    ValueError when even k = 0 does not fit."""
+    magnitudes = np.asarray(magnitudes, np.float64).reshape(-1)
+    scales = np.asarray(scales, np.float64).reshape(-1)
+    if magnitudes.size != scales.size or magnitudes.size == 0 or np.any(scales <= 0):
+        raise ValueError("add_headroom_shift needs one positive scale per input")
+    real_bound = float(magnitudes @ scales) + float(constant_bound)
+    max_scale = float(scales.max())
+    for shift in range(max_shift, -1, -1):
+        if real_bound / (2 * max_scale / (1 << shift)) < (1 << 30):
+            return shift
+    raise ValueError("the operands are too large for an int32 sum at the inputs' scale")
 
 
 def is_int4_range(qmin: int, qmax: int) -> bool:
     """True if the quantization range ``[qmin, qmax]`` fits int4 ([-8, 7]), e.g. a8w4 weights."""
     return qmin >= -8 and qmax <= 7
+
+
+# ---------------------------------------------------------------------------
+# int16 activations: the 48-bit accumulator and its way down to int16
+# ---------------------------------------------------------------------------
+
+
+def accumulator_bound(weight_abs_sums, input_dtype="int16", input_zero_point: int = 0) -> np.ndarray:
+    """Per output channel, the largest ``|sum(w * (x - zp))|`` any input can produce.
+
+    ``weight_abs_sums`` is ``sum |w|`` over each channel's kernel (constant weights);
+    the input may take any value of ``input_dtype``, so ``|x - zp|`` is at most
+    ``max(zp - qmin, qmax - zp)`` (32768 for int16 with zero point 0). Python ints
+    (as an object array): the bound of an int16 layer can exceed int64 only in theory,
+    but int48 arithmetic is easier to reason about unbounded."""
+    lo, hi = qrange(input_dtype)
+    reach = max(input_zero_point - lo, hi - input_zero_point)
+    sums = np.asarray(weight_abs_sums).reshape(-1)
+    return np.array([int(s) * reach for s in sums], dtype=object)
+
+
+def rescale16_error(scale: float) -> float:
+    """Relative error of the best 16-bit RESCALE encoding of ``scale``:
+    ``multiplier * 2**-shift / scale - 1`` for :func:`compute_multiplier_and_shift`
+    with ``scale32=False``.
+
+    The normalized multiplier in ``[2**14, 2**15)`` rounded to nearest is the closest
+    any ``(multiplier < 2**15, 2 <= shift <= 62)`` pair gets (a larger shift would need
+    a multiplier >= 2**15; a smaller one halves the resolution), so ``|error|`` is at
+    most ``2**-15``. An int16 output near full scale (|y| ~ 2**15) can therefore be
+    off by up to one LSB, and any output ``y`` rounds differently from the exact
+    scaling with probability about ``|y * error|``: for activations spread over the
+    int16 range that is several percent of the elements. Hence the two-step form
+    (:func:`int48_intermediate_shifts`) for int16 outputs."""
+    multiplier, shift = compute_multiplier_and_shift(scale, scale32=False)
+    return multiplier * 2.0**-shift / float(scale) - 1.0
+
+
+def shift_round_half_up(value: int, k: int) -> int:
+    """What RESCALE by exactly ``2**-k`` (multiplier 2**14, shift 14 + k) makes of ``value``:
+    ``value / 2**k`` rounded half up."""
+    return (value * (1 << 14) + (1 << (13 + k))) >> (14 + k)
+
+
+def _finest_int32_step(bound: int, bias: int, scale: float) -> int | None:
+    for k in range(0, SHIFT_MAX - 14 + 1):  # the i48 -> i32 RESCALE's shift is 14 + k <= 62
+        if k > 0 and scale * 2.0**k > 1.0:
+            return None  # coarser than the output's LSB (k = 0, the accumulator itself, is always allowed)
+        value_bound = shift_round_half_up(bound, k) + abs(shift_round_half_up(bias, k))
+        if value_bound > _INT32_MAX:
+            continue
+        try:
+            _, shift = compute_multiplier_and_shift(scale * 2.0**k, scale32=True)
+        except ValueError:
+            return None
+        if value_bound < 1 << (shift - 1):
+            return k
+    return None
+
+
+def int48_intermediate_shifts(acc_bounds, biases, scales) -> np.ndarray:
+    """Per output channel, the power-of-two step ``2**k`` at which an int48 accumulator
+    goes through int32 on its way to the output.
+
+    The accumulator (without bias, ``|acc| <= acc_bounds[c]``) is RESCALEd i48 -> i32 by
+    exactly ``2**-k`` (``scale32 = false``, multiplier ``2**14``, shift ``14 + k``: no
+    multiplier error), the bias is added there as ``round(bias / 2**k)``, and an i32 ->
+    output RESCALE with a 32-bit multiplier applies ``scales[c] * 2**k`` (``scales`` =
+    accumulator scale / output scale). ``k`` is the smallest (finest step) for which
+
+    * the rescaled accumulator plus the rescaled bias cannot overflow int32, and
+    * the second RESCALE can take every such value (``apply_scale_32`` REQUIREs
+      ``|value| < 2**(shift - 1)``);
+
+    a step ``k > 0`` coarser than the output's LSB (``scales[c] * 2**k > 1``) is not
+    allowed: the intermediate would be less precise than the result. Returns the ``k`` (int64 array);
+    raises ValueError naming the channel when no allowed step exists. With the bias
+    folded back into the accumulator the same ``k`` keeps ``acc + bias`` in int32 too, so
+    the bias-split and native forms share their first RESCALE."""
+    bounds = [int(b) for b in np.asarray(acc_bounds, dtype=object).reshape(-1)]
+    bias_values = [int(b) for b in np.asarray(biases, dtype=object).reshape(-1)]
+    scale_values = np.broadcast_to(np.asarray(scales, np.float64).reshape(-1), (len(bounds),))
+    if len(bias_values) != len(bounds):
+        raise ValueError(f"{len(bias_values)} biases for {len(bounds)} channels")
+    shifts = []
+    for channel, (bound, bias, scale) in enumerate(zip(bounds, bias_values, scale_values)):
+        k = _finest_int32_step(bound, bias, float(scale))
+        if k is None:
+            raise ValueError(
+                f"channel {channel}: accumulator bound {bound} plus bias {bias} does not fit int32 at any "
+                f"power-of-two step no coarser than the output's LSB (accumulator/output scale {scale:.6g})"
+            )
+        shifts.append(k)
+    return np.asarray(shifts, np.int64)

@@ -77,6 +77,12 @@ def _summary(result, seconds: float) -> str:
         f"{report['transposes']['final']} final",
         f"  flatbuffer: {report['flatbuffer_bytes']} bytes",
     ]
+    if report.get("activation_types"):
+        int48 = report["int48_bias"]
+        line = f"  quantized activations: {', '.join(report['activation_types'])}"
+        if "int16" in report["activation_types"]:
+            line += f"; int48 bias form: {int48['form']} (requested {int48['requested']})"
+        lines.append(line)
     vela = report.get("vela")
     if vela:
         placement = vela["placement"]
@@ -142,7 +148,8 @@ def cmd_compile(args) -> int:
     result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
                             scheme=args.scheme, calibration_data=calibration,
                             vela_options=vela_options, io_dtype=args.io_dtype,
-                            preserve_io_quantization=args.preserve_io_quantization)
+                            preserve_io_quantization=args.preserve_io_quantization,
+                            int48_bias=args.int48_bias)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -246,7 +253,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="tosa-fp (default), tosa-int, or an Ethos-U accelerator for Vela: "
                    "ethos-u55-32/64/128/256, ethos-u65-256/512, ethos-u85-128/256/512/1024/2048")
     c.add_argument("-o", "--output", required=True, help="output directory")
-    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8")
+    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4, a16w8 "
+                   "(int16 activations), a8w8_u8io; a quantized .pt2 needs none")
     c.add_argument("--io-dtype", choices=["int8", "uint8"],
                    help="with --scheme: quantize the graph inputs and outputs as uint8 [0, 255] (int8 "
                    "inside; the flatbuffer takes and returns raw uint8 bytes) or int8 (default). A quantized "
@@ -257,6 +265,10 @@ def _parser() -> argparse.ArgumentParser:
                    "--no-preserve-io-quantization uint8 IO becomes the identical int8 (value - 128, zero "
                    "point - 128, same scale), with no rescale. The flatbuffer's IO is always quantized: "
                    "TOSA's integer profile has no float")
+    c.add_argument("--int48-bias", choices=["auto", "native", "split"], default="auto",
+                   help="int16-activation convolutions: int48 bias in the convolution (native), or "
+                   "conv without bias + rescale to int32 + add (split); auto: native, split on "
+                   "Ethos-U55/U65 where a bias needs more than 40 bits")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator)")

@@ -46,6 +46,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", default="-", help="input file, '-' for stdin")
     p.add_argument("-o", dest="output", default="-", help="output file (default stdout)")
     p.add_argument("--pass-pipeline", help="textual pipeline, as mlir-opt's")
+    p.add_argument("--pipeline", metavar="NAME",
+                   help="a named tosaic pipeline (tosa-fp, tosa-int; see `tosaic pipeline`)")
     p.add_argument(
         "--split-input-file", nargs="?", const=DEFAULT_SPLIT_MARKER, default=None,
         help="split the input at '// -----' (or the given marker) and process each chunk",
@@ -66,6 +68,14 @@ def _argument_parser() -> argparse.ArgumentParser:
                    help="run the verifier after each pass (default true)")
     p.add_argument("--allow-unregistered-dialect", action="store_true")
     return p
+
+
+def _named_pipeline(name: str) -> str:
+    from tosaic.pipelines import PIPELINES
+
+    if name not in PIPELINES:
+        raise UsageError(f"unknown pipeline '{name}'; available: {', '.join(sorted(PIPELINES))}")
+    return PIPELINES[name]
 
 
 def _pass_flags_to_pipeline(flags: list[str]) -> NestedPipeline:
@@ -162,6 +172,10 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
         if args.list_upstream_passes:
             stdout.write("\n".join(upstream_pass_names()) + "\n")
             return 0
+        if args.pipeline:
+            if args.pass_pipeline:
+                raise UsageError("--pipeline and --pass-pipeline cannot be combined")
+            args.pass_pipeline = _named_pipeline(args.pipeline)
         if args.pass_pipeline and rest:
             raise UsageError("--pass-pipeline cannot be combined with per-pass flags " + " ".join(rest))
         pipeline = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else _pass_flags_to_pipeline(rest)

@@ -109,3 +109,37 @@ def test_io_dtype_needs_a_float_program_and_an_integer_target(tmp_path):
                     "-o", str(tmp_path / "x"))
     assert result.returncode == 1 and "needs an integer target" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_compile_a16w8_native_and_split_for_ethos_u(tmp_path):
+    """--scheme a16w8 with both --int48-bias forms: int16 I/O, the form in the report and
+    the summary, everything on the NPU."""
+    reports = {}
+    for form in ("native", "split"):
+        out = tmp_path / form
+        result = tosaic("compile", f"{REPO}/examples/models.py:MLP", "--input-shape", "1x64",
+                        "--target", "ethos-u55-128", "--scheme", "a16w8", "--int48-bias", form, "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert f"int48 bias form: {form} (requested {form})" in result.stdout
+        reports[form] = json.loads((out / "report.json").read_text())
+    for form, report in reports.items():
+        assert report["activation_types"] == ["int16"]
+        assert report["inputs"][0]["dtype"] == "i16" and report["inputs"][0]["quantization"]["dtype"] == "int16"
+        assert report["int48_bias"] == {"requested": form, "form": form, "native_bias_bits": 48}
+        assert report["vela"]["placement"]["cpu_ops"] == 0
+    assert "tosa.add" in reports["split"]["ops"] and "tosa.add" not in reports["native"]["ops"]
+
+
+def test_quantized_pt2_with_int16_activations_needs_no_flag(tmp_path):
+    from tosaic.examples.models import example
+    from tosaic.quantization import quantize_model
+
+    model, inputs = example("depthwise")
+    program = quantize_model(model, inputs, "a16w8")
+    torch.export.save(program, tmp_path / "q16.pt2")
+    result = tosaic("compile", str(tmp_path / "q16.pt2"), "--target", "tosa-int", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "quantized activations: int16; int48 bias form: native (requested auto)" in result.stdout
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["activation_types"] == ["int16"] and report["tosa"]["extensions"] == ["int16"]
+    assert "acc_type = i48" in (tmp_path / "out" / "model.mlir").read_text()

@@ -652,3 +652,30 @@ def test_uint8_io_inputs_or_outputs_only():
         (res,) = out.args[0]
         assert _qparams(q_in)[4] == (torch.uint8 if inputs else torch.int8)
         assert _qparams(res)[4] == (torch.uint8 if outputs else torch.int8)
+
+
+def test_a16w8_bias_scale_and_mixed_boundaries():
+    """a16w8's int32 bias is at input_scale * weight_scale[c]; where a8w8 and a16w8 regions
+    meet, the program requantizes: an int8 dequantize feeds an int16 quantize and back."""
+    q = TosaicQuantizer().set_global("a8w8").set_module_name("features.2", "a16w8")
+    _, ep = _quantized("seq_mixed16", Seq, SEQ, quantizer=q)
+    c0, c2 = _calls(ep, aten.conv2d.default)
+    x_dq, w_dq, b_dq = _weight_and_bias(ep, c2)
+    assert _qparams(x_dq)[2:] == (-32767, 32767, torch.int16) and _qparams(x_dq)[1] == 0
+    w_scale = _const(ep, w_dq.args[1]).double()
+    b_scale = _const(ep, b_dq.args[1]).double()
+    torch.testing.assert_close(b_scale, _qparams(x_dq)[0] * w_scale, rtol=1e-6, atol=0)
+    assert b_dq.args[4:] == (-(2**31), 2**31 - 1, torch.int32)
+    # a8w8 -> a16w8: the int16 quantize reads the int8 dequantize of conv0's output.
+    q16 = x_dq.args[0]
+    assert q16.target == Q_PT and _qparams(q16)[4] == torch.int16
+    assert _is_dq(q16.args[0]) and _qparams(q16.args[0])[4] == torch.int8
+    # a16w8 -> a8w8: the classifier's int8 input comes from an int16 dequantize.
+    (lin,) = _calls(ep, aten.linear.default)
+    chain = lin.args[0]
+    while not (chain.target == Q_PT and _qparams(chain)[4] == torch.int8):
+        chain = chain.args[0]
+    source = chain.args[0]
+    while not _is_dq(source):
+        source = source.args[0]
+    assert _qparams(source)[4] == torch.int16

@@ -15,6 +15,13 @@
 // UNKNOWN-OURS: tosaic-opt: error: unknown pass 'tosaic-fold-transposez'; did you mean 'tosaic-fold-transposes'{{.*}}
 // UNKNOWN-OURS-NOT: {{.}}
 
+// A named pipeline (--pipeline) that does not exist, or one combined with --pass-pipeline.
+// RUN: %expect-exit 1 tosaic-opt %s --split-input-file --pipeline=tosa-float 2>&1 | filecheck %s --check-prefix=NAMED
+// NAMED: tosaic-opt: error: unknown pipeline 'tosa-float'; available: tosa-fp, tosa-int
+// NAMED-NOT: {{.}}
+// RUN: %expect-exit 1 tosaic-opt %s --pipeline=tosa-int --pass-pipeline='builtin.module(cse)' 2>&1 | filecheck %s --check-prefix=NAMED-BOTH
+// NAMED-BOTH: tosaic-opt: error: --pipeline and --pass-pipeline cannot be combined
+
 // Options of our pass: an unknown name, and a value of the wrong type.
 // RUN: %expect-exit 1 tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-fold-transposes{snk=false}))' 2>&1 | filecheck %s --check-prefix=OURS-OPT
 // RUN: %expect-exit 1 tosaic-opt %s --split-input-file --tosaic-fold-transposes=snk=false 2>&1 | filecheck %s --check-prefix=OURS-OPT

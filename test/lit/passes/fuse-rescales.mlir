@@ -98,3 +98,25 @@ func.func @saturating_shift_not_fused(%arg0: tensor<4xi8>) -> tensor<4xi8> {
   %b = tosa.rescale %a, %one, %s31, %z0, %z0 {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<4xi8>
   return %b : tensor<4xi8>
 }
+
+// -----
+
+// An int16 convolution's accumulator path: i48 -> i32 by exactly 2^-4 (scale32 = false),
+// then i32 -> i16 by 0.25. Neither is a scale-1 zero-point shift, so nothing fuses (and
+// the i48 zero-point constant is read, not rejected).
+// CHECK-LABEL: func.func @int48_accumulator_chain_not_fused
+// CHECK: %[[N:.*]] = tosa.rescale %arg0, {{.*}} scale32 = false} : (tensor<4xi48>
+// CHECK: %[[R:.*]] = tosa.rescale %[[N]], {{.*}} : (tensor<4xi32>
+// CHECK: return %[[R]]
+func.func @int48_accumulator_chain_not_fused(%arg0: tensor<4xi48>) -> tensor<4xi16> {
+  %m14 = "tosa.const"() <{values = dense<16384> : tensor<1xi16>}> : () -> tensor<1xi16>
+  %s18 = "tosa.const"() <{values = dense<18> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %z48 = "tosa.const"() <{values = dense<0> : tensor<1xi48>}> : () -> tensor<1xi48>
+  %z32 = "tosa.const"() <{values = dense<0> : tensor<1xi32>}> : () -> tensor<1xi32>
+  %one = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}> : () -> tensor<1xi32>
+  %s32 = "tosa.const"() <{values = dense<32> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %z16 = "tosa.const"() <{values = dense<0> : tensor<1xi16>}> : () -> tensor<1xi16>
+  %a = tosa.rescale %arg0, %m14, %s18, %z48, %z32 {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = false} : (tensor<4xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<4xi32>
+  %b = tosa.rescale %a, %one, %s32, %z32, %z16 {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<4xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi16>) -> tensor<4xi16>
+  return %b : tensor<4xi16>
+}

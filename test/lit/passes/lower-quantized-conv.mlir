@@ -232,3 +232,78 @@ func.func @conv1d_layout_then_relu(%arg0: tensor<1x1x4x3xi8>) -> tensor<1x2x4xi8
   %q = "tosaic.quantize"(%relu) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 1.0>, zero_point = array<i64: -128>} : (tensor<1x2x4xf32>) -> tensor<1x2x4xi8>
   return %q : tensor<1x2x4xi8>
 }
+
+// -----
+
+// int16 activations (a16w8): the accumulator and the bias are i48 (acc_type = i48), the
+// input zero point an i16 0. The float bias is quantized at sx * sw[c] = [0.125, 0.25]:
+// [1.0, -2.0] -> [8, -8] as i48. From i48 the accumulator goes to i32 by exactly 2^0 (a
+// scale32 = false RESCALE, multiplier 2^14, shift 14: |acc| <= 15 * 32768 fits int32), then
+// to int16 by sx * sw[c] / sy = [2^-3, 2^-2] with a 32-bit multiplier.
+// CHECK-LABEL: func.func @conv_int16
+// CHECK-DAG: %[[BIAS:.*]] = "tosa.const"() <{values = dense<[8, -8]> : tensor<2xi48>}>
+// CHECK-DAG: %[[IZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK-DAG: %[[M16:.*]] = "tosa.const"() <{values = dense<16384> : tensor<1xi16>}>
+// CHECK-DAG: %[[S16:.*]] = "tosa.const"() <{values = dense<14> : tensor<1xi8>}>
+// CHECK-DAG: %[[ZP48:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi48>}>
+// CHECK-DAG: %[[MULT:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<2xi32>}>
+// CHECK-DAG: %[[SHIFT:.*]] = "tosa.const"() <{values = dense<[33, 32]> : tensor<2xi8>}>
+// CHECK: %[[ACC:.*]] = tosa.conv2d %arg0, %{{.*}}, %[[BIAS]], %[[IZP]], %{{.*}} {acc_type = i48, {{.*}}} : (tensor<1x4x4x3xi16>, tensor<2x1x1x3xi8>, tensor<2xi48>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x4x4x2xi48>
+// CHECK: %[[NARROW:.*]] = tosa.rescale %[[ACC]], %[[M16]], %[[S16]], %[[ZP48]], %{{.*}} {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = false} : (tensor<1x4x4x2xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<1x4x4x2xi32>
+// CHECK: %[[OUT:.*]] = tosa.rescale %[[NARROW]], %[[MULT]], %[[SHIFT]], {{.*}} {input_unsigned = false, output_unsigned = false, per_channel = true, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<1x4x4x2xi32>, tensor<2xi32>, tensor<2xi8>, tensor<1xi32>, tensor<1xi16>) -> tensor<1x4x4x2xi16>
+// The quantize range [-32767, 32767] is one code inside int16.
+// CHECK: %[[CLAMP:.*]] = tosa.clamp %[[OUT]] {max_val = 32767 : i16, min_val = -32767 : i16}
+// CHECK: return %[[CLAMP]]
+func.func @conv_int16(%arg0: tensor<1x4x4x3xi16>) -> tensor<1x4x4x2xi16> {
+  %w = "tosa.const"() <{values = dense<[[[[1, 2, 3]]], [[[-4, 5, -6]]]]> : tensor<2x1x1x3xi8>}> : () -> tensor<2x1x1x3xi8>
+  %b = "tosa.const"() <{values = dense<[1.0, -2.0]> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x3xi16>) -> tensor<1x4x4x3xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 0 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.25, 0.5>, zero_point = array<i64: 0, 0>} : (tensor<2x1x1x3xi8>) -> tensor<2x1x1x3xf32>
+  %c = tosa.conv2d %x, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>, tensor<2x1x1x3xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 1.0>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi16>
+  return %q : tensor<1x4x4x2xi16>
+}
+
+// -----
+
+// int16 depthwise with the quantizer's int32 bias (its scale is sx * sw[c]): the values
+// are widened to i48 unchanged.
+// CHECK-LABEL: func.func @depthwise_int16_int32_bias
+// CHECK-DAG: %[[BIAS:.*]] = "tosa.const"() <{values = dense<[100000, -20]> : tensor<2xi48>}>
+// CHECK: %[[ACC:.*]] = tosa.depthwise_conv2d %arg0, %{{.*}}, %[[BIAS]], %{{.*}}, %{{.*}} {acc_type = i48, {{.*}}} : (tensor<1x4x4x2xi16>, tensor<2x2x2x1xi8>, tensor<2xi48>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x3x3x2xi48>
+// CHECK: tosa.rescale %[[ACC]], {{.*}} scale32 = false} : (tensor<1x3x3x2xi48>, {{.*}}) -> tensor<1x3x3x2xi32>
+func.func @depthwise_int16_int32_bias(%arg0: tensor<1x4x4x2xi16>) -> tensor<1x3x3x2xi16> {
+  %w = "tosa.const"() <{values = dense<[[[[1], [-2]], [[3], [4]]], [[[5], [6]], [[-7], [8]]]]> : tensor<2x2x2x1xi8>}> : () -> tensor<2x2x2x1xi8>
+  %b = "tosa.const"() <{values = dense<[100000, -20]> : tensor<2xi32>}> : () -> tensor<2xi32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 2 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.25, 0.5>, zero_point = array<i64: 0, 0>} : (tensor<2x2x2x1xi8>) -> tensor<2x2x2x1xf32>
+  %bd = "tosaic.dequantize"(%b) {axis = 0 : i64, qmax = 2147483647 : i64, qmin = -2147483648 : i64, scale = array<f64: 0.125, 0.25>, zero_point = array<i64: 0, 0>} : (tensor<2xi32>) -> tensor<2xf32>
+  %c = tosa.depthwise_conv2d %x, %wd, %bd, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x2x2x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x2xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 4.0>, zero_point = array<i64: 0>} : (tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xi16>
+  return %q : tensor<1x3x3x2xi16>
+}
+
+// -----
+
+// A float bias beyond int32 at the accumulator's scale: 1e9 / 0.125 = 8e9 is an i48 bias.
+// Acc + bias would overflow int32, so the narrowing step is 2^2 (shift 14 + 2 = 16), and the
+// output rescale applies 0.125 * 2^2 / 4 = 2^-3 (multiplier 2^30, shift 33).
+// CHECK-LABEL: func.func @conv_int16_wide_bias
+// CHECK-DAG: %[[BIAS:.*]] = "tosa.const"() <{values = dense<8000000000> : tensor<1xi48>}>
+// CHECK-DAG: %[[S16:.*]] = "tosa.const"() <{values = dense<16> : tensor<1xi8>}>
+// CHECK-DAG: %[[S32:.*]] = "tosa.const"() <{values = dense<33> : tensor<1xi8>}>
+// CHECK: %[[ACC:.*]] = tosa.conv2d %arg0, %{{.*}}, %[[BIAS]], {{.*}} {acc_type = i48
+// CHECK: %[[NARROW:.*]] = tosa.rescale %[[ACC]], %{{.*}}, %[[S16]], {{.*}} scale32 = false}
+// CHECK: tosa.rescale %[[NARROW]], %{{.*}}, %[[S32]], {{.*}} scale32 = true}
+func.func @conv_int16_wide_bias(%arg0: tensor<1x4x4x1xi16>) -> tensor<1x4x4x1xi16> {
+  %w = "tosa.const"() <{values = dense<3> : tensor<1x1x1x1xi8>}> : () -> tensor<1x1x1x1xi8>
+  %b = "tosa.const"() <{values = dense<1.0e9> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x1xi16>) -> tensor<1x4x4x1xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 0 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.25>, zero_point = array<i64: 0>} : (tensor<1x1x1x1xi8>) -> tensor<1x1x1x1xf32>
+  %c = tosa.conv2d %x, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x1xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 4.0>, zero_point = array<i64: 0>} : (tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xi16>
+  return %q : tensor<1x4x4x1xi16>
+}

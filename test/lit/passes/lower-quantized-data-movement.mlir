@@ -186,12 +186,25 @@ func.func @requantize(%arg0: tensor<4x4xi8>) -> tensor<4x4xi8> {
 
 // -----
 
-// Into a narrower range (qmin -127): the rescale saturates to int8, a clamp to [-127, 127].
+// Into a narrower range (qmin -127) by 2.5: the rescale saturates to int8, a clamp to [-127, 127].
 // CHECK-LABEL: func.func @requantize_narrow_range
 // CHECK: %[[R:.*]] = tosa.rescale
 // CHECK: %[[C:.*]] = tosa.clamp %[[R]] {max_val = 127 : i8, min_val = -127 : i8} : (tensor<4xi8>) -> tensor<4xi8>
 // CHECK: return %[[C]]
 func.func @requantize_narrow_range(%arg0: tensor<4xi8>) -> tensor<4xi8> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.05>, zero_point = array<i64: 0>} : (tensor<4xi8>) -> tensor<4xf32>
+  %q = "tosaic.quantize"(%x) {axis = -1 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.02>, zero_point = array<i64: 0>} : (tensor<4xf32>) -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Into a narrower range by 0.4: -128 * 0.4 cannot reach -128, so no clamp.
+// CHECK-LABEL: func.func @requantize_narrow_range_unreachable
+// CHECK: %[[R:.*]] = tosa.rescale
+// CHECK-NOT: tosa.clamp
+// CHECK: return %[[R]]
+func.func @requantize_narrow_range_unreachable(%arg0: tensor<4xi8>) -> tensor<4xi8> {
   %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.02>, zero_point = array<i64: 0>} : (tensor<4xi8>) -> tensor<4xf32>
   %q = "tosaic.quantize"(%x) {axis = -1 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.05>, zero_point = array<i64: 0>} : (tensor<4xf32>) -> tensor<4xi8>
   return %q : tensor<4xi8>
@@ -378,4 +391,128 @@ func.func @pad_unrepresentable_value_stays(%arg0: tensor<1x2xi8>) -> tensor<1x4x
   %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2xi8>) -> tensor<1x2xf32>
   %y = tosa.pad %x, %p, %v : (tensor<1x2xf32>, !tosa.shape<4>, tensor<1xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// int16 (a16w8) boundaries: every requantize is ONE rescale (int16 zero points are 0).
+// int8 (0.5, 3) -> int16 2^-9: scale 256 = 2^30 * 2^-22; (x - 3) * 256 reaches -33536,
+// so the int16 range [-32767, 32767] needs its clamp.
+// CHECK-LABEL: func.func @requantize_i8_to_i16
+// CHECK-DAG: %[[MULT:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[SHIFT:.*]] = "tosa.const"() <{values = dense<22> : tensor<1xi8>}>
+// CHECK-DAG: %[[IZP:.*]] = "tosa.const"() <{values = dense<3> : tensor<1xi8>}>
+// CHECK-DAG: %[[OZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[R:.*]] = tosa.rescale %arg0, %[[MULT]], %[[SHIFT]], %[[IZP]], %[[OZP]] {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<2x3xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi16>) -> tensor<2x3xi16>
+// CHECK: %[[C:.*]] = tosa.clamp %[[R]] {max_val = 32767 : i16, min_val = -32767 : i16}
+// CHECK: return %[[C]]
+func.func @requantize_i8_to_i16(%arg0: tensor<2x3xi8>) -> tensor<2x3xi16> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<2x3xi8>) -> tensor<2x3xf32>
+  %q = "tosaic.quantize"(%x) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001953125>, zero_point = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<2x3xi16>
+  return %q : tensor<2x3xi16>
+}
+
+// -----
+
+// int16 2^-9 -> int8 (0.5, 3): scale 2^-8 = 2^30 * 2^-38.
+// CHECK-LABEL: func.func @requantize_i16_to_i8
+// CHECK-DAG: %[[MULT:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[SHIFT:.*]] = "tosa.const"() <{values = dense<38> : tensor<1xi8>}>
+// CHECK-DAG: %[[IZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK-DAG: %[[OZP:.*]] = "tosa.const"() <{values = dense<3> : tensor<1xi8>}>
+// CHECK: %[[R:.*]] = tosa.rescale %arg0, %[[MULT]], %[[SHIFT]], %[[IZP]], %[[OZP]] {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<2x3xi16>, tensor<1xi32>, tensor<1xi8>, tensor<1xi16>, tensor<1xi8>) -> tensor<2x3xi8>
+// CHECK-NEXT: return %[[R]]
+func.func @requantize_i16_to_i8(%arg0: tensor<2x3xi16>) -> tensor<2x3xi8> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001953125>, zero_point = array<i64: 0>} : (tensor<2x3xi16>) -> tensor<2x3xf32>
+  %q = "tosaic.quantize"(%x) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<2x3xf32>) -> tensor<2x3xi8>
+  return %q : tensor<2x3xi8>
+}
+
+// -----
+
+// int16 0.001 -> int16 0.0015: 2/3 = 1431655765 * 2^-31. 32767 * 2/3 stays inside
+// [-32767, 32767]: no clamp.
+// CHECK-LABEL: func.func @requantize_i16_to_i16
+// CHECK-DAG: %[[MULT:.*]] = "tosa.const"() <{values = dense<1431655765> : tensor<1xi32>}>
+// CHECK-DAG: %[[SHIFT:.*]] = "tosa.const"() <{values = dense<31> : tensor<1xi8>}>
+// CHECK-DAG: %[[ZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[R:.*]] = tosa.rescale %arg0, %[[MULT]], %[[SHIFT]], %[[ZP]], %[[ZP]] {{.*}} : (tensor<2x3xi16>, tensor<1xi32>, tensor<1xi8>, tensor<1xi16>, tensor<1xi16>) -> tensor<2x3xi16>
+// CHECK-NEXT: return %[[R]]
+func.func @requantize_i16_to_i16(%arg0: tensor<2x3xi16>) -> tensor<2x3xi16> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<2x3xi16>) -> tensor<2x3xf32>
+  %q = "tosaic.quantize"(%x) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.0015>, zero_point = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<2x3xi16>
+  return %q : tensor<2x3xi16>
+}
+
+// -----
+
+// int16 1e-4 -> int32 1e-5: scale 10 = 1342177280 * 2^-27 (|x| < 2^15 < 2^26 as
+// apply_scale_32 requires).
+// CHECK-LABEL: func.func @requantize_i16_to_i32
+// CHECK-DAG: %[[MULT:.*]] = "tosa.const"() <{values = dense<1342177280> : tensor<1xi32>}>
+// CHECK-DAG: %[[SHIFT:.*]] = "tosa.const"() <{values = dense<27> : tensor<1xi8>}>
+// CHECK-DAG: %[[IZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK-DAG: %[[OZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi32>}>
+// CHECK: %[[R:.*]] = tosa.rescale %arg0, %[[MULT]], %[[SHIFT]], %[[IZP]], %[[OZP]] {{.*}} : (tensor<2x3xi16>, tensor<1xi32>, tensor<1xi8>, tensor<1xi16>, tensor<1xi32>) -> tensor<2x3xi32>
+// CHECK-NEXT: return %[[R]]
+func.func @requantize_i16_to_i32(%arg0: tensor<2x3xi16>) -> tensor<2x3xi32> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.0001>, zero_point = array<i64: 0>} : (tensor<2x3xi16>) -> tensor<2x3xf32>
+  %q = "tosaic.quantize"(%x) {axis = -1 : i64, qmax = 2147483647 : i64, qmin = -2147483648 : i64, scale = array<f64: 0.00001>, zero_point = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<2x3xi32>
+  return %q : tensor<2x3xi32>
+}
+
+// -----
+
+// int16 pad with 0.0: pad_const is the zero point 0, a tensor<1xi16>.
+// CHECK-LABEL: func.func @pad_int16
+// CHECK-DAG: %[[P:.*]] = tosa.const_shape {values = dense<[0, 0, 1, 1]> : tensor<4xindex>}
+// CHECK-DAG: %[[ZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[Y:.*]] = tosa.pad %arg0, %[[P]], %[[ZP]] : (tensor<1x2xi16>, !tosa.shape<4>, tensor<1xi16>) -> tensor<1x4xi16>
+// CHECK-NEXT: return %[[Y]]
+func.func @pad_int16(%arg0: tensor<1x2xi16>) -> tensor<1x4xi16> {
+  %p = tosa.const_shape {values = dense<[0, 0, 1, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %v = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x2xi16>) -> tensor<1x2xf32>
+  %y = tosa.pad %x, %p, %v : (tensor<1x2xf32>, !tosa.shape<4>, tensor<1xf32>) -> tensor<1x4xf32>
+  %q = "tosaic.quantize"(%y) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<1x4xi16>
+  return %q : tensor<1x4xi16>
+}
+
+// -----
+
+// A mixed a8w8 / a16w8 concat: the int8 input (0.25, -2) is rescaled into the int16
+// output's 2^-9 (by 128 = 2^30 * 2^-23; (x + 2) * 128 <= 16512, no clamp).
+// CHECK-LABEL: func.func @concat_int8_into_int16
+// CHECK-DAG: %[[MULT:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[SHIFT:.*]] = "tosa.const"() <{values = dense<23> : tensor<1xi8>}>
+// CHECK-DAG: %[[IZP:.*]] = "tosa.const"() <{values = dense<-2> : tensor<1xi8>}>
+// CHECK-DAG: %[[OZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[R:.*]] = tosa.rescale %arg1, %[[MULT]], %[[SHIFT]], %[[IZP]], %[[OZP]] {{.*}} : (tensor<2x3xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi16>) -> tensor<2x3xi16>
+// CHECK: %[[CAT:.*]] = tosa.concat %arg0, %[[R]] {axis = 1 : i32} : (tensor<2x3xi16>, tensor<2x3xi16>) -> tensor<2x6xi16>
+// CHECK-NEXT: return %[[CAT]]
+func.func @concat_int8_into_int16(%arg0: tensor<2x3xi16>, %arg1: tensor<2x3xi8>) -> tensor<2x6xi16> {
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001953125>, zero_point = array<i64: 0>} : (tensor<2x3xi16>) -> tensor<2x3xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.25>, zero_point = array<i64: -2>} : (tensor<2x3xi8>) -> tensor<2x3xf32>
+  %c = tosa.concat %a, %b {axis = 1 : i32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x6xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001953125>, zero_point = array<i64: 0>} : (tensor<2x6xf32>) -> tensor<2x6xi16>
+  return %q : tensor<2x6xi16>
+}
+
+// -----
+
+// int16 transpose + slice move the int16 values; the requantize (by 0.5) goes after the
+// slice, where there are fewer elements.
+// CHECK-LABEL: func.func @transpose_slice_int16
+// CHECK: %[[T:.*]] = tosa.transpose %arg0 {perms = array<i32: 1, 0>} : (tensor<2x4xi16>) -> tensor<4x2xi16>
+// CHECK: %[[S:.*]] = tosa.slice %[[T]], {{.*}} : (tensor<4x2xi16>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<2x2xi16>
+// CHECK: %[[R:.*]] = tosa.rescale %[[S]], {{.*}} -> tensor<2x2xi16>
+// CHECK-NEXT: return %[[R]]
+func.func @transpose_slice_int16(%arg0: tensor<2x4xi16>) -> tensor<2x2xi16> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<2x4xi16>) -> tensor<2x4xf32>
+  %t = tosa.transpose %x {perms = array<i32: 1, 0>} : (tensor<2x4xf32>) -> tensor<4x2xf32>
+  %start = tosa.const_shape {values = dense<[1, 0]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %size = tosa.const_shape {values = dense<[2, 2]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %s = tosa.slice %t, %start, %size : (tensor<4x2xf32>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<2x2xf32>
+  %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.002>, zero_point = array<i64: 0>} : (tensor<2x2xf32>) -> tensor<2x2xi16>
+  return %q : tensor<2x2xi16>
 }

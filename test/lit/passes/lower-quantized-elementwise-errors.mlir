@@ -21,4 +21,16 @@ func.func @huge_constant(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
   %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 1.0>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
   return %q : tensor<1x4x4x2xi8>
 }
+
+// -----
+
+// Diagnostic: an int16 input with a nonzero zero point (TOSA's RESCALE needs 0).
+// CHECK: lower-quantized-elementwise-errors.mlir:[[# @LINE + 4]]:8: error: 'tosa.add' op int16 values need zero point 0 (TOSA)
+func.func @int16_zero_point(%arg0: tensor<1x4xi16>, %arg1: tensor<1x4xi16>) -> tensor<1x4xi16> {
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32768 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 9>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %s = tosa.add %a, %b : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.002>, zero_point = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<1x4xi16>
+  return %q : tensor<1x4xi16>
+}
 // CHECK-NOT: Traceback

@@ -179,3 +179,67 @@ func.func @float_operand_stays(%arg0: tensor<1x4x4x2xi8>, %arg1: tensor<1x4x4x2x
   %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
   return %q : tensor<1x4x4x2xi8>
 }
+
+// -----
+
+// int16 (a16w8) add: both inputs to int32 at the unit u = 2 * 0.001 / 2^15 (headroom
+// k = 15, qmath.add_headroom_shift: 2 * 32767 * 2^14 < 2^30), i.e. by 2^14 (2^30 * 2^-16)
+// and 2^13 (2^-17), an int32 add, then u / 0.002 = 2^-15 (2^30 * 2^-45) to int16 and the
+// clamp to [-32767, 32767].
+// CHECK-LABEL: func.func @add_int16
+// CHECK-DAG: %[[M:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[S16:.*]] = "tosa.const"() <{values = dense<16> : tensor<1xi8>}>
+// CHECK-DAG: %[[S17:.*]] = "tosa.const"() <{values = dense<17> : tensor<1xi8>}>
+// CHECK-DAG: %[[S45:.*]] = "tosa.const"() <{values = dense<45> : tensor<1xi8>}>
+// CHECK-DAG: %[[Z16:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[A:.*]] = tosa.rescale %arg0, %[[M]], %[[S16]], %[[Z16]], %{{.*}} {{.*}} : (tensor<1x4xi16>, tensor<1xi32>, tensor<1xi8>, tensor<1xi16>, tensor<1xi32>) -> tensor<1x4xi32>
+// CHECK: %[[B:.*]] = tosa.rescale %arg1, %[[M]], %[[S17]], %[[Z16]], %{{.*}} {{.*}} -> tensor<1x4xi32>
+// CHECK: %[[SUM:.*]] = tosa.add %[[A]], %[[B]] : (tensor<1x4xi32>, tensor<1x4xi32>) -> tensor<1x4xi32>
+// CHECK: %[[Y:.*]] = tosa.rescale %[[SUM]], %[[M]], %[[S45]], %{{.*}}, %[[Z16]] {{.*}} -> tensor<1x4xi16>
+// CHECK: %[[C:.*]] = tosa.clamp %[[Y]] {max_val = 32767 : i16, min_val = -32767 : i16}
+// CHECK: return %[[C]]
+func.func @add_int16(%arg0: tensor<1x4xi16>, %arg1: tensor<1x4xi16>) -> tensor<1x4xi16> {
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.0005>, zero_point = array<i64: 0>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %s = tosa.add %a, %b : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.002>, zero_point = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<1x4xi16>
+  return %q : tensor<1x4xi16>
+}
+
+// -----
+
+// int16 mul + relu6: int16 x int16 -> int32 product (shift 0), one rescale by
+// 0.001 * 0.0005 / 0.0004 = 0.00125 (1374389535 * 2^-40) to int16, relu6 folded into the
+// int16 clamp [0, 6 / 0.0004 = 15000].
+// CHECK-LABEL: func.func @mul_relu6_int16
+// CHECK-DAG: %[[M:.*]] = "tosa.const"() <{values = dense<1374389535> : tensor<1xi32>}>
+// CHECK-DAG: %[[S:.*]] = "tosa.const"() <{values = dense<40> : tensor<1xi8>}>
+// CHECK: %[[A:.*]] = tosa.rescale %arg0, {{.*}} -> tensor<1x4xi32>
+// CHECK: %[[B:.*]] = tosa.rescale %arg1, {{.*}} -> tensor<1x4xi32>
+// CHECK: %[[P:.*]] = tosa.mul %[[A]], %[[B]], %{{.*}} : (tensor<1x4xi32>, tensor<1x4xi32>, tensor<1xi8>) -> tensor<1x4xi32>
+// CHECK: %[[Y:.*]] = tosa.rescale %[[P]], %[[M]], %[[S]], {{.*}} -> tensor<1x4xi16>
+// CHECK: %[[C:.*]] = tosa.clamp %[[Y]] {max_val = 15000 : i16, min_val = 0 : i16}
+// CHECK: return %[[C]]
+func.func @mul_relu6_int16(%arg0: tensor<1x4xi16>, %arg1: tensor<1x4xi16>) -> tensor<1x4xi16> {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.0005>, zero_point = array<i64: 0>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %m = tosa.mul %a, %b, %shift : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1xi8>) -> tensor<1x4xf32>
+  %c = tosa.clamp %m {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.0004>, zero_point = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<1x4xi16>
+  return %q : tensor<1x4xi16>
+}
+
+// -----
+
+// int16 relu with equal qparams: just the int16 clamp [0, 32767].
+// CHECK-LABEL: func.func @relu_int16
+// CHECK-NOT: tosa.rescale
+// CHECK: %[[C:.*]] = tosa.clamp %arg0 {max_val = 32767 : i16, min_val = 0 : i16} : (tensor<1x4xi16>) -> tensor<1x4xi16>
+// CHECK: return %[[C]]
+func.func @relu_int16(%arg0: tensor<1x4xi16>) -> tensor<1x4xi16> {
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4xi16>) -> tensor<1x4xf32>
+  %c = tosa.clamp %a {max_val = 3.4028234663852886E+38 : f32, min_val = 0.0 : f32} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  %q = "tosaic.quantize"(%c) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<1x4xi16>
+  return %q : tensor<1x4xi16>
+}

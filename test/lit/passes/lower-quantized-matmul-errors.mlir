@@ -28,12 +28,12 @@ func.func @per_channel_lhs(%arg0: tensor<1x2x2xi8>, %arg1: tensor<1x2x2xi8>) -> 
 
 // -----
 
-// Diagnostic: int16 operands (a16w8) are not lowered by this pass.
-// CHECK: lower-quantized-matmul-errors.mlir:[[# @LINE + 5]]:8: error: 'tosa.matmul' op lowers int8 operands only (i16 x i16)
-func.func @int16(%arg0: tensor<1x2x2xi16>, %arg1: tensor<1x2x2xi16>) -> tensor<1x2x2xi16> {
+// Diagnostic: TOSA multiplies int16 activations only with int16 (or int8 constant weights).
+// CHECK: lower-quantized-matmul-errors.mlir:[[# @LINE + 5]]:8: error: 'tosa.matmul' op lowers int8 x int8, int16 x int8 weights and int16 x int16 only (i16 x i8)
+func.func @int16_by_int8(%arg0: tensor<1x2x2xi16>, %arg1: tensor<1x2x2xi8>) -> tensor<1x2x2xi16> {
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2x2xi16>) -> tensor<1x2x2xf32>
-  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2x2xi16>) -> tensor<1x2x2xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2x2xi8>) -> tensor<1x2x2xf32>
   %m = tosa.matmul %a, %b, %zp, %zp : (tensor<1x2x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2xf32>
   %q = "tosaic.quantize"(%m) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2x2xf32>) -> tensor<1x2x2xi16>
   return %q : tensor<1x2x2xi16>

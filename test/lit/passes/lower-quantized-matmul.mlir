@@ -145,3 +145,51 @@ func.func @matmul_plus_activation_stays(%arg0: tensor<1x3x4xi8>, %arg1: tensor<1
   %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x3x2xf32>) -> tensor<1x3x2xi8>
   return %q : tensor<1x3x2xi8>
 }
+
+// -----
+
+// An int16 linear layer: a 1x1 conv2d of the i16 input accumulating in i48 with the
+// program's int32 bias widened to i48 and an i16 zero point 0; the accumulator goes to i32
+// by exactly 2^0 (scale32 = false) and then to int16 with a 32-bit multiplier.
+// CHECK-LABEL: func.func @linear_int16
+// CHECK-DAG: %[[BIAS:.*]] = "tosa.const"() <{values = dense<[10, -20, 30]> : tensor<3xi48>}>
+// CHECK-DAG: %[[IZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[ACC:.*]] = tosa.conv2d %{{.*}}, %{{.*}}, %[[BIAS]], %[[IZP]], %{{.*}} {acc_type = i48, {{.*}}} : (tensor<1x1x1x4xi16>, tensor<3x1x1x4xi8>, tensor<3xi48>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x1x1x3xi48>
+// CHECK: %[[N:.*]] = tosa.rescale %[[ACC]], {{.*}} scale32 = false} : (tensor<1x1x1x3xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<1x1x1x3xi32>
+// CHECK: tosa.rescale %[[N]], {{.*}} per_channel = true, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<1x1x1x3xi32>, tensor<3xi32>, tensor<3xi8>, tensor<1xi32>, tensor<1xi16>) -> tensor<1x1x1x3xi16>
+// CHECK-NOT: tosa.matmul
+func.func @linear_int16(%arg0: tensor<1x1x4xi16>) -> tensor<1x3xi16> {
+  %w = "tosa.const"() <{values = dense<[[[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]]> : tensor<1x4x3xi8>}> : () -> tensor<1x4x3xi8>
+  %b = "tosa.const"() <{values = dense<[[10, -20, 30]]> : tensor<1x3xi32>}> : () -> tensor<1x3xi32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shape = tosa.const_shape {values = dense<[1, 3]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x1x4xi16>) -> tensor<1x1x4xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 2 : i64, qmax = 127 : i64, qmin = -127 : i64, scale = array<f64: 0.25, 0.5, 0.125>, zero_point = array<i64: 0, 0, 0>} : (tensor<1x4x3xi8>) -> tensor<1x4x3xf32>
+  %bd = "tosaic.dequantize"(%b) {axis = 1 : i64, qmax = 2147483647 : i64, qmin = -2147483648 : i64, scale = array<f64: 0.125, 0.25, 0.0625>, zero_point = array<i64: 0, 0, 0>} : (tensor<1x3xi32>) -> tensor<1x3xf32>
+  %m = tosa.matmul %x, %wd, %zp, %zp : (tensor<1x1x4xf32>, tensor<1x4x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x3xf32>
+  %r = tosa.reshape %m, %shape : (tensor<1x1x3xf32>, !tosa.shape<2>) -> tensor<1x3xf32>
+  %a = tosa.add %r, %bd : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32>
+  %q = "tosaic.quantize"(%a) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 1.0>, zero_point = array<i64: 0>} : (tensor<1x3xf32>) -> tensor<1x3xi16>
+  return %q : tensor<1x3xi16>
+}
+
+// -----
+
+// A matmul of two int16 activations accumulates in i48 (zero points i16 0). 8 products of
+// up to 2^30 each can reach 2^33, so the accumulator is narrowed by 2^-3 (shift 14 + 3),
+// and the output rescale applies 0.5 * 0.5 / 1024 * 2^3 = 2^-9 (multiplier 2^30, shift 39).
+// CHECK-LABEL: func.func @matmul_int16
+// CHECK-DAG: %[[ZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK-DAG: %[[S16:.*]] = "tosa.const"() <{values = dense<17> : tensor<1xi8>}>
+// CHECK-DAG: %[[S32:.*]] = "tosa.const"() <{values = dense<39> : tensor<1xi8>}>
+// CHECK: %[[ACC:.*]] = tosa.matmul %arg0, %arg1, %[[ZP]], %[[ZP]] : (tensor<1x2x8xi16>, tensor<1x8x2xi16>, tensor<1xi16>, tensor<1xi16>) -> tensor<1x2x2xi48>
+// CHECK: %[[N:.*]] = tosa.rescale %[[ACC]], %{{.*}}, %[[S16]], {{.*}} scale32 = false} : (tensor<1x2x2xi48>, {{.*}}) -> tensor<1x2x2xi32>
+// CHECK: tosa.rescale %[[N]], %{{.*}}, %[[S32]], {{.*}} scale32 = true} : (tensor<1x2x2xi32>, {{.*}}) -> tensor<1x2x2xi16>
+func.func @matmul_int16(%arg0: tensor<1x2x8xi16>, %arg1: tensor<1x8x2xi16>) -> tensor<1x2x2xi16> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2x8xi16>) -> tensor<1x2x8xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x8x2xi16>) -> tensor<1x8x2xf32>
+  %m = tosa.matmul %a, %b, %zp, %zp : (tensor<1x2x8xf32>, tensor<1x8x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2xf32>
+  %q = "tosaic.quantize"(%m) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 1024.0>, zero_point = array<i64: 0>} : (tensor<1x2x2xf32>) -> tensor<1x2x2xi16>
+  return %q : tensor<1x2x2xi16>
+}

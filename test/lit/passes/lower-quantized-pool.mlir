@@ -142,6 +142,89 @@ func.func @mean_last_dim(%arg0: tensor<1x2x4x16xi8>) -> tensor<1x2x4xi8> {
 
 // -----
 
+// int16 (a16w8) max pool with shared qparams: the same pool on the int16 values.
+// CHECK-LABEL: func.func @max_pool_int16
+// CHECK: %[[P:.*]] = tosa.max_pool2d %arg0 {{.*}} : (tensor<1x4x4x2xi16>) -> tensor<1x2x2x2xi16>
+// CHECK-NOT: tosa.rescale
+// CHECK-NOT: tosa.clamp
+// CHECK: return %[[P]]
+func.func @max_pool_int16(%arg0: tensor<1x4x4x2xi16>) -> tensor<1x2x2x2xi16> {
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xf32>
+  %p = tosa.max_pool2d %x {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
+  %q = "tosaic.quantize"(%p) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xi16>
+  return %q : tensor<1x2x2x2xi16>
+}
+
+// -----
+
+// int16 avg_pool2d with equal qparams: int16 avg_pool2d, zero points 0 (tensor<1xi16>),
+// int32 accumulator (TOSA's accumulator for int16 average pools).
+// CHECK-LABEL: func.func @avg_pool_int16
+// CHECK: %[[Z:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK: %[[P:.*]] = tosa.avg_pool2d %arg0, %[[Z]], %[[Z]] {acc_type = i32, {{.*}}} : (tensor<1x4x4x2xi16>, tensor<1xi16>, tensor<1xi16>) -> tensor<1x4x4x2xi16>
+// CHECK-NOT: tosa.rescale
+// CHECK: return %[[P]]
+func.func @avg_pool_int16(%arg0: tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xi16> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xf32>
+  %p = tosa.avg_pool2d %x, %zp, %zp {acc_type = f32, kernel = array<i64: 3, 3>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  %q = "tosaic.quantize"(%p) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi16>
+  return %q : tensor<1x4x4x2xi16>
+}
+
+// -----
+
+// int16 avg_pool2d to another scale: the window sum is an int16 depthwise conv that
+// accumulates in int48 (i48 zero bias), narrowed exactly to int32 by a scale16 RESCALE of
+// 16384 * 2^-14 (scale32 = false: 48-bit input), then ONE scale32 rescale by
+// 0.5 / (4 * 0.25) = 2^30 * 2^-31 to int16.
+// CHECK-LABEL: func.func @avg_pool_requantized_int16
+// CHECK-DAG: %[[ONES:.*]] = "tosa.const"() <{values = dense<1> : tensor<2x2x2x1xi8>}>
+// CHECK-DAG: %[[BIAS:.*]] = "tosa.const"() <{values = dense<0> : tensor<2xi48>}>
+// CHECK-DAG: %[[M16:.*]] = "tosa.const"() <{values = dense<16384> : tensor<1xi16>}>
+// CHECK-DAG: %[[S14:.*]] = "tosa.const"() <{values = dense<14> : tensor<1xi8>}>
+// CHECK-DAG: %[[Z48:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi48>}>
+// CHECK-DAG: %[[M:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[S31:.*]] = "tosa.const"() <{values = dense<31> : tensor<1xi8>}>
+// CHECK: %[[SUM:.*]] = tosa.depthwise_conv2d %arg0, %[[ONES]], %[[BIAS]], %{{.*}}, %{{.*}} {acc_type = i48, {{.*}}stride = array<i64: 2, 2>} : (tensor<1x4x4x2xi16>, tensor<2x2x2x1xi8>, tensor<2xi48>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x2x2x2xi48>
+// CHECK: %[[N:.*]] = tosa.rescale %[[SUM]], %[[M16]], %[[S14]], %[[Z48]], %{{.*}} {{{.*}}scale32 = false} : (tensor<1x2x2x2xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<1x2x2x2xi32>
+// CHECK: %[[Y:.*]] = tosa.rescale %[[N]], %[[M]], %[[S31]], {{.*}}scale32 = true} : (tensor<1x2x2x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi16>) -> tensor<1x2x2x2xi16>
+// CHECK-NOT: tosa.avg_pool2d
+// CHECK: return %[[Y]]
+func.func @avg_pool_requantized_int16(%arg0: tensor<1x4x4x2xi16>) -> tensor<1x2x2x2xi16> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xf32>
+  %p = tosa.avg_pool2d %x, %zp, %zp {acc_type = f32, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x2xf32>
+  %q = "tosaic.quantize"(%p) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.25>, zero_point = array<i64: 0>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xi16>
+  return %q : tensor<1x2x2x2xi16>
+}
+
+// -----
+
+// int16 global mean to its own scale (0.002 -> 0.001): an 8x8 int48 window sum, exact
+// narrowing, one rescale by 0.002 / (64 * 0.001) = 2^30 * 2^-35.
+// CHECK-LABEL: func.func @global_mean_int16
+// CHECK: %[[T:.*]] = tosa.transpose %arg0 {perms = array<i32: 0, 2, 3, 1>} : (tensor<1x2x8x8xi16>) -> tensor<1x8x8x2xi16>
+// CHECK: %[[SUM:.*]] = tosa.depthwise_conv2d %[[T]], {{.*}} {acc_type = i48, {{.*}}} : ({{.*}}) -> tensor<1x1x1x2xi48>
+// CHECK: %[[N:.*]] = tosa.rescale %[[SUM]], {{.*}}scale32 = false} {{.*}} -> tensor<1x1x1x2xi32>
+// CHECK: %[[Y:.*]] = tosa.rescale %[[N]], {{.*}}scale32 = true} {{.*}} -> tensor<1x1x1x2xi16>
+// CHECK: %[[R:.*]] = tosa.reshape %[[Y]], %{{.*}} -> tensor<1x2xi16>
+// CHECK: return %[[R]]
+func.func @global_mean_int16(%arg0: tensor<1x2x8x8xi16>) -> tensor<1x2xi16> {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %n = "tosa.const"() <{values = dense<1.562500e-02> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %shape = tosa.const_shape {values = dense<[1, 2]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.002>, zero_point = array<i64: 0>} : (tensor<1x2x8x8xi16>) -> tensor<1x2x8x8xf32>
+  %s1 = tosa.reduce_sum %x {axis = 2 : i32} : (tensor<1x2x8x8xf32>) -> tensor<1x2x1x8xf32>
+  %s2 = tosa.reduce_sum %s1 {axis = 3 : i32} : (tensor<1x2x1x8xf32>) -> tensor<1x2x1x1xf32>
+  %r = tosa.reshape %s2, %shape : (tensor<1x2x1x1xf32>, !tosa.shape<2>) -> tensor<1x2xf32>
+  %m = tosa.mul %r, %n, %shift : (tensor<1x2xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<1x2xf32>
+  %q = "tosaic.quantize"(%m) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 0>} : (tensor<1x2xf32>) -> tensor<1x2xi16>
+  return %q : tensor<1x2xi16>
+}
+
+// -----
+
 // Negative: a pool of a float (not dequantized) value is not folded.
 // CHECK-LABEL: func.func @float_input_stays
 // CHECK: tosa.max_pool2d {{.*}} : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>

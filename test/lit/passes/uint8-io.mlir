@@ -1,4 +1,4 @@
-// RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-confine-uint8),func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,tosaic-propagate-qdq,tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),func.func(tosaic-lower-quantized-conv,tosaic-lower-quantized-data-movement,tosaic-lower-quantized-elementwise,tosaic-lower-quantized-matmul,tosaic-lower-quantized-pool,tosaic-lower-quantized-softmax,tosaic-lower-quantized-table),func.func(tosaic-propagate-qdq),tosaic-quantize-io,func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),func.func(tosaic-fuse-rescales),canonicalize,cse,func.func(tosaic-verify-integer))' | filecheck %s
+// RUN: tosaic-opt %s --split-input-file --pipeline=tosa-int | filecheck %s
 
 // uint8 graph IO through the tosa-int pipeline (`tosaic pipeline tosa-int`). The input is read by a rescale with
 // input_unsigned (uint8 zero point 200, written as its bits -56) into the identical int8
