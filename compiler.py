@@ -16,6 +16,7 @@ from tosaic import emit, importer
 from tosaic.dialects import new_context
 from tosaic.errors import TosaicError
 from tosaic.pipelines import pipeline_text
+from tosaic.weights import weight_report
 
 
 @dataclass
@@ -171,6 +172,7 @@ def compile(
             "after_torch_mlir": ops_before.get("tosa.transpose", 0),
             "final": ops_after.get("tosa.transpose", 0),
         },
+        "weights": weight_report(module),
         "flatbuffer_bytes": len(flatbuffer),
         "seconds": timings,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from torch_mlir import ir
 from torch_mlir.dialects import tosa
@@ -65,9 +67,10 @@ def has_single_use(value: ir.Value) -> bool:
 
 
 def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
-    """A `tosa.const` of signless `i<width>` holding `values` (shape kept)."""
+    """A `tosa.const` of signless `i<width>` holding `values` (shape kept); i4 values
+    come in an int8 array."""
     values = np.asarray(values)
-    numpy_type = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
+    numpy_type = {4: np.int8, 8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
     element = ir.IntegerType.get_signless(width)
     attr = ir.DenseElementsAttr.get(values.astype(numpy_type), type=element)
     return ir.Operation.create(
@@ -76,3 +79,27 @@ def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
         attributes={"values": attr},
         loc=loc,
     ).result
+
+
+_DENSE_HEX = re.compile(r'^dense<"0x([0-9A-Fa-f]*)">')
+_DENSE_LIST = re.compile(r"^dense<(.*)> : ", re.S)
+
+
+def integer_values(attr: ir.Attribute) -> np.ndarray:
+    """The values of an integer DenseElementsAttr as an int64 array of its shape. The
+    bindings expose no buffer for i4, so those are read back from the attribute's text
+    (a hex blob of one sign-extended byte per value, a nested list, or a splat)."""
+    shape = list(ir.ShapedType(ir.DenseElementsAttr(attr).type).shape)
+    try:
+        return np.array(attr, dtype=np.int64).reshape(shape)
+    except (TypeError, ValueError):
+        pass
+    text = str(attr)
+    hex_blob = _DENSE_HEX.match(text)
+    if hex_blob:
+        return np.frombuffer(bytes.fromhex(hex_blob.group(1)), np.int8).astype(np.int64).reshape(shape)
+    body = _DENSE_LIST.match(text).group(1)
+    flat = [int(v) for v in re.findall(r"-?\d+", body)]
+    if len(flat) == 1:
+        return np.full(shape, flat[0], np.int64)
+    return np.asarray(flat, np.int64).reshape(shape)

@@ -1,7 +1,15 @@
-"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d (float) -> [clamp] -> quantize` into
-integer TOSA.
+"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d / conv3d (float) -> [clamp] -> quantize`
+into integer TOSA.
 
     x_q, w_q --conv(acc i32, input_zp, weight_zp 0)--> acc --rescale(per channel)--> y_q
+
+int4 weights (`int4-weights`, on by default): PyTorch has no int4 dtype, so an a8w4 program
+stores its weights in int8 with the quantization range [-7, 7]. A constant weight whose
+dequantize has a range within [-8, 7] and whose values are all TOSA int4 values (-7..7)
+becomes an `i4` constant, its layout ops folded into the data, with an `i4` weight zero
+point: the int8 activations accumulate in int32 as before. An int4 range that must stay
+int8 (values of -8, a weight that is not a constant, the option off) is kept int8 and the
+convolution carries `tosaic.int8_weight = "<reason>"`, which report.json lists.
 
 The int32 bias is taken from the bias dequantize when the program has one, or computed
 from the float bias as round(b / (input_scale * weight_scale[c])). The rescale carries
@@ -46,18 +54,20 @@ from tosaic.passes.quantized_lowering import (
     QuantizedOperand,
     apply_output_layouts,
     channel_vector,
+    int4_weights_option,
     integer_bias,
     integer_convolution,
     integer_rescale,
     peel_output,
+    record_int8_weight,
     refuse as _refuse,
     requantize_output,
     trace_quantized,
 )
 
-CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d")
+CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.conv3d")
 # The weight dims that make up the output channel, flattened in order.
-_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3)}
+_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3), "tosa.conv3d": (0,)}
 
 
 # Convolutions -------------------------------------------------------------------------
@@ -84,6 +94,8 @@ class _ConvPlan:
     x_zp: int
     acc_scales: np.ndarray
     bias: np.ndarray
+    w_width: int = 8  # 4: an int4 weight
+    int8_reason: str | None = None  # why an int4-range weight stays int8
 
     def emit(self, expand_depth_multiplier: bool = True) -> ir.Value:
         """The int32 accumulator (at the insertion point)."""
@@ -91,15 +103,15 @@ class _ConvPlan:
         acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), ir.IntegerType.get_signless(32))
         attributes = {name: conv.attributes[name] for name in conv.attributes}
         attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
-        x, w = self.x.integer(), self.w.integer()
+        x, w = self.x.integer(), self.w.integer(self.w_width)
         w_shape = ranked_shape(w)
         if conv.name == "tosa.depthwise_conv2d" and w_shape[3] > 1 and expand_depth_multiplier:
             x = repeat_channels(x, self.x_zp, w_shape[3])
             w_shape = w_shape[:2] + [w_shape[2] * w_shape[3], 1]
             w_values = self.w.constant()
-            w = (make_integer_const(np.ascontiguousarray(w_values).reshape(w_shape), 8)
+            w = (make_integer_const(np.ascontiguousarray(w_values).reshape(w_shape), self.w_width)
                  if w_values is not None else make_reshape(w, w_shape))
-        return ir.Operation.create(
+        lowered = ir.Operation.create(
             conv.name,
             results=[acc_type],
             operands=[
@@ -107,14 +119,16 @@ class _ConvPlan:
                 w,
                 make_integer_const(self.bias.reshape(-1), 32),
                 make_integer_const(np.asarray([self.x_zp]), 8),
-                make_integer_const(np.asarray([0]), 8),
+                make_integer_const(np.asarray([0]), self.w_width),
             ],
             attributes=attributes,
             loc=conv.location,
-        ).result
+        )
+        record_int8_weight(lowered, self.int8_reason)
+        return lowered.result
 
 
-def plan_conv(conv) -> _ConvPlan | str | None:
+def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
     """How to lower one float convolution: a plan, a reason it cannot be, or None if its
     operands are not quantized at all."""
     conv = conv.operation
@@ -135,10 +149,11 @@ def plan_conv(conv) -> _ConvPlan | str | None:
     bias = integer_bias(conv.operands[2], x_params[0], w_scales)
     if isinstance(bias, str):
         return bias
-    return _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias)
+    w_width, int8_reason = w.weight_width(int4_weights)
+    return _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias, w_width, int8_reason)
 
 
-def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
+def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True, int4_weights: bool = True) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
@@ -155,7 +170,7 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
         concat = producer
     else:
         return True
-    plans = [plan_conv(c) for c in convs]
+    plans = [plan_conv(c, int4_weights) for c in convs]
     if any(p is None for p in plans):
         return True
     for conv, plan in zip(convs, plans):
@@ -182,14 +197,16 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
 
 class LowerQuantizedConv(QuantizedLowering):
     name = "tosaic-lower-quantized-conv"
-    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped) -> [clamp] -> quantize "
-               "into int8 convolutions + rescale")
+    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped)/conv3d -> [clamp] -> "
+               "quantize into integer convolutions (int8 activations, int8 or int4 weights) + rescale")
     failure = "quantized convolution could not be lowered"
     expand_depth_multiplier = Option(
         bool, True,
         "Run a depthwise conv with channel multiplier > 1 as a channel-repeating 1x1 conv2d and a "
         "multiplier-1 depthwise conv (Vela splits multiplier > 1 into one op per kernel tap)")
 
+    int4_weights = int4_weights_option()
+
     def patterns(self):
-        expand = self.expand_depth_multiplier
-        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand), 1)]
+        expand, int4 = self.expand_depth_multiplier, self.int4_weights
+        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand, int4), 1)]

@@ -16,7 +16,9 @@ The bias is the program's int32 bias when its scale is sx * sw[o] (PT2E derives 
 else round(b / (sx * sw[o])). Vela 5.2.0 also runs int8 `tosa.matmul` with a constant
 operand on Ethos-U55 and U85, but as a transpose + matmul (+ a separate rescale on U55):
 for a 10x64 @ 64x32 layer 25760 cycles against 2384 for the 1x1 convolution on
-ethos-u55-128, 3325 against 1829 on ethos-u85-256.
+ethos-u55-128, 3325 against 1829 on ethos-u85-256. The convolution is also what carries
+int4 weights (`int4-weights`, as in tosaic-lower-quantized-conv): TOSA MATMUL has no int4
+operand, so W_q becomes an `i4` constant only here.
 
 A matmul whose second operand is not such a weight (q @ k^T in attention, bmm) stays a
 matmul, on the integers with both zero points:
@@ -24,7 +26,8 @@ matmul, on the integers with both zero points:
     a_q, b_q -> tosa.matmul(a_zp, b_zp) -> acc i32 -> rescale(sa * sb / sy) -> [clamp]
 
 (sb may be one scale per output column when b is quantized per channel along its last
-dim; its zero point must be one value, TOSA's b_zp.)
+dim; its zero point must be one value, TOSA's b_zp.) A constant b with an int4 range stays
+int8 there, and the matmul carries `tosaic.int8_weight` saying so.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ from tosaic.passes.quantized_lowering import (
     refuse as _refuse,
     apply_output_layouts,
     channel_vector,
+    int4_weights_option,
     integer_bias,
     peel_output,
+    record_int8_weight,
     requantize_output,
     trace_quantized,
 )
@@ -90,7 +95,7 @@ def _is_linear_weight(b) -> bool:
     return b.constant() is not None and len(shape) == 3 and shape[0] == 1 and bool(np.all(b.zero_point == 0))
 
 
-def lower_matmul(q_op, rewriter) -> bool:
+def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
@@ -124,10 +129,12 @@ def lower_matmul(q_op, rewriter) -> bool:
         _, rows, features = a_shape
         outputs = b_shape[2]
         weight = np.ascontiguousarray(np.transpose(b.constant()[0]).reshape(outputs, 1, 1, features))
+        weight_width, int8_reason = b.weight_width(int4_weights)
         with rewriter.ip, matmul.location:
             x = make_reshape(a.integer(), [1, 1, rows, features])
             accumulator = integer_convolution("tosa.conv2d", x, weight, bias_values, a_params[1],
-                                              [1, 1, rows, outputs])
+                                              [1, 1, rows, outputs], weight_width=weight_width)
+        record_int8_weight(accumulator.owner, int8_reason)
         with rewriter.ip, q_op.location:
             result = requantize_output(accumulator, a_params[0] * b_scales, out_q, clamp, out_element)
             result = apply_output_layouts(make_reshape(result, out_shape), layouts)
@@ -148,6 +155,8 @@ def lower_matmul(q_op, rewriter) -> bool:
                 make_integer_const(np.asarray([int(b_zero_points[0])]), 8),
             ],
         ).result
+        if b.int4_range:
+            record_int8_weight(accumulator.owner, "TOSA MATMUL has no int4 operand")
     with rewriter.ip, q_op.location:
         scales = a_params[0] * (b_scales if np.unique(b_scales).size > 1 else b_scales[:1])
         result = requantize_output(accumulator, scales, out_q, clamp, out_element)
@@ -160,9 +169,11 @@ def lower_matmul(q_op, rewriter) -> bool:
 
 class LowerQuantizedMatmul(QuantizedLowering):
     name = "tosaic-lower-quantized-matmul"
-    summary = ("Fold quantized linear layers into int8 1x1 conv2d, and quantized matmul of "
+    summary = ("Fold quantized linear layers into 1x1 conv2d (int8 or int4 weights), and quantized matmul of "
                "activations into int8 matmul + rescale")
     failure = "quantized matmul could not be lowered"
+    int4_weights = int4_weights_option()
 
     def patterns(self):
-        return [(quant.QUANTIZE, lower_matmul, 1)]
+        int4 = self.int4_weights
+        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_matmul(q_op, rewriter, int4), 1)]

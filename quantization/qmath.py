@@ -52,6 +52,9 @@ __all__ = [
     "quantize",
     "quantize_bias",
     "is_int4_range",
+    "TOSA_INT4_RANGE",
+    "int4_values_fit",
+    "packed_bytes",
 ]
 
 
@@ -493,3 +496,20 @@ def quantize_bias(bias_float, input_scale: float, weight_scales) -> np.ndarray:
 def is_int4_range(qmin: int, qmax: int) -> bool:
     """True if the quantization range ``[qmin, qmax]`` fits int4 ([-8, 7]), e.g. a8w4 weights."""
     return qmin >= -8 and qmax <= 7
+
+
+# The values a TOSA int4 tensor holds: -7..7, not -8 (tosa-tools' serializer refuses -8
+# when it packs int4 data). A weight quantized to [-8, 7] is int4 only if -8 never occurs.
+TOSA_INT4_RANGE = (-7, 7)
+
+
+def int4_values_fit(values) -> bool:
+    """True if every value is a TOSA int4 value (``TOSA_INT4_RANGE``)."""
+    values = np.asarray(values)
+    lo, hi = TOSA_INT4_RANGE
+    return values.size == 0 or bool(np.all((values >= lo) & (values <= hi)))
+
+
+def packed_bytes(elements: int, bits: int) -> int:
+    """Bytes of ``elements`` values of ``bits`` each, packed (int4: two per byte, rounded up)."""
+    return (int(elements) * int(bits) + 7) // 8

@@ -266,6 +266,8 @@ _CONV_OPS = {
     aten.conv1d.padding,
     aten.conv2d.default,
     aten.conv2d.padding,
+    aten.conv3d.default,
+    aten.conv3d.padding,
 }
 _CONV_TRANSPOSE_OPS = {
     aten.conv_transpose1d.default,
