@@ -88,8 +88,10 @@ _DENSE_LIST = re.compile(r"^dense<(.*)> : ", re.S)
 def integer_values(attr: ir.Attribute) -> np.ndarray:
     """The values of an integer DenseElementsAttr as an int64 array of its shape. The
     bindings expose no buffer for i4, so those are read back from the attribute's text
-    (a hex blob of one sign-extended byte per value, a nested list, or a splat)."""
-    shape = list(ir.ShapedType(ir.DenseElementsAttr(attr).type).shape)
+    (a hex blob of one byte per value, whose high bits may or may not repeat the sign, a
+    nested list, or a splat)."""
+    shaped = ir.ShapedType(ir.DenseElementsAttr(attr).type)
+    shape = list(shaped.shape)
     try:
         return np.array(attr, dtype=np.int64).reshape(shape)
     except (TypeError, ValueError):
@@ -97,7 +99,9 @@ def integer_values(attr: ir.Attribute) -> np.ndarray:
     text = str(attr)
     hex_blob = _DENSE_HEX.match(text)
     if hex_blob:
-        return np.frombuffer(bytes.fromhex(hex_blob.group(1)), np.int8).astype(np.int64).reshape(shape)
+        width = ir.IntegerType(shaped.element_type).width
+        raw = np.frombuffer(bytes.fromhex(hex_blob.group(1)), np.uint8).astype(np.int64) & ((1 << width) - 1)
+        return np.where(raw >= 1 << (width - 1), raw - (1 << width), raw).reshape(shape)
     body = _DENSE_LIST.match(text).group(1)
     flat = [int(v) for v in re.findall(r"-?\d+", body)]
     if len(flat) == 1:
