@@ -75,6 +75,13 @@ def _summary(result, seconds: float) -> str:
         f"{report['transposes']['final']} final",
         f"  flatbuffer: {report['flatbuffer_bytes']} bytes",
     ]
+    weights = report.get("weights")
+    if weights and weights["layers"]:
+        by_dtype = ", ".join(f"{dtype} {size}" for dtype, size in weights["by_dtype"].items())
+        line = f"  weights: {weights['total_bytes']} bytes ({by_dtype})"
+        if weights["int8_fallbacks"]:
+            line += f"; {len(weights['int8_fallbacks'])} int4-range layer(s) kept int8, see report.json"
+        lines.append(line)
     vela = report.get("vela")
     if vela:
         placement = vela["placement"]
@@ -228,7 +235,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="tosa-fp (default), tosa-int, or an Ethos-U accelerator for Vela: "
                    "ethos-u55-32/64/128/256, ethos-u65-256/512, ethos-u85-128/256/512/1024/2048")
     c.add_argument("-o", "--output", required=True, help="output directory")
-    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8")
+    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4 (int4 "
+                   "weights), a16w8, a8w8_u8io. A quantized .pt2 needs none (int4 weights are detected)")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator)")
