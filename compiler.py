@@ -15,7 +15,7 @@ from torch_mlir import ir
 from tosaic import emit, importer
 from tosaic.dialects import new_context
 from tosaic.errors import TosaicError
-from tosaic.pipelines import pipeline_text
+from tosaic.pipelines import pipeline_for_target, pipeline_text
 from tosaic.weights import weight_report
 
 
@@ -149,7 +149,8 @@ def compile(
     importer.lower_to_tosa(module, quantized=quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
-    pipeline = pipeline_text("tosa-int" if integer else "tosa-fp")
+    pipeline_name = pipeline_for_target(target)
+    pipeline = pipeline_text(pipeline_name)
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
@@ -163,6 +164,7 @@ def compile(
     report = {
         "target": target,
         "quantized": quantized,
+        "pipeline_name": pipeline_name,
         "pipeline": pipeline,
         "tosa": {"profile": tosa_target.profile, "extensions": list(tosa_target.extensions)},
         "inputs": [s.as_dict() for s in inputs],

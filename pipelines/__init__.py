@@ -26,21 +26,42 @@ def _integer_lowering() -> str:
 
 
 _INTEGER_LOWERING = _integer_lowering()
-_INTEGER = (
-    # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
-    "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
-    "tosaic-propagate-qdq,tosaic-fold-transposes),"
-    "func.func(tosa-layerwise-constant-fold),"
-    f"{_INTEGER_LOWERING},"
-    "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
-    "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
-    "canonicalize,cse,func.func(tosaic-verify-integer)"
-)
+
+
+def _integer(target_passes: str = "") -> str:
+    """The integer pipeline; `target_passes` (a func.func nest) runs on the finished
+    integer graph, before the final cleanup."""
+    return (
+        # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
+        "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
+        "tosaic-propagate-qdq,tosaic-fold-transposes),"
+        "func.func(tosa-layerwise-constant-fold),"
+        f"{_INTEGER_LOWERING},"
+        "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
+        "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
+        f"{target_passes}canonicalize,cse,func.func(tosaic-verify-integer)"
+    )
+
 
 PIPELINES: dict[str, str] = {
     "tosa-fp": f"builtin.module({_CLEANUP})",
-    "tosa-int": f"builtin.module({_INTEGER})",
+    "tosa-int": f"builtin.module({_integer()})",
+    # Ethos-U55 and U65 (one NPU architecture to Vela): Vela 5.2.0 runs CONV3D there only
+    # with kernel depth 1.
+    "tosa-int-ethos-u55": f"builtin.module({_integer('func.func(tosaic-decompose-conv3d),')})",
 }
+
+# Accelerator families whose TOSA graph needs its own pipeline variant; the others (the
+# Ethos-U85, which runs any conv3d) take the plain tosa-int pipeline.
+_ACCELERATOR_PIPELINES = {"ethos-u55": "tosa-int-ethos-u55", "ethos-u65": "tosa-int-ethos-u55"}
+
+
+def pipeline_for_target(target: str) -> str:
+    """The pipeline name for a compile target: tosa-fp, tosa-int, or an Ethos-U
+    accelerator such as ethos-u55-128 (its family decides)."""
+    if target in ("tosa-fp", "tosa-int"):
+        return target
+    return _ACCELERATOR_PIPELINES.get(target.rsplit("-", 1)[0], "tosa-int")
 
 
 def pipeline_text(name: str) -> str:

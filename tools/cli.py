@@ -206,10 +206,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_pipeline(args) -> int:
-    from tosaic.pipelines import PIPELINES, pipeline_text
+    from tosaic.pipelines import PIPELINES, pipeline_for_target, pipeline_text
+    from tosaic.vela import ACCELERATORS
 
     if args.name:
-        print(pipeline_text(args.name))
+        # an accelerator prints the pipeline `tosaic compile --target` runs for it
+        print(pipeline_text(pipeline_for_target(args.name) if args.name in ACCELERATORS else args.name))
     else:
         for name, text in PIPELINES.items():
             print(f"{name}: {text}")
@@ -258,7 +260,8 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     pl = sub.add_parser("pipeline", help="print a named pass pipeline")
-    pl.add_argument("name", nargs="?")
+    pl.add_argument("name", nargs="?", help="a pipeline (tosa-fp, tosa-int, tosa-int-ethos-u55) or a "
+                    "--target accelerator (ethos-u55-128: the pipeline compile runs for it)")
     pl.set_defaults(func=cmd_pipeline)
 
     doc = sub.add_parser("docs", help="print the pass reference (Markdown), generated from the passes")
