@@ -15,7 +15,8 @@ from torch_mlir import ir
 from tosaic import emit, importer
 from tosaic.dialects import new_context
 from tosaic.errors import TosaicError
-from tosaic.pipelines import integer_pipeline, pipeline_text
+from tosaic.pipelines import integer_pipeline, pipeline_for_target, pipeline_text
+from tosaic.weights import weight_report
 
 _IO_DTYPES = ("int8", "uint8")
 INT48_BIAS_FORMS = ("auto", "native", "split")
@@ -183,8 +184,9 @@ def compile(
     importer.lower_to_tosa(module, quantized=quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
-    pipeline = (integer_pipeline(preserve_io_quantization, int48_form, native_bias_bits)
-                if integer else pipeline_text("tosa-fp"))
+    pipeline_name = pipeline_for_target(target)
+    pipeline = (integer_pipeline(pipeline_name, preserve_io_quantization, int48_form, native_bias_bits)
+                if integer else pipeline_text(pipeline_name))
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
@@ -198,6 +200,7 @@ def compile(
     report = {
         "target": target,
         "quantized": quantized,
+        "pipeline_name": pipeline_name,
         **({"activation_types": _activation_types(exported),
             "int48_bias": {"requested": int48_bias, "form": int48_form, "native_bias_bits": native_bias_bits}}
            if quantized else {}),
@@ -210,6 +213,7 @@ def compile(
             "after_torch_mlir": ops_before.get("tosa.transpose", 0),
             "final": ops_after.get("tosa.transpose", 0),
         },
+        "weights": weight_report(module),
         "flatbuffer_bytes": len(flatbuffer),
         "seconds": timings,
     }

@@ -110,8 +110,12 @@ def serialize(module: ir.Module, target: TosaTarget) -> bytes:
             ],
             text,
         )
-        if result.returncode != 0 or not os.path.exists(path):
-            raise EmitError(f"tosa-tools could not serialize the module:\n{result.stderr.strip()}")
+        # tosa-tools reports data it cannot pack (an int4 value of -8) on stdout and still
+        # exits 0, leaving a flatbuffer without that tensor's data.
+        packing_errors = [line for line in result.stdout.splitlines() if "TosaSerializationHandler" in line]
+        if result.returncode != 0 or not os.path.exists(path) or packing_errors:
+            detail = "\n".join(packing_errors) or result.stderr.strip()
+            raise EmitError(f"tosa-tools could not serialize the module:\n{detail}")
         with open(path, "rb") as f:
             return f.read()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from torch_mlir import ir
 from torch_mlir.dialects import tosa
@@ -75,30 +77,15 @@ def int48_elements(values: np.ndarray) -> ir.Attribute:
     return ir.Attribute.parse(f"dense<{body}> : tensor<{shape + 'x' if shape else ''}i48>")
 
 
-def int48_values(attr: ir.Attribute) -> np.ndarray:
-    """The values of a dense i48 attribute as int64 (the bindings cannot read i48 elements):
-    from its text, a splat, a nested list or the hex form (6 bytes per element, little-endian)."""
-    shaped = ir.ShapedType(ir.DenseElementsAttr(attr).type)
-    shape = list(shaped.shape)
-    body = str(attr)
-    body = body[body.index("<") + 1:body.rindex("> :")]
-    if body.startswith('"0x'):
-        raw = bytes.fromhex(body[3:-1])
-        flat = np.array([int.from_bytes(raw[i:i + 6], "little", signed=True) for i in range(0, len(raw), 6)],
-                        np.int64)
-        return np.broadcast_to(flat, [int(np.prod(shape))]).reshape(shape).copy()
-    flat = np.array([int(v) for v in body.replace("[", " ").replace("]", " ").replace(",", " ").split()], np.int64)
-    return np.broadcast_to(flat, [int(np.prod(shape))]).reshape(shape).copy()
-
-
 def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
-    """A `tosa.const` of signless `i<width>` holding `values` (shape kept)."""
+    """A `tosa.const` of signless `i<width>` holding `values` (shape kept); i4 values
+    come in an int8 array."""
     values = np.asarray(values)
     element = ir.IntegerType.get_signless(width)
     if width == 48:  # no numpy buffer layout for i48 (int16 accumulators and bias): from text
         attr = int48_elements(values)
     else:
-        numpy_type = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
+        numpy_type = {4: np.int8, 8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[width]
         attr = ir.DenseElementsAttr.get(values.astype(numpy_type), type=element)
     return ir.Operation.create(
         "tosa.const",
@@ -106,3 +93,34 @@ def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
         attributes={"values": attr},
         loc=loc,
     ).result
+
+
+_DENSE_HEX = re.compile(r'^dense<"0x([0-9A-Fa-f]*)">')
+_DENSE_LIST = re.compile(r"^dense<(.*)> : ", re.S)
+
+
+def integer_values(attr: ir.Attribute) -> np.ndarray:
+    """The values of an integer DenseElementsAttr as an int64 array of its shape. The
+    bindings expose no buffer for i4 and i48, so those are read back from the attribute's
+    text (a hex blob of ceil(width / 8) bytes
+    per value, whose high bits may or may not repeat the sign, a nested list, or a splat)."""
+    shaped = ir.ShapedType(ir.DenseElementsAttr(attr).type)
+    shape = list(shaped.shape)
+    try:
+        return np.array(attr, dtype=np.int64).reshape(shape)
+    except (TypeError, ValueError):
+        pass
+    text = str(attr)
+    hex_blob = _DENSE_HEX.match(text)
+    if hex_blob:  # little-endian, ceil(width / 8) bytes per value
+        width = ir.IntegerType(shaped.element_type).width
+        step = (width + 7) // 8
+        raw = bytes.fromhex(hex_blob.group(1))
+        flat = [int.from_bytes(raw[i:i + step], "little") & ((1 << width) - 1) for i in range(0, len(raw), step)]
+        flat = np.array([v - (1 << width) if v >= 1 << (width - 1) else v for v in flat], np.int64)
+        return np.broadcast_to(flat, [int(np.prod(shape))]).reshape(shape).copy()
+    body = _DENSE_LIST.match(text).group(1)
+    flat = [int(v) for v in re.findall(r"-?\d+", body)]
+    if len(flat) == 1:
+        return np.full(shape, flat[0], np.int64)
+    return np.asarray(flat, np.int64).reshape(shape)

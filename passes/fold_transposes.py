@@ -4,6 +4,9 @@ Two patterns, applied by MLIR's greedy driver until nothing changes:
 
 - compose: transpose(transpose(x, p1), p2) becomes one transpose, or x itself when the
   two permutations are inverse.
+- int4 constants: transpose(const i4) becomes the transposed constant. TOSA's constant
+  folder (tosa-layerwise-constant-fold) leaves i4 alone, and TRANSPOSE has no int4 form,
+  so an int4 weight's layout change must be done on its data.
 - sink: an elementwise op (or concat, or a reduction) whose transposed operands all use
   the same permutation computes on the untransposed values instead, and one transpose
   follows it. Transposes move towards the next convolution's input transpose, where
@@ -17,11 +20,14 @@ no other user, so the transpose it creates replaces one it removes.
 
 from __future__ import annotations
 
+import numpy as np
 from torch_mlir import ir, rewrite
 
 from tosaic.dialects.tosa_helpers import (
     defining_op,
+    integer_values,
     invert_permutation,
+    make_integer_const,
     make_reshape,
     make_transpose,
     permute,
@@ -69,6 +75,20 @@ def compose_transposes(op, rewriter) -> bool:
     else:
         with rewriter.ip, op.location:
             rewriter.replace_op(op, [make_transpose(source, composed, loc=op.location)])
+    return False
+
+
+def fold_int4_constant_transpose(op, rewriter) -> bool:
+    source = defining_op(op.operands[0])
+    if source is None or source.name != "tosa.const":
+        return True
+    element = ir.RankedTensorType(source.results[0].type).element_type
+    if not (isinstance(element, ir.IntegerType) and ir.IntegerType(element).width == 4):
+        return True
+    values = np.transpose(integer_values(source.attributes["values"]), transpose_perms(op))
+    with rewriter.ip, op.location:
+        folded = make_integer_const(np.ascontiguousarray(values), 4, loc=op.location)
+    rewriter.replace_op(op, [folded])
     return False
 
 
@@ -150,6 +170,7 @@ class FoldTransposes(Pass):
     def run(self, op: ir.Operation) -> None:
         patterns = rewrite.RewritePatternSet()
         patterns.add("tosa.transpose", compose_transposes)
+        patterns.add("tosa.transpose", fold_int4_constant_transpose)
         if self.sink:
             for name in sorted(ELEMENTWISE_OPS | AXIS_OPS):
                 patterns.add(name, sink_transpose)

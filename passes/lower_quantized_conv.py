@@ -16,6 +16,14 @@ RESCALE from i48 straight to int16 would miss the exactly scaled result on sever
 of the outputs. Vela fuses both RESCALEs into the convolution. tosaic-int48-bias turns
 this into the bias-split form and back.
 
+int4 weights (`int4-weights`, on by default): PyTorch has no int4 dtype, so an a8w4 program
+stores its weights in int8 with the quantization range [-7, 7]. A constant weight whose
+dequantize has a range within [-8, 7] and whose values are all TOSA int4 values (-7..7)
+becomes an `i4` constant, its layout ops folded into the data, with an `i4` weight zero
+point: the int8 activations accumulate in int32 as before. An int4 range that must stay
+int8 (values of -8, a weight that is not a constant, the option off) is kept int8 and the
+convolution carries `tosaic.int8_weight = "<reason>"`, which report.json lists.
+
 The int32 bias is taken from the bias dequantize when the program has one, or computed
 from the float bias as round(b / (input_scale * weight_scale[c])). The rescale carries
 input_scale * weight_scale[c] / output_scale with TOSA 1.0's 32-bit multiplier and shift
@@ -60,10 +68,12 @@ from tosaic.passes.quantized_lowering import (
     accumulator_width,
     apply_output_layouts,
     channel_vector,
+    int4_weights_option,
     integer_bias,
     integer_convolution,
     integer_rescale,
     peel_output,
+    record_int8_weight,
     refuse as _refuse,
     requantize_int48,
     requantize_output,
@@ -101,6 +111,8 @@ class _ConvPlan:
     acc_scales: np.ndarray
     bias: np.ndarray
     acc_bounds: np.ndarray | None = None  # int16 input: the largest |accumulator| without bias
+    w_width: int = 8  # 4: an int4 weight
+    int8_reason: str | None = None  # why an int4-range weight stays int8
 
     @property
     def acc_width(self) -> int:
@@ -113,15 +125,15 @@ class _ConvPlan:
         acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), acc_element)
         attributes = {name: conv.attributes[name] for name in conv.attributes}
         attributes["acc_type"] = ir.TypeAttr.get(acc_element)
-        x, w = self.x.integer(), self.w.integer()
+        x, w = self.x.integer(), self.w.integer(self.w_width)
         w_shape = ranked_shape(w)
         if conv.name == "tosa.depthwise_conv2d" and w_shape[3] > 1 and expand_depth_multiplier:
             x = repeat_channels(x, self.x_zp, w_shape[3])
             w_shape = w_shape[:2] + [w_shape[2] * w_shape[3], 1]
             w_values = self.w.constant()
-            w = (make_integer_const(np.ascontiguousarray(w_values).reshape(w_shape), 8)
+            w = (make_integer_const(np.ascontiguousarray(w_values).reshape(w_shape), self.w_width)
                  if w_values is not None else make_reshape(w, w_shape))
-        return ir.Operation.create(
+        lowered = ir.Operation.create(
             conv.name,
             results=[acc_type],
             operands=[
@@ -129,14 +141,16 @@ class _ConvPlan:
                 w,
                 make_integer_const(self.bias.reshape(-1), self.acc_width),
                 make_integer_const(np.asarray([self.x_zp]), self.x.width),
-                make_integer_const(np.asarray([0]), 8),
+                make_integer_const(np.asarray([0]), self.w_width),
             ],
             attributes=attributes,
             loc=conv.location,
-        ).result
+        )
+        record_int8_weight(lowered, self.int8_reason)
+        return lowered.result
 
 
-def plan_conv(conv) -> _ConvPlan | str | None:
+def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
     """How to lower one float convolution: a plan, a reason it cannot be, or None if its
     operands are not quantized at all."""
     conv = conv.operation
@@ -159,7 +173,11 @@ def plan_conv(conv) -> _ConvPlan | str | None:
     bias = integer_bias(conv.operands[2], x_params[0], w_scales, accumulator_width(x.width))
     if isinstance(bias, str):
         return bias
-    plan = _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias)
+    w_width, int8_reason = w.weight_width(int4_weights)
+    if w_width == 4 and x.width != 8:  # TOSA's int4 convolutions take int8 activations only
+        w_width, int8_reason = 8, f"TOSA has no int4 weights with i{x.width} activations"
+    plan = _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias, w_width=w_width,
+                     int8_reason=int8_reason)
     if x.width == 16:
         weights = w.constant()
         if weights is None:
@@ -171,7 +189,7 @@ def plan_conv(conv) -> _ConvPlan | str | None:
     return plan
 
 
-def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
+def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True, int4_weights: bool = True) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
@@ -188,7 +206,7 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
         concat = producer
     else:
         return True
-    plans = [plan_conv(c) for c in convs]
+    plans = [plan_conv(c, int4_weights) for c in convs]
     if any(p is None for p in plans):
         return True
     for conv, plan in zip(convs, plans):
@@ -227,14 +245,17 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True) -> bool:
 
 class LowerQuantizedConv(QuantizedLowering):
     name = "tosaic-lower-quantized-conv"
-    summary = ("Fold dequantize -> conv2d/depthwise_conv2d/conv3d (also grouped) -> [clamp] -> quantize "
-               "into int8 (i32 acc) or int16 (i48 acc and bias) convolutions + rescale")
+    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped)/conv3d -> [clamp] -> quantize "
+               "into integer convolutions (int8 activations with int8 or int4 weights, i32 acc; int16 "
+               "activations with int8 weights, i48 acc and bias) + rescale")
     failure = "quantized convolution could not be lowered"
     expand_depth_multiplier = Option(
         bool, True,
         "Run a depthwise conv with channel multiplier > 1 as a channel-repeating 1x1 conv2d and a "
         "multiplier-1 depthwise conv (Vela splits multiplier > 1 into one op per kernel tap)")
 
+    int4_weights = int4_weights_option()
+
     def patterns(self):
-        expand = self.expand_depth_multiplier
-        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand), 1)]
+        expand, int4 = self.expand_depth_multiplier, self.int4_weights
+        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand, int4), 1)]

@@ -16,7 +16,9 @@ The bias is the program's int32 bias when its scale is sx * sw[o] (PT2E derives 
 else round(b / (sx * sw[o])). Vela 5.2.0 also runs int8 `tosa.matmul` with a constant
 operand on Ethos-U55 and U85, but as a transpose + matmul (+ a separate rescale on U55):
 for a 10x64 @ 64x32 layer 25760 cycles against 2384 for the 1x1 convolution on
-ethos-u55-128, 3325 against 1829 on ethos-u85-256.
+ethos-u55-128, 3325 against 1829 on ethos-u85-256. The convolution is also what carries
+int4 weights (`int4-weights`, as in tosaic-lower-quantized-conv): TOSA MATMUL has no int4
+operand, so W_q becomes an `i4` constant only here.
 
 int16 activations (a16w8) take the same shapes with an i48 accumulator and bias, narrowed
 to int32 by an exact 2^-k before the output rescale (see tosaic-lower-quantized-conv); a
@@ -28,7 +30,8 @@ matmul, on the integers with both zero points:
     a_q, b_q -> tosa.matmul(a_zp, b_zp) -> acc i32 -> rescale(sa * sb / sy) -> [clamp]
 
 (sb may be one scale per output column when b is quantized per channel along its last
-dim; its zero point must be one value, TOSA's b_zp.)
+dim; its zero point must be one value, TOSA's b_zp.) A constant b with an int4 range stays
+int8 there, and the matmul carries `tosaic.int8_weight` saying so.
 """
 
 from __future__ import annotations
@@ -45,9 +48,11 @@ from tosaic.passes.quantized_lowering import (
     refuse as _refuse,
     apply_output_layouts,
     channel_vector,
+    int4_weights_option,
     integer_bias,
     peel_output,
     requantize_int48,
+    record_int8_weight,
     requantize_output,
     trace_quantized,
 )
@@ -97,7 +102,7 @@ def _is_linear_weight(b) -> bool:
     return b.constant() is not None and len(shape) == 3 and shape[0] == 1 and bool(np.all(b.zero_point == 0))
 
 
-def lower_matmul(q_op, rewriter) -> bool:
+def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
@@ -142,10 +147,14 @@ def lower_matmul(q_op, rewriter) -> bool:
                 qmath.int48_intermediate_shifts(bounds, bias_values, acc_scales / out_q.scale[0])
             except ValueError as e:
                 return _refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
+        weight_width, int8_reason = b.weight_width(int4_weights)
+        if weight_width == 4 and a.width != 8:  # TOSA's int4 convolutions take int8 activations only
+            weight_width, int8_reason = 8, f"TOSA has no int4 weights with i{a.width} activations"
         with rewriter.ip, matmul.location:
             x = make_reshape(a.integer(), [1, 1, rows, features])
             accumulator = integer_convolution("tosa.conv2d", x, weight, bias_values, a_params[1],
-                                              [1, 1, rows, outputs])
+                                              [1, 1, rows, outputs], weight_width=weight_width)
+        record_int8_weight(accumulator.owner, int8_reason)
         with rewriter.ip, q_op.location:
             if a.width == 16:
                 result = requantize_int48(accumulator, acc_scales, bounds, bias_values, out_q, clamp, out_element)
@@ -177,6 +186,8 @@ def lower_matmul(q_op, rewriter) -> bool:
                 make_integer_const(np.asarray([int(b_zero_points[0])]), b.width),
             ],
         ).result
+        if b.int4_range:
+            record_int8_weight(accumulator.owner, "TOSA MATMUL has no int4 operand")
     with rewriter.ip, q_op.location:
         if a.width == 16:
             result = requantize_int48(accumulator, scales, np.repeat(bounds, scales.size), np.zeros(scales.size),
@@ -192,9 +203,12 @@ def lower_matmul(q_op, rewriter) -> bool:
 
 class LowerQuantizedMatmul(QuantizedLowering):
     name = "tosaic-lower-quantized-matmul"
-    summary = ("Fold quantized linear layers into 1x1 conv2d (int8, or int16 with i48 acc), and quantized "
-               "matmul of activations into int8 (i32 acc) or int16 (i48 acc) matmul + rescale")
+    summary = ("Fold quantized linear layers into 1x1 conv2d (int8 activations with int8 or int4 weights; "
+               "int16 activations with i48 acc), and quantized matmul of activations into int8 (i32 acc) "
+               "or int16 (i48 acc) matmul + rescale")
     failure = "quantized matmul could not be lowered"
+    int4_weights = int4_weights_option()
 
     def patterns(self):
-        return [(quant.QUANTIZE, lower_matmul, 1)]
+        int4 = self.int4_weights
+        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_matmul(q_op, rewriter, int4), 1)]

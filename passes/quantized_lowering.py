@@ -17,14 +17,14 @@ from torch_mlir import ir, rewrite
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
     defining_op,
-    int48_values,
+    integer_values,
     make_integer_const,
     make_reshape,
     make_transpose,
     ranked_shape,
     transpose_perms,
 )
-from tosaic.passes.base import Pass, PassFailure
+from tosaic.passes.base import Option, Pass, PassFailure
 from tosaic.quantization import qmath
 
 
@@ -32,8 +32,8 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
     op = defining_op(value)
     if op is None or op.name != "tosa.const":
         return None
-    if str(ir.ShapedType(op.results[0].type).element_type) == "i48":
-        return int48_values(op.attributes["values"])
+    if str(ir.ShapedType(op.results[0].type).element_type) in ("i4", "i48"):
+        return integer_values(op.attributes["values"])
     return np.array(op.attributes["values"])
 
 
@@ -198,12 +198,56 @@ class QuantizedOperand:
         values = constant_array(self.source)
         return None if values is None else apply_layouts(values, self.layouts)
 
-    def integer(self) -> ir.Value:
-        """The integer operand: a folded constant, or integer layout ops on the source."""
+    @property
+    def int4_range(self) -> bool:
+        """Quantized to an int4 range in an int8 container: how PT2E programs (which have
+        no int4 dtype) state int4 weights, e.g. quant_min=-7, quant_max=7."""
+        return self.width == 8 and qmath.is_int4_range(self.qmin, self.qmax)
+
+    def weight_width(self, int4_weights: bool = True) -> tuple[int, str | None]:
+        """The width to store this weight with: 4 for a constant with an int4 range whose
+        values are all TOSA int4 values, else its container's; and why, when an int4 range
+        stays int8 (the lowering records it: see `record_int8_weight`)."""
+        if not self.int4_range:
+            return self.width, None
+        if not int4_weights:
+            return 8, "int4 detection is off (int4-weights=false)"
+        values = self.constant()
+        if values is None:
+            return 8, "the weight is not a constant"
+        if not qmath.int4_values_fit(values):
+            lo, hi = qmath.TOSA_INT4_RANGE
+            return 8, f"weight values {int(values.min())}..{int(values.max())} exceed TOSA int4 [{lo}, {hi}]"
+        return 4, None
+
+    def integer(self, width: int | None = None) -> ir.Value:
+        """The integer operand: a folded constant (of `width` bits, default the
+        container's: the layouts are applied to the data, so an i4 weight needs no i4
+        layout op), or integer layout ops on the source."""
         values = self.constant()
         if values is not None:
-            return make_integer_const(np.ascontiguousarray(values), self.width)
+            return make_integer_const(np.ascontiguousarray(values), width or self.width)
         return _emit_layouts(self.source, self.layouts)
+
+
+# A discardable attribute on a lowered op whose weight has an int4 quantization range but
+# is stored as int8, holding the reason; the compiler lists these layers in report.json.
+INT8_WEIGHT_ATTR = "tosaic.int8_weight"
+
+
+def record_int8_weight(op, reason: str | None) -> None:
+    if reason is not None:
+        op = op.operation if hasattr(op, "operation") else op
+        op.attributes[INT8_WEIGHT_ATTR] = ir.StringAttr.get(reason)
+
+
+def int4_weights_option() -> Option:
+    """The `int4-weights` option of the lowerings that fold constant weights."""
+    return Option(
+        bool, True,
+        "Store a constant weight whose quantization range fits int4 (quant_min >= -8, "
+        "quant_max <= 7 in an int8 container, e.g. a8w4's [-7, 7]) as an i4 tensor when "
+        "its values are TOSA int4 values; otherwise int8, marked `tosaic.int8_weight`")
 
 
 def trace_quantized(value: ir.Value) -> QuantizedOperand | None:
@@ -380,10 +424,10 @@ def apply_output_layouts(value: ir.Value, layouts) -> ir.Value:
 
 
 def integer_convolution(kind: str, x: ir.Value, weight: np.ndarray, bias: np.ndarray, input_zp: int,
-                        out_shape, stride=(1, 1)) -> ir.Value:
-    """A `tosa.conv2d` / `tosa.depthwise_conv2d` of int8 or int16 `x` with constant int8
-    weights and bias, accumulating in int32 (int8 `x`) or int48 (int16 `x`, int48 bias);
-    weight zero point 0, no padding or dilation."""
+                        out_shape, stride=(1, 1), weight_width: int = 8) -> ir.Value:
+    """A `tosa.conv2d` / `tosa.depthwise_conv2d` of int8 or int16 `x` with constant weights
+    (int8, or int4 with `weight_width` 4) and bias, accumulating in int32 (int8 `x`) or
+    int48 (int16 `x`, int48 bias); weight zero point 0, no padding or dilation."""
     x_width = ir.IntegerType(ir.RankedTensorType(x.type).element_type).width
     acc_width = accumulator_width(x_width)
     acc = ir.IntegerType.get_signless(acc_width)
@@ -392,10 +436,10 @@ def integer_convolution(kind: str, x: ir.Value, weight: np.ndarray, bias: np.nda
         results=[ir.RankedTensorType.get(list(out_shape), acc)],
         operands=[
             x,
-            make_integer_const(np.asarray(weight, np.int8), 8),
+            make_integer_const(np.asarray(weight, np.int8), weight_width),
             make_integer_const(np.asarray(bias, np.int64), acc_width),
             make_integer_const(np.asarray([input_zp]), x_width),
-            make_integer_const(np.asarray([0]), 8),
+            make_integer_const(np.asarray([0]), weight_width),
         ],
         attributes={
             "acc_type": ir.TypeAttr.get(acc),

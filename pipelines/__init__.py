@@ -28,12 +28,21 @@ def _integer_lowering() -> str:
 _INTEGER_LOWERING = _integer_lowering()
 
 
-def integer_pipeline(preserve_io_quantization: bool = True, int48_bias: str = "native",
-                     native_bias_bits: int = 48) -> str:
-    """The tosa-int pipeline. `preserve_io_quantization=False` turns uint8 graph IO into
-    the identical int8 (see tosaic-confine-uint8); `int48_bias` ("native" or "split") and
-    `native_bias_bits` are tosaic-int48-bias's options: the form of int16 convolutions'
-    bias (see that pass)."""
+# Passes a pipeline variant runs on the finished integer graph, before the final cleanup.
+_TARGET_PASSES = {
+    "tosa-int": "",
+    # Ethos-U55 and U65 (one NPU architecture to Vela): Vela 5.2.0 runs CONV3D there only
+    # with kernel depth 1.
+    "tosa-int-ethos-u55": "func.func(tosaic-decompose-conv3d),",
+}
+
+
+def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool = True,
+                     int48_bias: str = "native", native_bias_bits: int = 48) -> str:
+    """An integer pipeline (`variant`: tosa-int or a target's variant of it).
+    `preserve_io_quantization=False` turns uint8 graph IO into the identical int8 (see
+    tosaic-confine-uint8); `int48_bias` ("native" or "split") and `native_bias_bits` are
+    tosaic-int48-bias's options: the form of int16 convolutions' bias (see that pass)."""
     confine = "tosaic-confine-uint8" + ("" if preserve_io_quantization else "{preserve-io=false}")
     int48 = "tosaic-int48-bias"
     if (int48_bias, native_bias_bits) != ("native", 48):
@@ -52,14 +61,26 @@ def integer_pipeline(preserve_io_quantization: bool = True, int48_bias: str = "n
         "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
         # IO rescales next to another rescale become one where that is exact.
         "func.func(tosaic-fuse-rescales),"
-        "canonicalize,cse,func.func(tosaic-verify-integer))"
+        f"{_TARGET_PASSES[variant]}canonicalize,cse,func.func(tosaic-verify-integer))"
     )
 
 
 PIPELINES: dict[str, str] = {
     "tosa-fp": f"builtin.module({_CLEANUP})",
-    "tosa-int": integer_pipeline(),
+    **{variant: integer_pipeline(variant) for variant in _TARGET_PASSES},
 }
+
+# Accelerator families whose TOSA graph needs its own pipeline variant; the others (the
+# Ethos-U85, which runs any conv3d) take the plain tosa-int pipeline.
+_ACCELERATOR_PIPELINES = {"ethos-u55": "tosa-int-ethos-u55", "ethos-u65": "tosa-int-ethos-u55"}
+
+
+def pipeline_for_target(target: str) -> str:
+    """The pipeline name for a compile target: tosa-fp, tosa-int, or an Ethos-U
+    accelerator such as ethos-u55-128 (its family decides)."""
+    if target in ("tosa-fp", "tosa-int"):
+        return target
+    return _ACCELERATOR_PIPELINES.get(target.rsplit("-", 1)[0], "tosa-int")
 
 
 def pipeline_text(name: str) -> str:

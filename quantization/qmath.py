@@ -61,6 +61,9 @@ __all__ = [
     "rescale16_error",
     "int48_intermediate_shifts",
     "shift_round_half_up",
+    "TOSA_INT4_RANGE",
+    "int4_values_fit",
+    "packed_bytes",
 ]
 
 
@@ -740,3 +743,20 @@ def int48_intermediate_shifts(acc_bounds, biases, scales) -> np.ndarray:
             )
         shifts.append(k)
     return np.asarray(shifts, np.int64)
+
+
+# The values a TOSA int4 tensor holds: -7..7, not -8 (tosa-tools' serializer refuses -8
+# when it packs int4 data). A weight quantized to [-8, 7] is int4 only if -8 never occurs.
+TOSA_INT4_RANGE = (-7, 7)
+
+
+def int4_values_fit(values) -> bool:
+    """True if every value is a TOSA int4 value (``TOSA_INT4_RANGE``)."""
+    values = np.asarray(values)
+    lo, hi = TOSA_INT4_RANGE
+    return values.size == 0 or bool(np.all((values >= lo) & (values <= hi)))
+
+
+def packed_bytes(elements: int, bits: int) -> int:
+    """Bytes of ``elements`` values of ``bits`` each, packed (int4: two per byte, rounded up)."""
+    return (int(elements) * int(bits) + 7) // 8

@@ -83,6 +83,13 @@ def _summary(result, seconds: float) -> str:
         if "int16" in report["activation_types"]:
             line += f"; int48 bias form: {int48['form']} (requested {int48['requested']})"
         lines.append(line)
+    weights = report.get("weights")
+    if weights and weights["layers"]:
+        by_dtype = ", ".join(f"{dtype} {size}" for dtype, size in weights["by_dtype"].items())
+        line = f"  weights: {weights['total_bytes']} bytes ({by_dtype})"
+        if weights["int8_fallbacks"]:
+            line += f"; {len(weights['int8_fallbacks'])} int4-range layer(s) kept int8, see report.json"
+        lines.append(line)
     vela = report.get("vela")
     if vela:
         placement = vela["placement"]
@@ -224,10 +231,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_pipeline(args) -> int:
-    from tosaic.pipelines import PIPELINES, pipeline_text
+    from tosaic.pipelines import PIPELINES, pipeline_for_target, pipeline_text
+    from tosaic.vela import ACCELERATORS
 
     if args.name:
-        print(pipeline_text(args.name))
+        # an accelerator prints the pipeline `tosaic compile --target` runs for it
+        print(pipeline_text(pipeline_for_target(args.name) if args.name in ACCELERATORS else args.name))
     else:
         for name, text in PIPELINES.items():
             print(f"{name}: {text}")
@@ -253,8 +262,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="tosa-fp (default), tosa-int, or an Ethos-U accelerator for Vela: "
                    "ethos-u55-32/64/128/256, ethos-u65-256/512, ethos-u85-128/256/512/1024/2048")
     c.add_argument("-o", "--output", required=True, help="output directory")
-    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4, a16w8 "
-                   "(int16 activations), a8w8_u8io; a quantized .pt2 needs none")
+    c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4 (int4 "
+                   "weights), a16w8 (int16 activations), a8w8_u8io. A quantized .pt2 needs none (int4 "
+                   "weights, int16 activations and uint8 IO are detected)")
     c.add_argument("--io-dtype", choices=["int8", "uint8"],
                    help="with --scheme: quantize the graph inputs and outputs as uint8 [0, 255] (int8 "
                    "inside; the flatbuffer takes and returns raw uint8 bytes) or int8 (default). A quantized "
@@ -291,7 +301,8 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     pl = sub.add_parser("pipeline", help="print a named pass pipeline")
-    pl.add_argument("name", nargs="?")
+    pl.add_argument("name", nargs="?", help="a pipeline (tosa-fp, tosa-int, tosa-int-ethos-u55) or a "
+                    "--target accelerator (ethos-u55-128: the pipeline compile runs for it)")
     pl.set_defaults(func=cmd_pipeline)
 
     doc = sub.add_parser("docs", help="print the pass reference (Markdown), generated from the passes")

@@ -143,3 +143,30 @@ def test_quantized_pt2_with_int16_activations_needs_no_flag(tmp_path):
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["activation_types"] == ["int16"] and report["tosa"]["extensions"] == ["int16"]
     assert "acc_type = i48" in (tmp_path / "out" / "model.mlir").read_text()
+
+
+def test_compile_a8w4_for_ethos_u(tmp_path):
+    out = tmp_path / "out"
+    result = tosaic("compile", f"{REPO}/examples/models.py:MLP", "--input-shape", "1x64", "--scheme", "a8w4",
+                    "--target", "ethos-u55-128", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    weights = 128 * 64 + 64 * 128 + 10 * 64
+    assert f"weights: {weights // 2} bytes (i4 {weights // 2})" in result.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert [layer["dtype"] for layer in report["weights"]["layers"]] == ["i4"] * 3
+    assert report["tosa"]["extensions"] == ["int4"]
+    assert report["vela"]["placement"]["cpu_ops"] == 0
+
+
+def test_quantized_pt2_with_int4_weights_needs_no_flag(tmp_path):
+    from tosaic.examples.models import MLP
+    from tosaic.quantization import quantize_model
+
+    torch.manual_seed(0)
+    program = quantize_model(MLP().eval(), (torch.randn(1, 64),), "a8w4")
+    torch.export.save(program, tmp_path / "mlp_a8w4.pt2")
+    result = tosaic("compile", str(tmp_path / "mlp_a8w4.pt2"), "--target", "tosa-int", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [layer["dtype"] for layer in report["weights"]["layers"]] == ["i4"] * 3
+    assert "xi4>" in (tmp_path / "out" / "model.mlir").read_text()

@@ -28,6 +28,9 @@ from tosaic.quantization.qmath import (
     compute_multiplier_and_shift,
     compute_multiplier_and_shift_per_channel,
     is_int4_range,
+    int4_values_fit,
+    packed_bytes,
+    TOSA_INT4_RANGE,
     qrange,
     quantize,
     quantize_bias,
@@ -250,6 +253,23 @@ def test_is_int4_range():
     assert not is_int4_range(-9, 7)
     assert not is_int4_range(-128, 127)
     assert not is_int4_range(0, 15)  # uint4 is not int4
+    assert not is_int4_range(-127, 127)
+
+
+def test_int4_values_fit():
+    assert int4_values_fit(np.array([-7, 0, 7], np.int8))
+    assert int4_values_fit(np.zeros((0, 3), np.int8))
+    assert not int4_values_fit(np.array([-8, 0], np.int8))  # TOSA int4 excludes -8
+    assert not int4_values_fit(np.array([8], np.int16))
+    assert TOSA_INT4_RANGE == (-7, 7)
+
+
+def test_packed_bytes():
+    assert packed_bytes(10, 4) == 5
+    assert packed_bytes(11, 4) == 6  # half a byte rounded up
+    assert packed_bytes(11, 8) == 11
+    assert packed_bytes(3, 32) == 12
+    assert packed_bytes(0, 4) == 0
 
 
 # ---------------------------------------------------------------------------

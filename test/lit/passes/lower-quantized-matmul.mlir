@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-matmul),canonicalize)' | filecheck %s
+// RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-matmul{int4-weights=false}),canonicalize)' | filecheck %s --check-prefix=INT8
 
 // A linear layer as torch-mlir emits it (matmul with the transposed weight [1, in, out],
 // reshape, add the bias), with relu6: a 1x1 int8 conv2d on [1, 1, M, in] with the weight
@@ -175,6 +176,29 @@ func.func @linear_int16(%arg0: tensor<1x1x4xi16>) -> tensor<1x3xi16> {
 
 // -----
 
+// An a8w4 linear layer (weight range [-7, 7]): TOSA MATMUL has no int4 operand, so the
+// 1x1 conv2d is what carries the weight as i4, transposed to [out, 1, 1, in] in the data.
+// CHECK-LABEL: func.func @linear_int4
+// CHECK-DAG: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[\[}}1, 4, -7, 7]]], {{\[\[\[}}2, -5, 0, 6]]], {{\[\[\[}}3, 6, -1, -6]]]]> : tensor<3x1x1x4xi4>}>
+// CHECK-DAG: %[[WZP:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi4>}>
+// CHECK: tosa.conv2d %{{.*}}, %[[W]], %{{.*}}, %{{.*}}, %[[WZP]] {{.*}} : (tensor<1x1x1x4xi8>, tensor<3x1x1x4xi4>, tensor<3xi32>, tensor<1xi8>, tensor<1xi4>) -> tensor<1x1x1x3xi32>
+// CHECK-NOT: tosa.matmul
+// INT8-LABEL: func.func @linear_int4
+// INT8: tosa.conv2d {{.*}}tosaic.int8_weight = "int4 detection is off (int4-weights=false)"} : (tensor<1x1x1x4xi8>, tensor<3x1x1x4xi8>
+func.func @linear_int4(%arg0: tensor<1x1x4xi8>) -> tensor<1x3xi8> {
+  %w = "tosa.const"() <{values = dense<[[[1, 2, 3], [4, -5, 6], [-7, 0, -1], [7, 6, -6]]]> : tensor<1x4x3xi8>}> : () -> tensor<1x4x3xi8>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shape = tosa.const_shape {values = dense<[1, 3]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<1x1x4xi8>) -> tensor<1x1x4xf32>
+  %wd = "tosaic.dequantize"(%w) {axis = 2 : i64, qmax = 7 : i64, qmin = -7 : i64, scale = array<f64: 0.25, 0.5, 0.125>, zero_point = array<i64: 0, 0, 0>} : (tensor<1x4x3xi8>) -> tensor<1x4x3xf32>
+  %m = tosa.matmul %x, %wd, %zp, %zp : (tensor<1x1x4xf32>, tensor<1x4x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x3xf32>
+  %r = tosa.reshape %m, %shape : (tensor<1x1x3xf32>, !tosa.shape<2>) -> tensor<1x3xf32>
+  %q = "tosaic.quantize"(%r) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.25>, zero_point = array<i64: -128>} : (tensor<1x3xf32>) -> tensor<1x3xi8>
+  return %q : tensor<1x3xi8>
+}
+
+// -----
+
 // A matmul of two int16 activations accumulates in i48 (zero points i16 0). 8 products of
 // up to 2^30 each can reach 2^33, so the accumulator is narrowed by 2^-3 (shift 14 + 3),
 // and the output rescale applies 0.5 * 0.5 / 1024 * 2^3 = 2^-9 (multiplier 2^30, shift 39).
@@ -192,4 +216,20 @@ func.func @matmul_int16(%arg0: tensor<1x2x8xi16>, %arg1: tensor<1x8x2xi16>) -> t
   %m = tosa.matmul %a, %b, %zp, %zp : (tensor<1x2x8xf32>, tensor<1x8x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2xf32>
   %q = "tosaic.quantize"(%m) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 1024.0>, zero_point = array<i64: 0>} : (tensor<1x2x2xf32>) -> tensor<1x2x2xi16>
   return %q : tensor<1x2x2xi16>
+}
+
+// -----
+
+// A constant second operand with an int4 range that is not a linear weight (it has a zero
+// point) stays a matmul, so int8: the matmul says why.
+// CHECK-LABEL: func.func @matmul_int4_range_stays_int8
+// CHECK: tosa.matmul {{.*}} {tosaic.int8_weight = "TOSA MATMUL has no int4 operand"} : (tensor<1x3x4xi8>, tensor<1x4x2xi8>
+func.func @matmul_int4_range_stays_int8(%arg0: tensor<1x3x4xi8>) -> tensor<1x3x2xi8> {
+  %w = "tosa.const"() <{values = dense<2> : tensor<1x4x2xi8>}> : () -> tensor<1x4x2xi8>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x3x4xi8>) -> tensor<1x3x4xf32>
+  %b = "tosaic.dequantize"(%w) {axis = -1 : i64, qmax = 7 : i64, qmin = -8 : i64, scale = array<f64: 0.25>, zero_point = array<i64: 1>} : (tensor<1x4x2xi8>) -> tensor<1x4x2xf32>
+  %m = tosa.matmul %a, %b, %zp, %zp : (tensor<1x3x4xf32>, tensor<1x4x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x2xf32>
+  %q = "tosaic.quantize"(%m) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x3x2xf32>) -> tensor<1x3x2xi8>
+  return %q : tensor<1x3x2xi8>
 }
