@@ -15,14 +15,10 @@ from torch_mlir import ir
 from tosaic import emit, importer
 from tosaic.dialects import new_context
 from tosaic.errors import TosaicError
-from tosaic.pipelines import integer_pipeline, pipeline_for_target, pipeline_text
+from tosaic.pipelines import INT48_BIAS_FORMS, int48_bias_options, pipeline_for_target, target_pipeline
 from tosaic.weights import weight_report
 
 _IO_DTYPES = ("int8", "uint8")
-INT48_BIAS_FORMS = ("auto", "native", "split")
-# Vela 5.2.0 encodes an Ethos-U55/U65 convolution's bias in 40 bits (dropping the rest of an
-# int48 bias without a word) and those NPUs accumulate in 40 bits; Ethos-U85 keeps 48.
-_NATIVE_BIAS_BITS = {"ethos-u55": 40, "ethos-u65": 40}
 
 
 @dataclass
@@ -146,7 +142,7 @@ def compile(
     integer = tosa_target.profile == "pro_int"
     if int48_bias not in INT48_BIAS_FORMS:
         raise TosaicError(f"unknown int48 bias form '{int48_bias}'; available: {', '.join(INT48_BIAS_FORMS)}")
-    int48_form, native_bias_bits = _int48_bias_options(int48_bias, accelerator)
+    int48_form, native_bias_bits = int48_bias_options(int48_bias, target)
     timings: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -185,8 +181,7 @@ def compile(
     lap("torch_to_tosa")
     ops_before = op_counts(module)
     pipeline_name = pipeline_for_target(target)
-    pipeline = (integer_pipeline(pipeline_name, preserve_io_quantization, int48_form, native_bias_bits)
-                if integer else pipeline_text(pipeline_name))
+    pipeline = target_pipeline(target, int48_bias, preserve_io_quantization)
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
@@ -225,16 +220,6 @@ def compile(
     if output_dir:
         write_outputs(result, output_dir)
     return result
-
-
-def _int48_bias_options(requested: str, accelerator: str | None) -> tuple[str, int]:
-    """tosaic-int48-bias's (form, native-bias-bits) for the requested form and target."""
-    if requested == "split":
-        return "split", 48
-    bits = 48
-    if requested == "auto" and accelerator is not None:
-        bits = _NATIVE_BIAS_BITS.get(accelerator.rsplit("-", 1)[0], 48)
-    return "native", bits
 
 
 def _activation_types(exported) -> list[str]:

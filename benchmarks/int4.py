@@ -83,7 +83,7 @@ class DepthwiseBlocks(nn.Module):
 
 
 class Conv3dStack(nn.Module):
-    """Kernel depth 1 (Vela 5.2.0 runs CONV3D on Ethos-U55 only with kernel depth 1)."""
+    """Kernel depth 1: a CONV3D that Vela 5.2.0 runs natively on both the U55 and the U85."""
 
     def __init__(self):
         super().__init__()
@@ -94,11 +94,24 @@ class Conv3dStack(nn.Module):
         return F.relu(self.conv2(F.relu(self.conv1(x))))
 
 
+class Conv3dK3Stack(nn.Module):
+    """Kernel depth 3: on the Ethos-U55 compiled through tosaic-decompose-conv3d."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv3d(8, 32, 3, padding=1)
+        self.conv2 = nn.Conv3d(32, 64, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(self.conv2(F.relu(self.conv1(x))))
+
+
 MODELS = {
     "mlp": (BigMLP, (1, 256)),
     "conv_stack": (ConvStack, (1, 3, 16, 16)),
     "depthwise": (DepthwiseBlocks, (1, 3, 16, 16)),
     "conv3d": (Conv3dStack, (1, 8, 4, 8, 8)),
+    "conv3d_k3": (Conv3dK3Stack, (1, 8, 4, 8, 8)),
 }
 
 

@@ -83,6 +83,30 @@ def pipeline_for_target(target: str) -> str:
     return _ACCELERATOR_PIPELINES.get(target.rsplit("-", 1)[0], "tosa-int")
 
 
+# Ethos-U55/U65 convolutions take a 40-bit bias (Vela 5.2.0 drops the rest of an int48 bias
+# without a word, and those NPUs accumulate in 40 bits); the Ethos-U85 keeps 48.
+_NATIVE_BIAS_BITS = {"ethos-u55": 40, "ethos-u65": 40}
+INT48_BIAS_FORMS = ("auto", "native", "split")
+
+
+def int48_bias_options(requested: str, target: str) -> tuple[str, int]:
+    """tosaic-int48-bias's (form, native-bias-bits) for the requested form ("auto",
+    "native", "split") on a compile target."""
+    if requested == "split":
+        return "split", 48
+    bits = _NATIVE_BIAS_BITS.get(target.rsplit("-", 1)[0], 48) if requested == "auto" else 48
+    return "native", bits
+
+
+def target_pipeline(target: str, int48_bias: str = "auto", preserve_io_quantization: bool = True) -> str:
+    """The pipeline text `tosaic compile --target TARGET` runs (with those options)."""
+    name = pipeline_for_target(target)
+    if name == "tosa-fp":
+        return pipeline_text(name)
+    form, bits = int48_bias_options(int48_bias, target)
+    return integer_pipeline(name, preserve_io_quantization, form, bits)
+
+
 def pipeline_text(name: str) -> str:
     try:
         return PIPELINES[name]

@@ -231,12 +231,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_pipeline(args) -> int:
-    from tosaic.pipelines import PIPELINES, pipeline_for_target, pipeline_text
+    from tosaic.pipelines import PIPELINES, pipeline_text, target_pipeline
     from tosaic.vela import ACCELERATORS
 
     if args.name:
         # an accelerator prints the pipeline `tosaic compile --target` runs for it
-        print(pipeline_text(pipeline_for_target(args.name) if args.name in ACCELERATORS else args.name))
+        print(target_pipeline(args.name) if args.name in ACCELERATORS else pipeline_text(args.name))
     else:
         for name, text in PIPELINES.items():
             print(f"{name}: {text}")

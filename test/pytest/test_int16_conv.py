@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from quantized_check import check_quantized
 from tosaic import compiler, emit, vela
+from tosaic.pipelines import int48_bias_options
 from tosaic.quantization import TosaicQuantizer, quantize_model
 
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
@@ -161,12 +162,12 @@ def test_flatbuffer_round_trip_keeps_i48():
 
 def test_int48_bias_forms_by_target():
     # auto: native, except that Ethos-U55/U65 (40-bit bias in Vela 5.2.0) split wide biases.
-    assert compiler._int48_bias_options("auto", "ethos-u55-128") == ("native", 40)
-    assert compiler._int48_bias_options("auto", "ethos-u65-256") == ("native", 40)
-    assert compiler._int48_bias_options("auto", "ethos-u85-256") == ("native", 48)
-    assert compiler._int48_bias_options("auto", None) == ("native", 48)
-    assert compiler._int48_bias_options("split", "ethos-u85-256") == ("split", 48)
-    assert compiler._int48_bias_options("native", "ethos-u55-128") == ("native", 48)
+    assert int48_bias_options("auto", "ethos-u55-128") == ("native", 40)
+    assert int48_bias_options("auto", "ethos-u65-256") == ("native", 40)
+    assert int48_bias_options("auto", "ethos-u85-256") == ("native", 48)
+    assert int48_bias_options("auto", "tosa-int") == ("native", 48)
+    assert int48_bias_options("split", "ethos-u85-256") == ("split", 48)
+    assert int48_bias_options("native", "ethos-u55-128") == ("native", 48)
     program, _ = _program("conv2d")
     with pytest.raises(Exception, match="unknown int48 bias form 'wide'"):
         compiler.compile(program, target="tosa-int", int48_bias="wide")

@@ -116,13 +116,28 @@ def test_depthwise_a8w4(tmp_path):
 
 
 def test_conv3d_a8w4(tmp_path):
-    # A 3x3x3 kernel: Vela 5.2.0 runs CONV3D on Ethos-U55 only with kernel depth 1
-    # ("Non-passthrough operation (Conv3D) could not run on NPU"), so that one goes to the U85.
-    check = _check(Conv3d((3, 3, 3)), (1, 4, 4, 8, 8))
-    assert _dtypes(check, "tosa.conv3d") == ["i4"]
-    _assert_on_npu(check, tmp_path, accelerators=("ethos-u85-256",))
-    with pytest.raises(vela.VelaError, match="Conv3D"):
-        _assert_on_npu(check, tmp_path, accelerators=("ethos-u55-128",))
+    # Vela 5.2.0 runs CONV3D on the Ethos-U55 only with kernel depth 1: for ethos-u55-* the
+    # compiler's pipeline (tosa-int-ethos-u55) stacks the depth taps as channels
+    # (tosaic-decompose-conv3d); the U85 keeps the 3x3x3 conv3d.
+    program, inputs = _quantize(Conv3d((3, 3, 3)), (1, 4, 4, 8, 8))
+    reference = check_quantized(program, inputs)
+    outputs = {}
+    for accelerator in ACCELERATORS:
+        check = check_quantized(program, inputs, target=accelerator)
+        check.assert_ok()
+        assert check.max_lsb <= 1 and check.bit_exact >= 0.99
+        assert _dtypes(check, "tosa.conv3d") == ["i4"]
+        assert _weights(check)["total_bytes"] == 8 * 27 * 4 // 2
+        assert check.result.vela.npu_ops > 0 and check.result.vela.cpu_ops == 0, accelerator
+        outputs[accelerator] = tosaic.run(check.result.flatbuffer, check.feeds)
+        u55 = accelerator.startswith("ethos-u55")
+        assert check.result.report["pipeline_name"] == ("tosa-int-ethos-u55" if u55 else "tosa-int")
+        kernel = "8x1x3x3x12xi4" if u55 else "8x3x3x3x4xi4"
+        assert f"tensor<{kernel}>" in check.result.mlir, accelerator
+    # the rewrite is exact: the same int8 outputs as the conv3d it replaces
+    expected = tosaic.run(reference.result.flatbuffer, reference.feeds)
+    for got in outputs.values():
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
 
 
 def test_conv3d_depth1_a8w4_on_both(tmp_path):
