@@ -21,14 +21,24 @@ elementwise ops with scalar constants.
 
 int16 input and output (a16w8, zero points 0): TOSA's int16 TABLE has 513 int16 entries
 and interpolates linearly between knots 128 input codes apart, giving int32 with 7
-fractional bits (`tosaic.quantization.table16`); one RESCALE takes it to the int16
-output. The region is evaluated at all 65536 codes (as for int8, the fake-quantized
-program's own float32 arithmetic), and the entries are fitted to those exact output
-codes. One table's entries are whole output LSBs (about), so when it helps a second
-table carries 6 more bits of each entry: TABLE(x, high) * 2^6 (a RESCALE) + TABLE(x, low),
-by the TABLE's linearity in its entries. What remains is the interpolation's own error,
-h^2 |f''| / 8 for knots h apart: sigmoid and tanh are within 1 LSB and ~97-99.6% bit-exact
-for inputs within +-2..4, less for wider input ranges (measured in test_int16_math.py).
+fractional bits (`tosaic.quantization.table16`). The region is evaluated at all 65536
+codes (as for int8, the fake-quantized program's own float32 arithmetic) and quantized:
+the exact target. Forms, cheapest first; `int16-form=auto` keeps the first within 1 LSB
+of the target at every code and equal to it at `int16-min-exact` (99.5%) of them:
+
+    one-table  (2 ops)  TABLE, RESCALE: entries ~1 output LSB, ~80% bit-exact
+    two-table  (5 ops)  TABLE(x, high) * 2^6 (RESCALE) + TABLE(x, low), RESCALE: entries 6
+                        bits finer; left with the straight lines' error h^2 |f''| / 8
+                        (sigmoid over +-2: 99.7%, +-8: 97%; tanh over +-4: 95%)
+    quadratic  (7 ops)  (TABLE(x, high) << 8) + MUL(TABLE(x, low), TABLE(x, scale), >> 21+j),
+                        RESCALE: piecewise quadratic, ~99.8-99.9% bit-exact for sigmoid
+                        up to +-16 and tanh up to +-8 (most of the rest is the float32
+                        reference's own rounding)
+               (8 ops)  the same after an exact RESCALE u = clamp(m * x), for wide input
+                        ranges whose quantized function is constant beyond |x| ~ 32767 / m
+
+A region no form gets within 1 LSB of (a step, or a kink between knots, e.g. floor or
+hardswish over some ranges) is refused with the closest form's figures.
 
 Not matched (left for another lowering, or for tosaic-verify-integer to report): an op in
 the region that is not elementwise (reductions, reshapes, convolutions...), a non-splat
@@ -45,6 +55,7 @@ from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
+from tosaic.passes.base import Option
 from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, refuse, saturate
 from tosaic.quantization import qmath, table16
 
@@ -343,71 +354,73 @@ def _is_int16_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
 # --------------------------------------------------------------------------- int16
 
 
-def evaluate_int16(region: Region) -> np.ndarray:
-    """The region's float32 output at every int16 code and at 32768 (the table's last
-    knot), dequantized as quantized_decomposed does."""
+def int16_function(region: Region, qmin: int, qmax: int):
+    """The region as a function of input code positions (float64 array, fractional where
+    the table's input is zoomed), float32 as the fake-quantized program computes it:
+    positions are dequantized as quantized_decomposed does. Outside [qmin, qmax] (codes
+    the input never takes, and the table's last knot 32768) the function is continued
+    by its value at the nearest valid code."""
     import torch
 
     q = quant.QParams.of(region.dequantize)
-    codes = torch.arange(table16.INT16_MIN, table16.INT16_MAX + 2, dtype=torch.int32)
-    x = (codes.to(torch.float32) - q.zero_point[0]) * q.scale[0]
     env_input = region.dequantize.results[0]
-    return _evaluate_on(region, env_input, x).numpy()
+
+    def function(positions: np.ndarray) -> np.ndarray:
+        positions = np.clip(np.asarray(positions, np.float64), qmin, qmax)
+        x = (torch.from_numpy(positions.astype(np.float32)) - q.zero_point[0]) * q.scale[0]
+        values = _evaluate_on(region, env_input, x).numpy()
+        return np.broadcast_to(values, positions.shape).astype(np.float32)
+
+    return function
 
 
-def build_table16(region: Region, out_q: quant.QParams) -> table16.Table16:
-    """The int16 table(s) + RESCALE whose outputs best match the quantized function."""
+def build_table16(region: Region, out_q: quant.QParams, min_exact: float = 0.995,
+                  form: str = "auto") -> table16.Table16Choice:
+    """The cheapest int16 table form (table16.choose_table16) matching the quantized
+    function at every code within 1 LSB and at `min_exact` of them exactly."""
     in_q = quant.QParams.of(region.dequantize)
-    values = np.broadcast_to(evaluate_int16(region), (table16.CODES.size + 1,)).astype(np.float32)
-    valid = (table16.CODES >= in_q.qmin) & (table16.CODES <= in_q.qmax)
-    if np.isnan(values[:-1][valid]).any():
-        bad = int(table16.CODES[np.flatnonzero(np.isnan(values[:-1]) & valid)[0]])
-        raise ValueError(f"the function is NaN for input code {bad}")
-    # Codes the input never takes (-32768 with qmin -32767) and the knot past int16 only
-    # shape the interpolation: continue the function there.
-    values = values.copy()
-    if np.isnan(values[-1]) or not np.isfinite(values[-1]):
-        values[-1] = values[-2]
-    invalid = ~valid
-    values[:-1][invalid] = values[:-1][valid][np.searchsorted(np.flatnonzero(valid), np.flatnonzero(invalid))
-                                              .clip(0, valid.sum() - 1)]
-    if not np.all(np.isfinite(values)):
-        raise ValueError("the function is not finite for every input code")
-    target = qmath.quantize(values[:-1], out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
-    real = values.astype(np.float64) / out_q.scale[0]
-    fits = [table16.fit_table16(real, target, out_q.qmin, out_q.qmax, extra_bits=k) for k in (0, table16.EXTRA_BITS)]
-    mismatches = [int(np.count_nonzero((fit.outputs(qmin=out_q.qmin, qmax=out_q.qmax) != target)[valid]))
-                  for fit in fits]
-    return fits[0] if mismatches[0] <= mismatches[1] else fits[1]
+    lo, hi = max(in_q.qmin, table16.INT16_MIN), min(in_q.qmax, table16.INT16_MAX)
+    function = int16_function(region, lo, hi)
+    codes = table16.CODES.astype(np.float64)
+    values = function(codes)
+    valid = (table16.CODES >= lo) & (table16.CODES <= hi)
+    if not np.all(np.isfinite(values[valid])):
+        bad = int(table16.CODES[np.flatnonzero(~np.isfinite(values) & valid)[0]])
+        raise ValueError(f"the function is not finite for input code {bad}")
+    target = qmath.quantize(values, out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
+
+    def in_output_lsbs(positions):
+        return function(positions).astype(np.float64) / out_q.scale[0]
+
+    return table16.choose_table16(in_output_lsbs, target, valid, out_q.qmin, out_q.qmax, min_exact, form)
 
 
 def _table16_op(value: ir.Value, entries: np.ndarray) -> ir.Value:
-    shape = ranked_shape(value)
     return ir.Operation.create(
         "tosa.table",
-        results=[ir.RankedTensorType.get(shape, ir.IntegerType.get_signless(32))],
+        results=[_i32_like(value)],
         operands=[value, make_integer_const(np.asarray(entries, np.int16), 16)],
     ).result
 
 
-def make_table16(value: ir.Value, fit: table16.Table16, out_q: quant.QParams, out_type: ir.Type) -> ir.Value:
-    """TABLE (int16 -> int32, 7 fractional bits) [x 2^k + TABLE of the low parts], then
-    one RESCALE to the int16 output (and a clamp when it can leave [qmin, qmax])."""
-    i32 = ir.RankedTensorType.get(ranked_shape(value), ir.IntegerType.get_signless(32))
-    acc = _table16_op(value, fit.high)
-    if fit.extra_bits:
-        acc = integer_rescale(acc, [float(1 << fit.extra_bits)], 0, 0, i32, per_channel=False)
-        acc = ir.Operation.create("tosa.add", results=[i32], operands=[acc, _table16_op(value, fit.low)]).result
+def _i32_like(value: ir.Value) -> ir.Type:
+    return ir.RankedTensorType.get(ranked_shape(value), ir.IntegerType.get_signless(32))
+
+
+def _exact_rescale(value: ir.Value, multiplier: int, shift: int, out_type: ir.Type) -> ir.Value:
+    """tosa.rescale (scale32, SINGLE_ROUND, zero points 0) with an exact multiplier/shift."""
+    in_width = ir.IntegerType(ir.RankedTensorType(value.type).element_type).width
+    out_width = ir.IntegerType(ir.RankedTensorType(out_type).element_type).width
     false = ir.BoolAttr.get(False)
-    rescaled = ir.Operation.create(
+    return ir.Operation.create(
         "tosa.rescale",
         results=[out_type],
         operands=[
-            acc,
-            make_integer_const(np.asarray([fit.multiplier], np.int32), 32),
-            make_integer_const(np.asarray([fit.shift], np.int8), 8),
-            make_integer_const(np.asarray([0]), 32),
-            make_integer_const(np.asarray([out_q.zero_point[0]]), 16),
+            value,
+            make_integer_const(np.asarray([multiplier], np.int32), 32),
+            make_integer_const(np.asarray([shift], np.int8), 8),
+            make_integer_const(np.asarray([0]), in_width),
+            make_integer_const(np.asarray([0]), out_width),
         ],
         attributes={
             "scale32": ir.BoolAttr.get(True),
@@ -417,13 +430,57 @@ def make_table16(value: ir.Value, fit: table16.Table16, out_q: quant.QParams, ou
             "output_unsigned": false,
         },
     ).result
+
+
+def _broadcast_const(value: ir.Value, number: int, width: int) -> ir.Value:
+    """A constant of rank `value`'s rank, all dims 1 (TOSA elementwise ops broadcast)."""
+    rank = len(ranked_shape(value))
+    return make_integer_const(np.full([1] * rank, number), width)
+
+
+def _linear_accumulator(value: ir.Value, fit: table16.Table16) -> ir.Value:
+    """TABLE [x 2^k (RESCALE) + TABLE of the low parts]."""
+    i32 = _i32_like(value)
+    acc = _table16_op(value, fit.high)
+    if fit.extra_bits:
+        acc = integer_rescale(acc, [float(1 << fit.extra_bits)], 0, 0, i32, per_channel=False)
+        acc = ir.Operation.create("tosa.add", results=[i32], operands=[acc, _table16_op(value, fit.low)]).result
+    return acc
+
+
+def _quadratic_accumulator(value: ir.Value, fit: table16.QuadraticTable16) -> ir.Value:
+    """[RESCALE by the zoom], (TABLE high << 8) + MUL(TABLE low, TABLE scale, shift)."""
+    i32 = _i32_like(value)
+    if fit.zoom > 1:
+        value = _exact_rescale(value, *table16.zoom_rescale(fit.zoom), value.type)
+    high = ir.Operation.create(
+        "tosa.logical_left_shift", results=[i32],
+        operands=[_table16_op(value, fit.high), _broadcast_const(value, table16.HIGH_SHIFT, 32)],
+    ).result
+    product = ir.Operation.create(
+        "tosa.mul", results=[i32],
+        operands=[_table16_op(value, fit.low), _table16_op(value, fit.scale),
+                  make_integer_const(np.asarray([fit.product_shift]), 8)],
+    ).result
+    return ir.Operation.create("tosa.add", results=[i32], operands=[high, product]).result
+
+
+def make_table16(value: ir.Value, fit, out_q: quant.QParams, out_type: ir.Type) -> ir.Value:
+    """The chosen form's int32 accumulator, then one RESCALE to the int16 output (and a
+    clamp when it can leave [qmin, qmax])."""
+    if isinstance(fit, table16.QuadraticTable16):
+        acc = _quadratic_accumulator(value, fit)
+    else:
+        acc = _linear_accumulator(value, fit)
+    rescaled = _exact_rescale(acc, fit.multiplier, fit.shift, out_type)
     lo, hi = fit.reach()
-    if lo >= out_q.qmin and hi <= out_q.qmax:
-        return rescaled
-    return saturate(rescaled, out_q.qmin, out_q.qmax, *qmath.qrange("int16"))
+    storage_min, storage_max = qmath.qrange("int16")  # where the RESCALE saturates
+    if (lo < out_q.qmin and out_q.qmin > storage_min) or (hi > out_q.qmax and out_q.qmax < storage_max):
+        return saturate(rescaled, out_q.qmin, out_q.qmax, storage_min, storage_max)
+    return rescaled
 
 
-def _lower_table16(q_op, out_q, rewriter) -> bool:
+def _lower_table16(q_op, out_q, rewriter, min_exact: float, form: str) -> bool:
     out_type = q_op.results[0].type
     shape = ranked_shape(q_op.results[0])
     region = find_region(q_op.operands[0], shape) if shape is not None else None
@@ -439,21 +496,26 @@ def _lower_table16(q_op, out_q, rewriter) -> bool:
     if in_q.zero_point[0] != 0 or out_q.zero_point[0] != 0:
         return refuse(q_op, "cannot be an int16 table: TOSA needs int16 zero points of 0")
     try:
-        fit = build_table16(region, out_q)
+        choice = build_table16(region, out_q, min_exact, form)
     except ValueError as e:
         return refuse(q_op, f"cannot be a lookup table: {e}")
+    if choice.max_lsb > 1:
+        why = ("the 513-entry table interpolates between knots 128 input codes apart, which a kink or step "
+               "between them defeats" if form == "auto" else f"int16-form={form} was asked for")
+        return refuse(q_op, f"cannot be an int16 table: the closest form ({choice.name}) is {choice.max_lsb} LSB "
+                            f"off the quantized function at some input code ({choice.exact:.2%} exact); {why}")
     with rewriter.ip, q_op.location:
-        result = make_table16(in_value, fit, out_q, out_type)
+        result = make_table16(in_value, choice.fit, out_q, out_type)
     rewriter.replace_op(q_op, [result])
     return False
 
 
-def lower_table(q_op, rewriter) -> bool:
+def lower_table(q_op, rewriter, min_exact: float = 0.995, form: str = "auto") -> bool:
     q_op = q_op.operation
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
     if _is_int16_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
-        return _lower_table16(q_op, out_q, rewriter)
+        return _lower_table16(q_op, out_q, rewriter, min_exact, form)
     if not _is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
         return True
     shape = ranked_shape(q_op.results[0])
@@ -486,6 +548,23 @@ class LowerQuantizedTable(QuantizedLowering):
     summary = ("Fold dequantize -> elementwise float ops -> quantize into a tosa.table (int8: 256 entries; "
                "int16: the 513-entry interpolated table + rescale)")
     failure = "a quantized elementwise function could not become a table"
+    int16_form = Option(
+        str, "auto",
+        "int16 table form: one-table (2 ops), two-table (5), quadratic (7, or 8 with an input zoom), "
+        "or auto: the cheapest meeting int16-min-exact")
+    int16_min_exact = Option(
+        float, 0.995,
+        "auto: the fraction of input codes at which an int16 form must equal the quantized function "
+        "(and be within 1 LSB at all)")
+
+    def run(self, op):
+        if self.int16_form not in table16.FORMS:
+            raise self.error(op, f"{self.name}: unknown int16-form '{self.int16_form}' "
+                                 f"({', '.join(table16.FORMS)})")
+        if not 0.0 <= self.int16_min_exact <= 1.0:
+            raise self.error(op, f"{self.name}: int16-min-exact must be within [0, 1], got {self.int16_min_exact}")
+        super().run(op)
 
     def patterns(self):
-        return [(quant.QUANTIZE, lower_table, 1)]
+        min_exact, form = self.int16_min_exact, self.int16_form
+        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_table(q_op, rewriter, min_exact, form), 1)]
