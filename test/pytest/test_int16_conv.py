@@ -16,6 +16,7 @@ from quantized_check import check_quantized
 from tosaic import compiler, emit, vela
 from tosaic.pipelines import int48_bias_options
 from tosaic.quantization import TosaicQuantizer, quantize_model
+from nets import MLP
 
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 FORMS = ("native", "split")
@@ -40,16 +41,6 @@ class Depthwise(nn.Module):
 
     def forward(self, x):
         return self.dw2(F.relu6(self.dw(x)))
-
-
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(64, 32)
-        self.fc2 = nn.Linear(32, 10)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
 
 
 class Mixed(nn.Module):

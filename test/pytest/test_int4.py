@@ -20,6 +20,7 @@ from tosaic.dialects import new_context
 from tosaic.dialects.tosa_helpers import integer_values
 from tosaic.errors import EmitError
 from tosaic.quantization import TosaicQuantizer, quantize_model
+from nets import MLP
 
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 
@@ -90,16 +91,6 @@ class Conv3d(nn.Module):
         return F.relu(self.conv(x))
 
 
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(64, 96)
-        self.fc2 = nn.Linear(96, 10)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
-
-
 def test_conv2d_a8w4(tmp_path):
     check = _check(ConvNet(), (1, 3, 16, 16))
     assert _dtypes(check) == ["i4", "i4"]
@@ -147,7 +138,7 @@ def test_conv3d_depth1_a8w4_on_both(tmp_path):
 
 
 def test_linear_a8w4_is_an_int4_1x1_conv(tmp_path):
-    check = _check(MLP(), (1, 64))
+    check = _check(MLP(64, 96), (1, 64))
     ops = check.result.report["ops"]
     assert ops["tosa.conv2d"] == 2 and "tosa.matmul" not in ops
     weights = _weights(check)
@@ -183,8 +174,8 @@ def test_mixed_a8w4_a8w8(tmp_path):
 
 
 def test_a8w4_weight_memory_halves_against_a8w8():
-    program8, inputs = _quantize(MLP(), (1, 64), "a8w8")
-    program4, _ = _quantize(MLP(), (1, 64), "a8w4")
+    program8, inputs = _quantize(MLP(64, 96), (1, 64), "a8w8")
+    program4, _ = _quantize(MLP(64, 96), (1, 64), "a8w4")
     r8, r4 = (tosaic.compile(p, target="tosa-int") for p in (program8, program4))
     assert r8.report["weights"]["total_bytes"] == 96 * 64 + 10 * 96
     assert r4.report["weights"]["total_bytes"] == r8.report["weights"]["total_bytes"] // 2

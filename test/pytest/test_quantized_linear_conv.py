@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from quantized_check import check_quantized
 from tosaic import vela
 from tosaic.quantization import quantize_model
+from nets import MLP
 
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 
@@ -39,16 +40,6 @@ def _assert_all_on_npu(check, tmp_path):
 
 def _ops(check):
     return check.result.report["ops"]
-
-
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(64, 32)
-        self.fc2 = nn.Linear(32, 10)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
 
 
 def test_mlp_lowers_to_1x1_convolutions(tmp_path):

@@ -29,6 +29,7 @@ from torchao.quantization.pt2e.quantizer import (
 from quantized_check import check_quantized
 from tosaic import vela
 from tosaic.quantization import quantize_model, with_io_dtype
+from nets import MLP
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
@@ -45,17 +46,7 @@ class ConvNet(nn.Module):
         return self.conv3(F.relu6(self.conv2(F.relu(self.conv1(x)))))
 
 
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(32, 48)
-        self.fc2 = nn.Linear(48, 10)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
-
-
-MODELS = {"conv": (ConvNet, (1, 3, 12, 12)), "mlp": (MLP, (1, 32))}
+MODELS = {"conv": (ConvNet, (1, 3, 12, 12)), "mlp": (lambda: MLP(32, 48), (1, 32))}
 IO = {"both": (True, True), "input": (True, False), "output": (False, True)}
 
 
