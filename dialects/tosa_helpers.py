@@ -95,6 +95,49 @@ def make_integer_const(values: np.ndarray, width: int, loc=None) -> ir.Value:
     ).result
 
 
+def make_storage_const(values, element: ir.Type) -> ir.Value:
+    """A `tosa.const` of integer type `element` holding `values` (shape kept); unsigned
+    values in signless storage (a uint8 zero point 200 in i8) are written as their bits."""
+    integer = ir.IntegerType(element)
+    width = integer.width
+    values = np.asarray(values, dtype=np.int64)
+    if not integer.is_unsigned:
+        values = np.where(values >= 1 << (width - 1), values - (1 << width), values)
+        return make_integer_const(values, width)
+    attr = ir.DenseElementsAttr.get(values.astype({8: np.uint8, 16: np.uint16}[width]), type=element)
+    return ir.Operation.create(
+        "tosa.const", results=[ir.RankedTensorType.get(list(values.shape), element)], attributes={"values": attr}
+    ).result
+
+
+def make_rescale(value: ir.Value, out_type: ir.Type, multipliers, shifts, input_zp: int = 0,
+                 output_zp: int = 0, *, scale32: bool = True, per_channel: bool = False,
+                 input_unsigned: bool = False, output_unsigned: bool = False,
+                 rounding_mode: str = "SINGLE_ROUND", loc=None) -> ir.Value:
+    """A `tosa.rescale` of `value` to `out_type`. Multipliers are i32 with `scale32`, else
+    i16; shifts i8; the zero points are constants of the input's and output's storage
+    type (an unsigned one in signless storage as its bits: see `make_storage_const`)."""
+    return ir.Operation.create(
+        "tosa.rescale",
+        results=[out_type],
+        operands=[
+            value,
+            make_integer_const(np.asarray(multipliers, np.int64).reshape(-1), 32 if scale32 else 16),
+            make_integer_const(np.asarray(shifts, np.int64).reshape(-1), 8),
+            make_storage_const([int(input_zp)], ir.RankedTensorType(value.type).element_type),
+            make_storage_const([int(output_zp)], ir.RankedTensorType(out_type).element_type),
+        ],
+        attributes={
+            "scale32": ir.BoolAttr.get(scale32),
+            "rounding_mode": ir.Attribute.parse(f"#tosa.rounding_mode<{rounding_mode}>"),
+            "per_channel": ir.BoolAttr.get(per_channel),
+            "input_unsigned": ir.BoolAttr.get(input_unsigned),
+            "output_unsigned": ir.BoolAttr.get(output_unsigned),
+        },
+        loc=loc,
+    ).result
+
+
 _DENSE_HEX = re.compile(r'^dense<"0x([0-9A-Fa-f]*)">')
 _DENSE_LIST = re.compile(r"^dense<(.*)> : ", re.S)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from torch_mlir import ir, rewrite
 
-from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_integer_const
+from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_rescale
 from tosaic.passes.base import Pass
 from tosaic.passes.quantized_lowering import constant_array
 from tosaic.quantization import qmath
@@ -66,31 +66,11 @@ def rescale_params(op) -> qmath.RescaleParams | None:
         _bool(op, "scale32"), rounding, _bool(op, "per_channel"))
 
 
-def _storage_bits(zp: int, bits: int) -> int:
-    """A zero point as the bits of its `bits`-wide signless constant."""
-    return zp - (1 << bits) if bits < 32 and zp >= 1 << (bits - 1) else zp
-
-
 def build_rescale(value: ir.Value, params: qmath.RescaleParams, result_type: ir.Type) -> ir.Value:
-    in_bits, out_bits = int(params.in_dtype[3:]), int(params.out_dtype[3:])
-    return ir.Operation.create(
-        "tosa.rescale",
-        results=[result_type],
-        operands=[
-            value,
-            make_integer_const(np.asarray(params.multiplier), 32),
-            make_integer_const(np.asarray(params.shift), 8),
-            make_integer_const(np.asarray([_storage_bits(params.input_zp, in_bits)]), in_bits),
-            make_integer_const(np.asarray([_storage_bits(params.output_zp, out_bits)]), out_bits),
-        ],
-        attributes={
-            "scale32": ir.BoolAttr.get(params.scale32),
-            "rounding_mode": ir.Attribute.parse(f"#tosa.rounding_mode<{params.rounding_mode}>"),
-            "per_channel": ir.BoolAttr.get(params.per_channel),
-            "input_unsigned": ir.BoolAttr.get(params.input_unsigned),
-            "output_unsigned": ir.BoolAttr.get(params.output_unsigned),
-        },
-    ).result
+    return make_rescale(value, result_type, params.multiplier, params.shift, params.input_zp, params.output_zp,
+                        scale32=params.scale32, per_channel=params.per_channel,
+                        input_unsigned=params.input_unsigned, output_unsigned=params.output_unsigned,
+                        rounding_mode=params.rounding_mode)
 
 
 def _layouts_between(second) -> tuple[list, object]:

@@ -39,7 +39,7 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_integer_const, ranked_shape
+from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_rescale, make_storage_const, ranked_shape
 from tosaic.passes.quantized_lowering import QuantizedLowering, refuse as _refuse
 from tosaic.quantization import qmath
 
@@ -59,22 +59,6 @@ def _is_unsigned(qparams: quant.QParams, element: ir.Type) -> bool:
     """uint8 storage: an unsigned type, or a signless one holding values above its signed max."""
     integer = ir.IntegerType(element)
     return integer.is_unsigned or (qparams.qmin >= 0 and qparams.qmax >= 1 << (integer.width - 1))
-
-
-def _integer_const(values, element: ir.Type) -> ir.Value:
-    """A tosa.const of `element` holding integer `values` (shape kept); unsigned values in
-    signless storage (a uint8 zero point 200 in i8) are written as their bits."""
-    integer = ir.IntegerType(element)
-    width = integer.width
-    values = np.asarray(values, dtype=np.int64)
-    if not integer.is_unsigned:
-        values = np.where(values >= 1 << (width - 1), values - (1 << width), values)
-    numpy_type = {(8, False): np.int8, (16, False): np.int16, (32, False): np.int32,
-                  (8, True): np.uint8, (16, True): np.uint16}[width, integer.is_unsigned]
-    attr = ir.DenseElementsAttr.get(values.astype(numpy_type), type=element)
-    return ir.Operation.create(
-        "tosa.const", results=[ir.RankedTensorType.get(list(values.shape), element)], attributes={"values": attr}
-    ).result
 
 
 def _storage_range(element: ir.Type, unsigned: bool) -> tuple[int, int]:
@@ -122,25 +106,8 @@ def requantize(value: ir.Value, in_q: quant.QParams, out_q: quant.QParams, out_e
     if bound >= 1 << (shift - 1):
         raise ValueError(f"rescale by {in_q.scale[0] / out_q.scale[0]!r} needs shift {shift}, too small for "
                          f"inputs up to {bound}")
-    false = ir.BoolAttr.get(False)
-    result = ir.Operation.create(
-        "tosa.rescale",
-        results=[out_type],
-        operands=[
-            value,
-            make_integer_const(np.asarray([multiplier], np.int32), 32),
-            make_integer_const(np.asarray([shift], np.int8), 8),
-            _integer_const([in_q.zero_point[0]], in_element),
-            _integer_const([out_q.zero_point[0]], out_element),
-        ],
-        attributes={
-            "scale32": ir.BoolAttr.get(True),
-            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
-            "per_channel": false,
-            "input_unsigned": ir.BoolAttr.get(in_unsigned),
-            "output_unsigned": ir.BoolAttr.get(out_unsigned),
-        },
-    ).result
+    result = make_rescale(value, out_type, [multiplier], [shift], in_q.zero_point[0], out_q.zero_point[0],
+                          input_unsigned=in_unsigned, output_unsigned=out_unsigned)
     storage_lo, storage_hi = _storage_range(out_element, out_unsigned)
     # The rescale is monotonic: the images of the input range's ends bound its results
     # (an int16 rescale by <= 1 never reaches -32768, so [-32767, 32767] needs no clamp).
@@ -173,7 +140,7 @@ def _quantized_const(array: np.ndarray, qparams: quant.QParams, element: ir.Type
     lo, hi = _storage_range(element, _is_unsigned(qparams, element))
     q = qmath.quantize(np.asarray(array, np.float32), qparams.scale[0], qparams.zero_point[0],
                        max(lo, qparams.qmin), min(hi, qparams.qmax), dtype=np.int64)
-    return _integer_const(q, element)
+    return make_storage_const(q, element)
 
 
 def _element_count(value: ir.Value) -> int:

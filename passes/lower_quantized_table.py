@@ -54,7 +54,7 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
+from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_rescale, ranked_shape
 from tosaic.passes.base import Option
 from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, refuse, saturate
 from tosaic.quantization import qmath, table16
@@ -409,27 +409,7 @@ def _i32_like(value: ir.Value) -> ir.Type:
 
 def _exact_rescale(value: ir.Value, multiplier: int, shift: int, out_type: ir.Type) -> ir.Value:
     """tosa.rescale (scale32, SINGLE_ROUND, zero points 0) with an exact multiplier/shift."""
-    in_width = ir.IntegerType(ir.RankedTensorType(value.type).element_type).width
-    out_width = ir.IntegerType(ir.RankedTensorType(out_type).element_type).width
-    false = ir.BoolAttr.get(False)
-    return ir.Operation.create(
-        "tosa.rescale",
-        results=[out_type],
-        operands=[
-            value,
-            make_integer_const(np.asarray([multiplier], np.int32), 32),
-            make_integer_const(np.asarray([shift], np.int8), 8),
-            make_integer_const(np.asarray([0]), in_width),
-            make_integer_const(np.asarray([0]), out_width),
-        ],
-        attributes={
-            "scale32": ir.BoolAttr.get(True),
-            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
-            "per_channel": false,
-            "input_unsigned": false,
-            "output_unsigned": false,
-        },
-    ).result
+    return make_rescale(value, out_type, [multiplier], [shift])
 
 
 def _broadcast_const(value: ir.Value, number: int, width: int) -> ir.Value:

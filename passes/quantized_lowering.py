@@ -19,6 +19,7 @@ from tosaic.dialects.tosa_helpers import (
     defining_op,
     integer_values,
     make_integer_const,
+    make_rescale,
     make_reshape,
     make_transpose,
     ranked_shape,
@@ -44,30 +45,10 @@ def integer_rescale(value: ir.Value, scales, input_zp: int, output_zp: int,
                     out_type: ir.Type, per_channel: bool) -> ir.Value:
     """tosa.rescale by real `scales` (one, or one per last-dim channel), SINGLE_ROUND; from
     an i48 accumulator with a 16-bit multiplier (TOSA forbids scale32 there)."""
-    in_element = ir.RankedTensorType(value.type).element_type
-    out_element = ir.RankedTensorType(out_type).element_type
-    scale32 = ir.IntegerType(in_element).width != 48
+    scale32 = ir.IntegerType(ir.RankedTensorType(value.type).element_type).width != 48
     multipliers, shifts = qmath.compute_multiplier_and_shift_per_channel(list(scales), scale32)
-    operands = [
-        value,
-        make_integer_const(np.asarray(multipliers), 32 if scale32 else 16),
-        make_integer_const(np.asarray(shifts, np.int8), 8),
-        make_integer_const(np.asarray([input_zp]), ir.IntegerType(in_element).width),
-        make_integer_const(np.asarray([output_zp]), ir.IntegerType(out_element).width),
-    ]
-    false = ir.BoolAttr.get(False)
-    return ir.Operation.create(
-        "tosa.rescale",
-        results=[out_type],
-        operands=operands,
-        attributes={
-            "scale32": ir.BoolAttr.get(scale32),
-            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
-            "per_channel": ir.BoolAttr.get(per_channel),
-            "input_unsigned": false,
-            "output_unsigned": false,
-        },
-    ).result
+    return make_rescale(value, out_type, multipliers, shifts, input_zp, output_zp, scale32=scale32,
+                        per_channel=per_channel)
 
 
 def clamp_bounds(clamp_op, qparams: quant.QParams) -> tuple[int, int]:
@@ -342,25 +323,8 @@ def int48_to_int32(accumulator: ir.Value, steps) -> ir.Value:
     if not per_channel:
         steps = steps[:1]
     out_type = ir.RankedTensorType.get(ranked_shape(accumulator), ir.IntegerType.get_signless(32))
-    false = ir.BoolAttr.get(False)
-    return ir.Operation.create(
-        "tosa.rescale",
-        results=[out_type],
-        operands=[
-            accumulator,
-            make_integer_const(np.full(steps.size, 1 << 14), 16),
-            make_integer_const((14 + steps).astype(np.int8), 8),
-            make_integer_const(np.asarray([0]), 48),
-            make_integer_const(np.asarray([0]), 32),
-        ],
-        attributes={
-            "scale32": false,
-            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<SINGLE_ROUND>"),
-            "per_channel": ir.BoolAttr.get(per_channel),
-            "input_unsigned": false,
-            "output_unsigned": false,
-        },
-    ).result
+    return make_rescale(accumulator, out_type, np.full(steps.size, 1 << 14), 14 + steps, scale32=False,
+                        per_channel=per_channel)
 
 
 def requantize_int48(accumulator: ir.Value, acc_scales, acc_bounds, biases, out_q: quant.QParams, clamp,

@@ -30,7 +30,7 @@ def passes_markdown() -> str:
             lines.append("")
         if module_doc:
             lines += [module_doc, ""]
-        lines += [f"Example: `tosaic-opt in.mlir --pass-pipeline='builtin.module("
+        lines += ["Example: `tosaic-opt in.mlir --pass-pipeline='builtin.module("
                   + (f"{cls.anchor}({name})" if cls.anchor != "builtin.module" else name)
                   + ")'`", ""]
     return "\n".join(lines)
