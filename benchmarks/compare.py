@@ -439,8 +439,8 @@ def render(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="tosaic vs ExecuTorch Arm backend: compile time and Vela cycles")
-    parser.add_argument("--models", nargs="+", choices=list(bench_models.MODELS), default=list(bench_models.MODELS),
-                        metavar="MODEL", help=f"default: all of {', '.join(bench_models.MODELS)}")
+    parser.add_argument("--models", nargs="+", choices=list(bench_models.MODELS), default=bench_models.COMPARE_MODELS,
+                        metavar="MODEL", help=f"default: {', '.join(bench_models.COMPARE_MODELS)}")
     parser.add_argument("--targets", nargs="+", default=list(TARGETS), metavar="TARGET")
     parser.add_argument("--repeats", type=int, default=3, help="compiles timed per model and target (best is kept)")
     parser.add_argument("--out", default=DEFAULT_OUT, help="output directory (default benchmarks/out)")

@@ -15,7 +15,10 @@ Where the quantized program comes from (`--mode`):
 * `requantize`: the same float model (benchmarks/models.py, same seed) quantized with
   ExecuTorch's own `EthosUQuantizer` + `get_symmetric_quantization_config()` (int8
   affine activations, per-channel symmetric int8 weights: the same recipe as tosaic's
-  a8w8) on the same calibration inputs;
+  a8w8) on the same calibration inputs; with `--io-dtype uint8` the quantizer also gets
+  `set_io(get_uint8_io_quantization_config())`, ExecuTorch's uint8 graph IO (uint8
+  [0, 255] affine at graph inputs and outputs, int8 inside, unsigned RESCALEs at the
+  delegate's boundary);
 * `auto`: `pt2`, falling back to `requantize` if loading or lowering the `.pt2` fails,
   delegates nothing, or leaves compute ops (not just the graph I/O's quantize/dequantize)
   on the CPU (then only if re-quantizing leaves less there); the reason is recorded in
@@ -123,9 +126,13 @@ class VelaRecorder:
         ethosu_backend.vela_compile = vela_compile
 
 
-def _quantize_with_executorch(model_name: str, compile_spec):
+def _quantize_with_executorch(model_name: str, compile_spec, io_dtype: str = "int8"):
     import torch
-    from executorch.backends.arm.quantizer import EthosUQuantizer, get_symmetric_quantization_config
+    from executorch.backends.arm.quantizer import (
+        EthosUQuantizer,
+        get_symmetric_quantization_config,
+        get_uint8_io_quantization_config,
+    )
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     sys.path.insert(0, HERE)
@@ -134,6 +141,8 @@ def _quantize_with_executorch(model_name: str, compile_spec):
     model, example_inputs = models.build(model_name)
     quantizer = EthosUQuantizer(compile_spec)
     quantizer.set_global(get_symmetric_quantization_config())
+    if io_dtype == "uint8":
+        quantizer.set_io(get_uint8_io_quantization_config())
     graph_module = torch.export.export(model, example_inputs).module(check_guards=False)
     prepared = prepare_pt2e(graph_module, quantizer)
     with torch.no_grad():
@@ -215,6 +224,8 @@ def _placement(edge_manager) -> dict:
     graph_module = program.graph_module
     partitions = 0
     delegated_ops = 0
+    delegate_inputs: list[str] = []
+    delegate_outputs: list[str] = []
     cpu_ops: list[str] = []
     for node in graph_module.graph.nodes:
         if node.op != "call_function":
@@ -225,11 +236,20 @@ def _placement(edge_manager) -> dict:
             lowered = getattr(graph_module, node.args[0].target)
             inner = lowered.original_module.graph_module.graph
             delegated_ops += sum(1 for n in inner.nodes if n.op == "call_function" and n.target is not operator.getitem)
+            # The delegate's own IO: uint8 here means the NPU takes or returns uint8.
+            delegate_inputs += [_dtype(a) for a in node.args[1:] if hasattr(a, "meta")]
+            delegate_outputs += [_dtype(u) for u in node.users]
         elif node.target is operator.getitem:
             continue
         else:
             cpu_ops.append(name)
-    return {"partitions": partitions, "delegated_ops": delegated_ops, "cpu_ops": len(cpu_ops), "cpu_operators": cpu_ops}
+    return {"partitions": partitions, "delegated_ops": delegated_ops, "cpu_ops": len(cpu_ops), "cpu_operators": cpu_ops,
+            "delegate_input_dtypes": delegate_inputs, "delegate_output_dtypes": delegate_outputs}
+
+
+def _dtype(node) -> str:
+    val = node.meta.get("val")
+    return str(getattr(val, "dtype", type(val).__name__)).removeprefix("torch.")
 
 
 def _cpu_compute(placement: dict) -> list[str]:
@@ -272,10 +292,13 @@ def main(argv=None) -> int:
     parser.add_argument("--memory-mode")
     parser.add_argument("--out", required=True)
     parser.add_argument("--mode", choices=("auto", "pt2", "requantize"), default="auto")
+    parser.add_argument("--io-dtype", choices=("int8", "uint8"), default="int8",
+                        help="graph IO of ExecuTorch's own quantizer (requantize mode)")
     args = parser.parse_args(argv)
 
     os.makedirs(args.out, exist_ok=True)
-    result: dict = {"ok": False, "model": args.model, "target": args.target, "requested_mode": args.mode}
+    result: dict = {"ok": False, "model": args.model, "target": args.target, "requested_mode": args.mode,
+                    "io_dtype": args.io_dtype}
     timings: dict = {}
     try:
         start = time.perf_counter()
@@ -335,7 +358,7 @@ def main(argv=None) -> int:
         if source is None:
             try:
                 start = time.perf_counter()
-                exported = _quantize_with_executorch(args.model, compile_spec)
+                exported = _quantize_with_executorch(args.model, compile_spec, args.io_dtype)
                 timings["quantize"] = round(time.perf_counter() - start, 4)
                 placement, pte_bytes = _lower(exported, compile_spec, recorder, args.out, timings)
                 source = "requantize"

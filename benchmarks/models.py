@@ -1,4 +1,4 @@
-"""Benchmark models: tosaic's examples plus a few conv-only networks.
+"""Benchmark models: tosaic's examples, a few conv-only networks and two MobileNets.
 
 Importable from tosaic's venv and from the ExecuTorch venv alike: it needs torch only, and
 loads tosaic's `examples/models.py` by file path (it imports nothing from tosaic), so both
@@ -75,12 +75,101 @@ class ConvWide(nn.Module):
         return self.conv3(x)
 
 
+def _depthwise_separable(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin), nn.BatchNorm2d(cin), nn.ReLU6(),
+        nn.Conv2d(cin, cout, 1), nn.BatchNorm2d(cout), nn.ReLU6(),
+    )
+
+
+class MobileNetish(nn.Module):
+    """A MobileNet-v1-like classifier: strided stem, five depthwise-separable blocks,
+    global average pool, linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1), nn.BatchNorm2d(16), nn.ReLU6())
+        self.blocks = nn.Sequential(
+            _depthwise_separable(16, 32, 1), _depthwise_separable(32, 64, 2), _depthwise_separable(64, 64, 1),
+            _depthwise_separable(64, 128, 2), _depthwise_separable(128, 128, 1),
+        )
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def _make_divisible(value: float, divisor: int = 8) -> int:
+    """Channel rounding of the MobileNetV2 reference code: nearest multiple of `divisor`,
+    never more than 10% below `value`."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def _conv_bn(cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1, relu6: bool = True) -> list[nn.Module]:
+    layers = [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    return layers + [nn.ReLU6()] if relu6 else layers
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block: 1x1 expansion (skipped for t = 1), 3x3 depthwise, linear 1x1
+    projection; identity shortcut when the stride is 1 and the width is unchanged."""
+
+    def __init__(self, cin: int, cout: int, stride: int, expansion: int):
+        super().__init__()
+        hidden = cin * expansion
+        layers = _conv_bn(cin, hidden, 1) if expansion != 1 else []
+        layers += _conv_bn(hidden, hidden, 3, stride, groups=hidden)
+        layers += _conv_bn(hidden, cout, 1, relu6=False)
+        self.body = nn.Sequential(*layers)
+        self.shortcut = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.shortcut else self.body(x)
+
+
+class MobileNetV2(nn.Module):
+    """MobileNetV2 (Sandler et al. 2018, table 2) with a width multiplier: 3x3/2 stem of
+    32 channels, 17 inverted residual blocks (expansion t = 6 except the first, t = 1),
+    1x1 conv to 1280 channels (not narrowed below 1.0), global average pool, linear head.
+    Channels are scaled by `width` and rounded to multiples of 8, as the reference code does."""
+
+    # (expansion t, output channels c, repeats n, first stride s), from the paper
+    SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+    def __init__(self, width: float = 0.35, num_classes: int = 2):
+        super().__init__()
+        cin = _make_divisible(32 * width)
+        last = _make_divisible(1280 * max(1.0, width))
+        layers: list[nn.Module] = _conv_bn(3, cin, 3, 2)
+        for t, c, n, s in self.SETTINGS:
+            cout = _make_divisible(c * width)
+            for i in range(n):
+                layers.append(InvertedResidual(cin, cout, s if i == 0 else 1, t))
+                cin = cout
+        layers += _conv_bn(cin, last, 1)
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(last, num_classes)
+
+    def forward(self, x):
+        return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
+
+
 # name -> (constructor, input shape); tosaic's examples first.
 MODELS = {name: (ctor, shape) for name, (ctor, shape) in _examples.EXAMPLES.items()}
 MODELS.update({
     "conv_block": (ConvBlock, (1, 3, 32, 32)),
     "conv_stack": (ConvStack, (1, 3, 64, 64)),
     "conv_wide": (ConvWide, (1, 32, 28, 28)),
+})
+# compare.py's default set: the models above.
+COMPARE_MODELS = list(MODELS)
+# MobileNet-class networks at the Ethos-U55 person-detection input size (uint8_io.py):
+# MobileNetV2 x0.35 with a 2-class (person / no person) head, as in Visual Wake Words.
+MODELS.update({
+    "mobilenet_ish": (MobileNetish, (1, 3, 96, 96)),
+    "mobilenet_v2_035": (MobileNetV2, (1, 3, 96, 96)),
 })
 
 MODEL_SEED = 0
