@@ -62,8 +62,7 @@ def _is_unsigned(qparams: quant.QParams, element: ir.Type) -> bool:
 
 
 def _storage_range(element: ir.Type, unsigned: bool) -> tuple[int, int]:
-    width = ir.IntegerType(element).width
-    return (0, (1 << width) - 1) if unsigned else (-(1 << (width - 1)), (1 << (width - 1)) - 1)
+    return qmath.storage_range(f"int{ir.IntegerType(element).width}", unsigned)
 
 
 def _clamp(value: ir.Value, lo: int, hi: int) -> ir.Value:
