@@ -46,7 +46,7 @@ from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, refuse, saturate
+from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, is_zero_constant, refuse, saturate
 from tosaic.quantization import qmath
 
 INT8_MIN, INT8_MAX = qmath.qrange("int8")
@@ -70,14 +70,6 @@ def _name(op) -> str | None:
     return op.name if op is not None else None
 
 
-def _zero_const(value: ir.Value) -> bool:
-    op = defining_op(value)
-    if op is None or op.name != "tosa.const":
-        return False
-    array = np.asarray(op.attributes["values"])
-    return array.size > 0 and bool(np.all(array == 0))
-
-
 def _axis(op) -> int:
     return ir.IntegerAttr(op.attributes["axis"]).value
 
@@ -85,7 +77,7 @@ def _axis(op) -> int:
 def match_softmax(root: ir.Value) -> SoftmaxMatch | None:
     """`root` = softmax(dequantize(q)) as torch-mlir lowers it, or None."""
     mul = defining_op(root)
-    if _name(mul) != "tosa.mul" or not _zero_const(mul.operands[2]):
+    if _name(mul) != "tosa.mul" or not is_zero_constant(mul.operands[2]):
         return None
     for e_value, r_value in ((mul.operands[0], mul.operands[1]), (mul.operands[1], mul.operands[0])):
         exp, recip = defining_op(e_value), defining_op(r_value)

@@ -56,7 +56,7 @@ from torch_mlir import ir
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_rescale, ranked_shape
 from tosaic.passes.base import Option
-from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, refuse, saturate
+from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, is_zero_constant, refuse, saturate
 from tosaic.quantization import qmath, table16
 
 TABLE_SIZE = 256
@@ -177,18 +177,10 @@ def splat_value(value: ir.Value):
     return None
 
 
-def _const_zero(value: ir.Value) -> bool:
-    op = defining_op(value)
-    if op is None or op.name != "tosa.const":
-        return False
-    array = np.asarray(op.attributes["values"])
-    return array.size > 0 and bool(np.all(array == 0))
-
-
 def _extra_operands_ok(op) -> bool:
     """mul's shift and negate's zero points must be constant zeros (float semantics)."""
     n = _data_operand_count(op.name, op)
-    return all(_const_zero(v) for v in list(op.operands)[n:])
+    return all(is_zero_constant(v) for v in list(op.operands)[n:])
 
 
 class Region:

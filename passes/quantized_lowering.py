@@ -38,6 +38,12 @@ def constant_array(value: ir.Value) -> np.ndarray | None:
     return np.array(op.attributes["values"])
 
 
+def is_zero_constant(value: ir.Value) -> bool:
+    """A non-empty `tosa.const` of zeros (e.g. a float op's shift or zero-point operand)."""
+    values = constant_array(value)
+    return values is not None and values.size > 0 and bool(np.all(values == 0))
+
+
 # Operands seen through layout ops ----------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from torchao.quantization.pt2e.quantizer import (
     SharedQuantizationSpec,
 )
 
-from quantized_check import check_quantized
+from quantized_check import check_quantized, user_input_shapes
 from tosaic import vela
 from tosaic.quantization import quantize_model, with_io_dtype
 from nets import MLP
@@ -129,8 +129,7 @@ def test_executorch_uint8_io_program(name, tmp_path):
     """ExecuTorch's Arm quantizer with `set_io(get_uint8_io_quantization_config())`: the
     uint8 IO is detected from the program's own Q/DQ, no flag needed."""
     program = torch.export.load(os.path.join(DATA, f"executorch_arm_{name}_uint8_io.pt2"))
-    shapes = [tuple(n.meta["val"].shape) for n in program.graph.nodes
-              if n.op == "placeholder" and n.name in program.graph_signature.user_inputs]
+    shapes = user_input_shapes(program)
     for seed in range(2):
         g = torch.Generator().manual_seed(seed)
         check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
