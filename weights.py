@@ -14,17 +14,9 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects.tosa_helpers import defining_op
-from tosaic.passes.quantized_lowering import INT8_WEIGHT_ATTR
+from tosaic.dialects import attributes, tosa_ops
 from tosaic.quantization.qmath import packed_bytes
 
-# The weight's operand index per op.
-WEIGHT_OPERAND = {
-    "tosa.conv2d": 1,
-    "tosa.depthwise_conv2d": 1,
-    "tosa.conv3d": 1,
-    "tosa.transpose_conv2d": 1,
-    "tosa.matmul": 1,
-}
 
 
 def _location(op) -> str:
@@ -39,7 +31,7 @@ def weight_report(module: ir.Module) -> dict:
 
     def visit(op):
         op = op.operation
-        index = WEIGHT_OPERAND.get(op.name)
+        index = tosa_ops.WEIGHT_OPERAND.get(op.name)
         if index is None or len(op.operands) <= index:
             return ir.WalkResult.ADVANCE
         weight = op.operands[index]
@@ -60,8 +52,8 @@ def weight_report(module: ir.Module) -> dict:
             "elements": elements,
             "bytes": packed_bytes(elements, bits),
         }
-        if INT8_WEIGHT_ATTR in op.attributes:
-            entry["int8_reason"] = ir.StringAttr(op.attributes[INT8_WEIGHT_ATTR]).value
+        if attributes.INT8_WEIGHT in op.attributes:
+            entry["int8_reason"] = ir.StringAttr(op.attributes[attributes.INT8_WEIGHT]).value
         layers.append(entry)
         return ir.WalkResult.ADVANCE
 

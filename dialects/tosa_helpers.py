@@ -138,6 +138,21 @@ def make_rescale(value: ir.Value, out_type: ir.Type, multipliers, shifts, input_
     ).result
 
 
+def constant_array(value: ir.Value) -> np.ndarray | None:
+    op = defining_op(value)
+    if op is None or op.name != "tosa.const":
+        return None
+    if str(ir.ShapedType(op.results[0].type).element_type) in ("i4", "i48"):
+        return integer_values(op.attributes["values"])
+    return np.array(op.attributes["values"])
+
+
+def is_zero_constant(value: ir.Value) -> bool:
+    """A non-empty `tosa.const` of zeros (e.g. a float op's shift or zero-point operand)."""
+    values = constant_array(value)
+    return values is not None and values.size > 0 and bool(np.all(values == 0))
+
+
 _DENSE_HEX = re.compile(r'^dense<"0x([0-9A-Fa-f]*)">')
 _DENSE_LIST = re.compile(r"^dense<(.*)> : ", re.S)
 

@@ -180,3 +180,31 @@ def _suggest(word: str, candidates: list[str]) -> str:
 
     close = difflib.get_close_matches(word, candidates, n=3, cutoff=0.5)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+class PatternPass(Pass):
+    """A pass that only applies rewrite patterns: it declares them in `patterns()` as
+    (root op name, function(op, rewriter) -> bool, benefit), and the base runs MLIR's
+    greedy driver over the anchor op. A pattern function returns False when it rewrote
+    (MLIR's `success`), True when it did not match."""
+
+    anchor = "func.func"
+
+    def patterns(self) -> list:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def driver_config(self):
+        """A `rewrite.GreedyRewriteConfig`, or None for MLIR's defaults."""
+        return None
+
+    def run(self, op: ir.Operation) -> None:
+        from torch_mlir import rewrite
+
+        patterns = rewrite.RewritePatternSet()
+        for root, fn, benefit in self.patterns():
+            patterns.add(root, fn, benefit=benefit)
+        config = self.driver_config()
+        if config is None:
+            rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+        else:
+            rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze(), config)

@@ -34,7 +34,7 @@ Left alone: kernel depth 1, float convolutions, a weight that is not a constant.
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects.tosa_helpers import (
     defining_op,
@@ -45,7 +45,7 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
     with_shape,
 )
-from tosaic.passes.base import Pass
+from tosaic.passes.base import PatternPass
 
 
 def _i64s(op, name: str) -> list[int]:
@@ -140,13 +140,10 @@ def _decompose(conv, rewriter) -> bool:
     return False
 
 
-class DecomposeConv3d(Pass):
+class DecomposeConv3d(PatternPass):
     name = "tosaic-decompose-conv3d"
     summary = ("Rewrite integer tosa.conv3d with kernel depth > 1 into one kernel-depth-1 conv3d over "
                "the depth taps stacked as channels (Ethos-U55/U65)")
-    anchor = "func.func"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add("tosa.conv3d", _decompose)
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+    def patterns(self):
+        return [("tosa.conv3d", _decompose, 1)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from torch_mlir import ir, rewrite
 
+from tosaic.dialects import tosa_ops
 from tosaic.dialects.tosa_helpers import (
     defining_op,
     integer_values,
@@ -35,25 +36,8 @@ from tosaic.dialects.tosa_helpers import (
     transpose_perms,
     with_shape,
 )
-from tosaic.passes.base import Option, Pass
+from tosaic.passes.base import Option, PatternPass
 
-# Ops whose result element i depends only on operand elements i (after broadcast), so a
-# transpose of every same-rank operand commutes with them. Lower-rank operands (mul's
-# shift, rescale's multiplier and zero points, table's table) do not move.
-ELEMENTWISE_OPS = frozenset(
-    "tosa." + name
-    for name in (
-        "abs add arithmetic_right_shift bitwise_and bitwise_not bitwise_or bitwise_xor cast "
-        "ceil clamp cos equal erf exp floor greater greater_equal int_div log logical_and "
-        "logical_left_shift logical_not logical_or logical_right_shift logical_xor maximum "
-        "minimum mul negate pow reciprocal rescale rsqrt select sigmoid sin sub table tanh"
-    ).split()
-)
-# Ops with one `axis` attribute that simply renames under a transpose.
-AXIS_OPS = frozenset(
-    {"tosa.concat", "tosa.reduce_sum", "tosa.reduce_max", "tosa.reduce_min",
-     "tosa.reduce_product", "tosa.reduce_all", "tosa.reduce_any", "tosa.argmax"}
-) - {"tosa.argmax"}  # argmax drops the axis, changing the rank
 
 
 def _is_transpose(op) -> bool:
@@ -101,7 +85,7 @@ def sink_transpose(op, rewriter) -> bool:
     op = op.operation
     if len(op.results) != 1:
         return True
-    if op.name not in ELEMENTWISE_OPS and op.name not in AXIS_OPS:
+    if op.name not in tosa_ops.ELEMENTWISE and op.name not in tosa_ops.AXIS:
         return True
     if op.name == "tosa.rescale" and ir.BoolAttr(op.attributes["per_channel"]).value:
         return True  # per-channel scales index the last dim
@@ -147,7 +131,7 @@ def sink_transpose(op, rewriter) -> bool:
             else:
                 operands[i] = make_transpose(operands[i], inverse)
         attributes = {name: op.attributes[name] for name in op.attributes}
-        if "axis" in attributes and op.name in AXIS_OPS:
+        if "axis" in attributes and op.name in tosa_ops.AXIS:
             axis = ir.IntegerAttr(attributes["axis"]).value
             attributes["axis"] = ir.IntegerAttr.get(ir.IntegerAttr(attributes["axis"]).type, perms[axis])
         moved = ir.Operation.create(
@@ -160,20 +144,19 @@ def sink_transpose(op, rewriter) -> bool:
     return False
 
 
-class FoldTransposes(Pass):
+class FoldTransposes(PatternPass):
     name = "tosaic-fold-transposes"
     summary = "Cancel inverse tosa.transpose pairs and sink transposes through elementwise ops"
-    anchor = "func.func"
     sink = Option(bool, True, "Move transposes through elementwise, concat and reduce ops")
     max_iterations = Option(int, 32, "Greedy rewrite iteration limit")
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add("tosa.transpose", compose_transposes)
-        patterns.add("tosa.transpose", fold_int4_constant_transpose)
+    def patterns(self):
+        patterns = [("tosa.transpose", compose_transposes, 1), ("tosa.transpose", fold_int4_constant_transpose, 1)]
         if self.sink:
-            for name in sorted(ELEMENTWISE_OPS | AXIS_OPS):
-                patterns.add(name, sink_transpose)
+            patterns += [(name, sink_transpose, 1) for name in sorted(tosa_ops.ELEMENTWISE | tosa_ops.AXIS)]
+        return patterns
+
+    def driver_config(self):
         config = rewrite.GreedyRewriteConfig()
         config.max_iterations = self.max_iterations
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze(), config)
+        return config

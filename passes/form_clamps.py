@@ -8,10 +8,10 @@ a rescale's saturation or an integer clamp.
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects.tosa_helpers import defining_op, ranked_shape
-from tosaic.passes.base import Pass
+from tosaic.passes.base import PatternPass
 
 _FLOAT_MAX = float(np.finfo(np.float32).max)
 
@@ -66,14 +66,9 @@ def _merge_clamps(op, rewriter) -> bool:
     return False
 
 
-class FormClamps(Pass):
+class FormClamps(PatternPass):
     name = "tosaic-form-clamps"
     summary = "Rewrite float maximum/minimum against splat constants into tosa.clamp"
-    anchor = "func.func"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add("tosa.maximum", _to_clamp)
-        patterns.add("tosa.minimum", _to_clamp)
-        patterns.add("tosa.clamp", _merge_clamps)
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+    def patterns(self):
+        return [("tosa.maximum", _to_clamp, 1), ("tosa.minimum", _to_clamp, 1), ("tosa.clamp", _merge_clamps, 1)]

@@ -21,14 +21,12 @@ that cancels (uint8 -> int8 -> uint8 around a reshape) is removed.
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
-from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_rescale
-from tosaic.passes.base import Pass
-from tosaic.passes.quantized_lowering import constant_array
+from tosaic.dialects import tosa_ops
+from tosaic.dialects.tosa_helpers import constant_array, defining_op, has_single_use, make_rescale
+from tosaic.passes.base import PatternPass
 from tosaic.quantization import qmath
-
-_LAYOUT_OPS = ("tosa.reshape", "tosa.transpose")
 
 
 def _const(value: ir.Value) -> np.ndarray | None:
@@ -78,7 +76,7 @@ def _layouts_between(second) -> tuple[list, object]:
     them, in program order, and that op."""
     layouts = []
     op = defining_op(second.operands[0])
-    while op is not None and op.name in _LAYOUT_OPS and has_single_use(op.results[0]):
+    while op is not None and op.name in tosa_ops.BYTE_MOVES and has_single_use(op.results[0]):
         layouts.append(op)
         op = defining_op(op.operands[0])
     layouts.reverse()
@@ -133,12 +131,9 @@ def fuse_rescales(second, rewriter) -> bool:
     return True
 
 
-class FuseRescales(Pass):
+class FuseRescales(PatternPass):
     name = "tosaic-fuse-rescales"
     summary = "Fold consecutive tosa.rescale ops into one where the composition is provably exact"
-    anchor = "func.func"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add("tosa.rescale", fuse_rescales)
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+    def patterns(self):
+        return [("tosa.rescale", fuse_rescales, 1)]

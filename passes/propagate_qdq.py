@@ -19,7 +19,7 @@ TorchToTosa leaves for weights become `tosa.const`, which TOSA's folders underst
 from __future__ import annotations
 
 import numpy as np
-from torch_mlir import ir, rewrite
+from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
@@ -30,7 +30,7 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
     transpose_perms,
 )
-from tosaic.passes.base import Pass
+from tosaic.passes.base import PatternPass
 
 
 def reshaped_axis(in_shape, out_shape, axis) -> int | None:
@@ -125,18 +125,17 @@ def _integer_constant_to_tosa(op, rewriter) -> bool:
     return False
 
 
-class PropagateQDQ(Pass):
+class PropagateQDQ(PatternPass):
     name = "tosaic-propagate-qdq"
     summary = "Move tosaic.dequantize/quantize across transposes and reshapes"
-    anchor = "func.func"
 
-    def run(self, op: ir.Operation) -> None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add("tosa.transpose", _dequantize_first)
-        patterns.add("tosa.reshape", _dequantize_first)
-        patterns.add(quant.QUANTIZE, _quantize_last)
-        patterns.add(quant.QUANTIZE, _drop_requantize_identity)
-        patterns.add("arith.constant", _integer_constant_to_tosa)
-        patterns.add(quant.QUANTIZE, quant.erase_if_unused, benefit=2)
-        patterns.add(quant.DEQUANTIZE, quant.erase_if_unused, benefit=2)
-        rewrite.apply_patterns_and_fold_greedily(op, patterns.freeze())
+    def patterns(self):
+        return [
+            ("tosa.transpose", _dequantize_first, 1),
+            ("tosa.reshape", _dequantize_first, 1),
+            (quant.QUANTIZE, _quantize_last, 1),
+            (quant.QUANTIZE, _drop_requantize_identity, 1),
+            ("arith.constant", _integer_constant_to_tosa, 1),
+            (quant.QUANTIZE, quant.erase_if_unused, 2),
+            (quant.DEQUANTIZE, quant.erase_if_unused, 2),
+        ]

@@ -17,9 +17,8 @@ from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op
+from tosaic.dialects.attributes import IO as IO_ATTRIBUTE
 from tosaic.passes.base import Pass
-
-IO_ATTRIBUTE = "tosaic.io"
 
 
 def io_attribute(qparams: quant.QParams, element_type: ir.Type) -> ir.Attribute:

@@ -33,14 +33,12 @@ from __future__ import annotations
 import numpy as np
 from torch_mlir import ir, rewrite
 
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
+from tosaic.dialects import tosa_ops
+from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
+from tosaic.lowering.build import int48_to_int32, integer_rescale
 from tosaic.passes.base import Option, Pass, PassFailure
-from tosaic.passes.quantized_lowering import constant_array, int48_to_int32, integer_rescale
 from tosaic.quantization import qmath
 
-CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.conv3d")
-# The weight dims that make up the output channel (flattened in order).
-_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3), "tosa.conv3d": (0,)}
 FORMS = ("native", "split")
 
 
@@ -54,7 +52,7 @@ def _accumulator_bounds(conv) -> np.ndarray | None:
     input_zp = constant_array(conv.operands[3])
     if weights is None or input_zp is None or np.any(input_zp != 0):
         return None
-    dims = _OUTPUT_CHANNEL_DIMS[conv.name]
+    dims = tosa_ops.OUTPUT_CHANNEL_DIMS[conv.name]
     others = [d for d in range(weights.ndim) if d not in dims]
     channels = int(np.prod([weights.shape[d] for d in dims]))
     abs_sums = np.abs(np.transpose(weights.astype(np.int64), list(dims) + others)).reshape(channels, -1).sum(axis=1)
@@ -66,7 +64,7 @@ def _attributes(op) -> dict:
 
 
 def _int48_conv(conv) -> bool:
-    return (conv is not None and conv.name in CONV_OPS and _element(conv.results[0]) == "i48"
+    return (conv is not None and conv.name in tosa_ops.CONVOLUTIONS and _element(conv.results[0]) == "i48"
             and _element(conv.operands[0]) == "i16")
 
 
@@ -122,7 +120,7 @@ class Int48Bias(Pass):
             raise self.error(op, f"tosaic-int48-bias: native-bias-bits must be in [2, 48], not {self.native_bias_bits}")
         self._refused: list = []
         patterns = rewrite.RewritePatternSet()
-        for name in CONV_OPS:
+        for name in tosa_ops.CONVOLUTIONS:
             patterns.add(name, self._split, benefit=1)
         if self.form == "native":
             patterns.add("tosa.add", self._fold, benefit=1)

@@ -18,13 +18,9 @@ from __future__ import annotations
 
 from torch_mlir import ir
 
-from tosaic.dialects import quant
+from tosaic.dialects import attributes, quant, tosa_ops
 from tosaic.dialects.tosa_helpers import defining_op
 from tosaic.passes.base import Pass, PassFailure
-
-# Ops that move stored bytes without reading them as numbers: uint8 may pass through.
-_BYTE_MOVES = ("tosa.reshape", "tosa.transpose")
-
 
 def _is_float_tensor(t: ir.Type) -> bool:
     return isinstance(t, ir.RankedTensorType) and isinstance(
@@ -83,7 +79,7 @@ def _name(value: ir.Value) -> str:
 def _source(value: ir.Value) -> ir.Value:
     """`value` seen through the byte moves that produce it."""
     op = defining_op(value)
-    while op is not None and op.name in _BYTE_MOVES:
+    while op is not None and op.name in tosa_ops.BYTE_MOVES:
         value = op.operands[0]
         op = defining_op(value)
     return value
@@ -94,7 +90,7 @@ def _final_users(value: ir.Value) -> list:
     users = []
     for use in value.uses:
         owner = use.owner.operation
-        if owner.name in _BYTE_MOVES:
+        if owner.name in tosa_ops.BYTE_MOVES:
             users += _final_users(owner.results[0])
         else:
             users.append(owner)
@@ -107,7 +103,7 @@ def _io_dtypes(func: ir.Operation, attrs_name: str, count: int) -> list[str | No
     dtypes = []
     for entry in ir.ArrayAttr(func.attributes[attrs_name]):
         entry = ir.DictAttr(entry)
-        dtypes.append(ir.StringAttr(ir.DictAttr(entry["tosaic.io"])["dtype"]).value if "tosaic.io" in entry else None)
+        dtypes.append(ir.StringAttr(ir.DictAttr(entry[attributes.IO])["dtype"]).value if attributes.IO in entry else None)
     return dtypes
 
 

@@ -17,15 +17,8 @@ _CLEANUP = (
 # ops, cancel transposes, fold weights, lower DQ -> op -> Q to integer TOSA, make the
 # graph's I/O the quantized values, cancel what transposes remain, and refuse any float
 # op left over.
-def _integer_lowering() -> str:
-    """Every pass that declares `integer_lowering = True`, in name order, as one nest."""
-    from tosaic.passes.base import registered_passes
-
-    names = sorted(n for n, cls in registered_passes().items() if getattr(cls, "integer_lowering", False))
-    return f"func.func({','.join(names)})"
-
-
-_INTEGER_LOWERING = _integer_lowering()
+# The quantized lowering, every family in the registry's phase order (tosaic.lowering.registry.PHASES).
+_INTEGER_LOWERING = "func.func(tosaic-lower-quantized)"
 
 
 # Passes a pipeline variant runs on the finished integer graph, before the final cleanup.

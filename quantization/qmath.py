@@ -760,3 +760,99 @@ def int4_values_fit(values) -> bool:
 def packed_bytes(elements: int, bits: int) -> int:
     """Bytes of ``elements`` values of ``bits`` each, packed (int4: two per byte, rounded up)."""
     return (int(elements) * int(bits) + 7) // 8
+
+
+# ---------------------------------------------------------------------------
+# Decisions the quantized lowerings make (one home for each)
+# ---------------------------------------------------------------------------
+
+
+def accumulator_width(input_width: int) -> int:
+    """TOSA's accumulator (and bias) width for a convolution/matmul of ``input_width``-bit
+    activations with int8 (or int4) weights: 32 for int8, 48 for int16."""
+    try:
+        return {8: 32, 16: 48}[input_width]
+    except KeyError:
+        raise ValueError(f"no TOSA accumulator for int{input_width} activations") from None
+
+
+def window_sum_limit(input_width: int) -> int:
+    """The most elements an int32 window sum of ``input_width``-bit values may add."""
+    return (1 << 31) // (1 << (input_width - 1))
+
+
+def quantized_clamp_bounds(lo: float, hi: float, scale: float, zero_point: int, qmin: int,
+                           qmax: int) -> tuple[int, int]:
+    """A float clamp [lo, hi] in the quantized domain (round(bound / scale) + zero point),
+    within [qmin, qmax]; a bound beyond +-1e30 is none."""
+    q_lo = qmin if lo < -1e30 else max(qmin, int(np.round(lo / scale)) + zero_point)
+    q_hi = qmax if hi > 1e30 else min(qmax, int(np.round(hi / scale)) + zero_point)
+    return q_lo, q_hi
+
+
+def rescale_fits(scale: float, bound: float) -> str | None:
+    """Why a 32-bit RESCALE by ``scale`` cannot take values up to ``|bound|``, or None.
+
+    Besides encoding the scale, apply_scale_32 REQUIREs |value| < 2**(shift - 1)."""
+    try:
+        _, shift = compute_multiplier_and_shift(scale, True)
+    except ValueError as e:
+        return f"scale cannot be expressed as a TOSA rescale: {e}"
+    if bound >= (1 << (shift - 1)):
+        return f"rescale by {scale:.6g} would overflow for values up to {bound:.6g}"
+    return None
+
+
+def holds_unsigned(qmin: int, qmax: int, width: int) -> bool:
+    """A quantization range of a signless ``width``-bit storage that only an unsigned
+    reading holds (uint8's [0, 255])."""
+    return qmin >= 0 and qmax >= 1 << (width - 1)
+
+
+@dataclass(frozen=True)
+class RequantizePlan:
+    """How to requantize: a per-tensor RESCALE (multiplier, shift) or none, and an
+    integer clamp (lo, hi) after it or none."""
+
+    rescale: tuple[int, int] | None
+    clamp: tuple[int, int] | None
+    input_unsigned: bool = False
+    output_unsigned: bool = False
+
+
+def requantize_plan(in_q, in_bits: int, in_unsigned: bool, out_q, out_bits: int, out_unsigned: bool,
+                    same_storage: bool) -> RequantizePlan:
+    """Values quantized with ``in_q`` (scale, zero_point, qmin, qmax: per tensor) in
+    ``in_bits``-bit storage, quantized with ``out_q`` instead: nothing when the parameters
+    and storage agree (a clamp when the output's range is narrower), else a RESCALE by
+    in_scale / out_scale, with a clamp where its reach exceeds the output's range. Raises
+    ValueError when TOSA cannot encode it."""
+    in_name, out_name = f"int{in_bits}", f"int{out_bits}"
+    same = (in_q.scale[0], in_q.zero_point[0]) == (out_q.scale[0], out_q.zero_point[0]) and same_storage
+    if same:
+        if in_q.qmin >= out_q.qmin and in_q.qmax <= out_q.qmax:
+            return RequantizePlan(None, None)
+        if out_unsigned:
+            raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
+        return RequantizePlan(None, (out_q.qmin, out_q.qmax))
+    scale = in_q.scale[0] / out_q.scale[0]
+    multiplier, shift = compute_multiplier_and_shift(scale, True)
+    validate_rescale_zero_point(in_q.zero_point[0], in_name, in_unsigned)
+    validate_rescale_zero_point(out_q.zero_point[0], out_name, out_unsigned)
+    lo, hi = storage_range(in_name, in_unsigned)
+    lo, hi = max(lo, in_q.qmin), min(hi, in_q.qmax)
+    bound = max(abs(lo - in_q.zero_point[0]), abs(hi - in_q.zero_point[0]))
+    if bound >= 1 << (shift - 1):
+        raise ValueError(f"rescale by {scale!r} needs shift {shift}, too small for inputs up to {bound}")
+    # The rescale is monotonic: the images of the input range's ends bound its results
+    # (an int16 rescale by <= 1 never reaches -32768, so [-32767, 32767] needs no clamp).
+    reached = rescale_reference(np.asarray([lo, hi], np.int64), in_q.zero_point[0], out_q.zero_point[0],
+                                multiplier, shift, input_unsigned=in_unsigned, output_unsigned=out_unsigned,
+                                in_dtype=in_name, out_dtype=out_name)
+    clamp = None
+    if out_q.qmin > int(reached.min()) or out_q.qmax < int(reached.max()):
+        if out_unsigned:
+            raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
+        storage_lo, storage_hi = storage_range(out_name, out_unsigned)
+        clamp = (max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi))
+    return RequantizePlan((multiplier, shift), clamp, in_unsigned, out_unsigned)

@@ -64,6 +64,8 @@ __all__ = [
     "SHARED_QPARAM_OPS",
 ]
 
+from tosaic.lowering import registry as _registry
+
 aten = torch.ops.aten
 
 INT32_MIN = -(2**31)
@@ -276,94 +278,32 @@ def _as_scheme(s: SchemeLike) -> Optional[QuantScheme]:
 
 
 # ---------------------------------------------------------------------------
-# Op tables (ATen ops as they appear after torch.export + ep.module())
+# Op tables: derived from the lowering registry (tosaic.lowering.registry), where each
+# lowering names the aten ops (as they appear after torch.export + ep.module()) the
+# quantizer must annotate for it, and how. Supporting an op is one registry entry.
 # ---------------------------------------------------------------------------
 
-_CONV_OPS = {
-    aten.conv1d.default,
-    aten.conv1d.padding,
-    aten.conv2d.default,
-    aten.conv2d.padding,
-    aten.conv3d.default,
-    aten.conv3d.padding,
-}
-_CONV_TRANSPOSE_OPS = {
-    aten.conv_transpose1d.default,
-    aten.conv_transpose2d.input,
-}
-_LINEAR_OPS = {aten.linear.default}
-# Clamp-like activations that fold into the producer's output qparams.
-_FUSABLE_ACTIVATIONS = {
-    aten.relu.default,
-    aten.relu_.default,
-    aten.relu6.default,
-    aten.hardtanh.default,
-    aten.hardtanh_.default,
-    aten.clamp.default,
-}
-_BINARY_OPS = {
-    aten.add.Tensor,
-    aten.add_.Tensor,
-    aten.sub.Tensor,
-    aten.sub_.Tensor,
-    aten.mul.Tensor,
-    aten.mul_.Tensor,
-}
-_MATMUL_OPS = {aten.matmul.default, aten.mm.default, aten.bmm.default}
-# Single activation input, own observed output qparams.
-_UNARY_OPS = {
-    aten.sigmoid.default,
-    aten.tanh.default,
-    aten.hardswish.default,
-    aten.hardsigmoid.default,
-    aten.softmax.int,
-    aten._softmax.default,
-    # Averages get their own observed output qparams: with the input's, an average of
-    # an even count lands exactly on .5 steps, which PyTorch's float rounding and any
-    # integer rounding settle differently; with its own scale the sum is rescaled once.
-    aten.avg_pool2d.default,
-    aten.adaptive_avg_pool2d.default,
-    aten.mean.dim,
-    aten.mean.default,
-} | _FUSABLE_ACTIVATIONS
-# Always quantized; output shares qparams with the input (max keeps values).
-_POOL_OPS = {
-    aten.max_pool2d.default,
-}
-# Pure data movement: quantized only when the input already is (or is a graph
-# input); output shares qparams with the input.
-_DATA_MOVEMENT_OPS = {
-    aten.reshape.default,
-    aten.view.default,
-    aten._unsafe_view.default,
-    aten.flatten.using_ints,
-    aten.permute.default,
-    aten.transpose.int,
-    aten.t.default,
-    aten.squeeze.default,
-    aten.squeeze.dim,
-    aten.squeeze.dims,
-    aten.unsqueeze.default,
-    aten.slice.Tensor,
-    aten.select.int,
-    aten.pad.default,
-    aten.constant_pad_nd.default,
-    aten.expand.default,
-    aten.clone.default,
-}
-_CAT_OPS = {aten.cat.default, aten.concat.default}
 
-ANNOTATED_OPS = frozenset(
-    _CONV_OPS
-    | _CONV_TRANSPOSE_OPS
-    | _LINEAR_OPS
-    | _BINARY_OPS
-    | _MATMUL_OPS
-    | _UNARY_OPS
-    | _POOL_OPS
-    | _CAT_OPS
-)
-SHARED_QPARAM_OPS = frozenset(_DATA_MOVEMENT_OPS | _POOL_OPS | _CAT_OPS)
+def _annotation_table() -> dict:
+    """aten OpOverload -> annotation kind (registry.WEIGHTED, SHARED, ...)."""
+    from tosaic.lowering import registry
+
+    table = {}
+    for name, (how, _entry) in registry.annotations().items():
+        _, op_name, overload = name.split(".")
+        table[getattr(getattr(aten, op_name), overload)] = how
+    return table
+
+
+def _ops(*kinds: str) -> frozenset:
+    return frozenset(op for op, how in _ANNOTATION.items() if how in kinds)
+
+
+_ANNOTATION = _annotation_table()
+_FUSABLE_ACTIVATIONS = _ops(_registry.FUSED_ACTIVATION)
+ANNOTATED_OPS = frozenset(op for op, how in _ANNOTATION.items() if how not in (_registry.SHARED, _registry.CONCAT)) \
+    | _ops(_registry.CONCAT)
+SHARED_QPARAM_OPS = _ops(_registry.SHARED, _registry.SHARED_ALWAYS, _registry.CONCAT)
 
 
 # ---------------------------------------------------------------------------
@@ -516,22 +456,23 @@ class TosaicQuantizer(Quantizer):
         return None
 
     def _annotate_node(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
-        t = n.target
-        if t in _CONV_OPS or t in _LINEAR_OPS:
+        how = _ANNOTATION.get(n.target)
+        if how == _registry.WEIGHTED:
             self._annotate_weighted(n, cfg, node_cfg, ch_axis=0)
-        elif t in _CONV_TRANSPOSE_OPS:
+        elif how == _registry.WEIGHTED_TRANSPOSED:
             if _conv_groups(n) == 1:
                 # torch layout [C_in, C_out, k...]: output channels on axis 1
                 self._annotate_weighted(n, cfg, node_cfg, ch_axis=1)
-        elif t in _BINARY_OPS or t in _MATMUL_OPS:
-            self._annotate_binary(n, cfg, node_cfg)
-        elif t in _UNARY_OPS:
+        elif how in (_registry.BINARY, _registry.PRODUCT):
+            self._annotate_binary(n, cfg, node_cfg, fuse=how == _registry.BINARY)
+        elif how in (_registry.OWN_OUTPUT, _registry.FUSED_ACTIVATION):
+            # A clamp-like activation no producer took (see _fused_activation) gets its own output.
             self._annotate_unary(n, cfg, node_cfg)
-        elif t in _POOL_OPS:
+        elif how == _registry.SHARED_ALWAYS:
             self._annotate_shared(n, cfg, node_cfg, always=True)
-        elif t in _DATA_MOVEMENT_OPS:
+        elif how == _registry.SHARED:
             self._annotate_shared(n, cfg, node_cfg, always=False)
-        elif t in _CAT_OPS:
+        elif how == _registry.CONCAT:
             self._annotate_cat(n, cfg, node_cfg)
 
     def _finish_output(self, n: Node, cfg: QuantScheme, node_cfg: dict, fuse: bool) -> None:
@@ -562,7 +503,7 @@ class TosaicQuantizer(Quantizer):
         _set_annotation(n, qmap)
         self._finish_output(n, cfg, node_cfg, fuse=True)
 
-    def _annotate_binary(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
+    def _annotate_binary(self, n: Node, cfg: QuantScheme, node_cfg: dict, fuse: bool) -> None:
         tensor_args = [a for a in n.args[:2] if isinstance(a, Node)]
         if not tensor_args or not all(_is_float_tensor(a) for a in tensor_args):
             return
@@ -570,7 +511,6 @@ class TosaicQuantizer(Quantizer):
             return
         qmap = {a: cfg.activation_qspec() for a in tensor_args}
         _set_annotation(n, qmap)
-        fuse = n.target not in _MATMUL_OPS
         self._finish_output(n, cfg, node_cfg, fuse=fuse)
 
     def _annotate_unary(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:

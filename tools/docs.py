@@ -19,7 +19,7 @@ def passes_markdown() -> str:
         "",
     ]
     for name, cls in registered_passes().items():
-        module_doc = inspect.getdoc(inspect.getmodule(cls)) or ""
+        module_doc = cls.description or inspect.getdoc(inspect.getmodule(cls)) or ""
         lines += [f"## `{name}`", "", f"{cls.summary}. Runs on `{cls.anchor}`.", ""]
         if cls.options:
             lines += ["| option | type | default | meaning |", "| --- | --- | --- | --- |"]

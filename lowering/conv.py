@@ -59,31 +59,25 @@ from dataclasses import dataclass
 import numpy as np
 from torch_mlir import ir
 
-from tosaic.dialects import quant
+from tosaic.dialects import quant, tosa_ops
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
-from tosaic.passes.base import Option
-from tosaic.passes.quantized_lowering import (
-    QuantizedLowering,
-    QuantizedOperand,
-    accumulator_width,
-    apply_output_layouts,
-    channel_vector,
-    int4_weights_option,
-    integer_bias,
+from tosaic.lowering.build import (
+    emit_layouts,
     integer_convolution,
     integer_rescale,
-    peel_output,
     record_int8_weight,
-    refuse as _refuse,
     requantize_int48,
     requantize_output,
-    trace_quantized,
 )
+from tosaic.lowering.match import QuantizedOperand, channel_vector, integer_bias, peel_output, quantizes_below, \
+    trace_quantized
+from tosaic.lowering.registry import WEIGHTED, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
-CONV_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.conv3d")
-# The weight dims that make up the output channel, flattened in order.
-_OUTPUT_CHANNEL_DIMS = {"tosa.conv2d": (0,), "tosa.depthwise_conv2d": (2, 3), "tosa.conv3d": (0,)}
+family("conv", summary=(
+    "Fold dequantize -> conv2d/depthwise_conv2d (also grouped)/conv3d -> [clamp] -> quantize into integer "
+    "convolutions (int8 activations with int8 or int4 weights, i32 acc; int16 activations with int8 weights, "
+    "i48 acc and bias) + rescale"), failure="quantized convolution could not be lowered")
 
 
 # Convolutions -------------------------------------------------------------------------
@@ -116,7 +110,7 @@ class _ConvPlan:
 
     @property
     def acc_width(self) -> int:
-        return accumulator_width(self.x.width)
+        return qmath.accumulator_width(self.x.width)
 
     def emit(self, expand_depth_multiplier: bool = True) -> ir.Value:
         """The int32 (int8 input) or int48 (int16 input) accumulator, at the insertion point."""
@@ -164,13 +158,13 @@ def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
         return f"lowers int8 or int16 activations with int8 weights only (input i{x.width}, weight i{w.width})"
     if x.width == 16 and x_params[1] != 0:
         return f"int16 input needs zero point 0 (TOSA), not {x_params[1]}"
-    w_scales = channel_vector(w.scale, _OUTPUT_CHANNEL_DIMS[conv.name])
+    w_scales = channel_vector(w.scale, tosa_ops.OUTPUT_CHANNEL_DIMS[conv.name])
     if w_scales is None:
         return f"weight is quantized along axis {w.axis}, not the output channels"
     out_channels = ranked_shape(conv.results[0])[-1]
     if w_scales.size != out_channels:
         return f"{w_scales.size} weight channels for {out_channels} output channels"
-    bias = integer_bias(conv.operands[2], x_params[0], w_scales, accumulator_width(x.width))
+    bias = integer_bias(conv.operands[2], x_params[0], w_scales, qmath.accumulator_width(x.width))
     if isinstance(bias, str):
         return bias
     w_width, int8_reason = w.weight_width(int4_weights)
@@ -182,48 +176,47 @@ def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
         weights = w.constant()
         if weights is None:
             return "int16 convolution needs constant weights (to bound its 48-bit accumulator)"
-        channel_dims = _OUTPUT_CHANNEL_DIMS[conv.name]
+        channel_dims = tosa_ops.OUTPUT_CHANNEL_DIMS[conv.name]
         others = [d for d in range(weights.ndim) if d not in channel_dims]
         abs_sums = np.abs(np.transpose(weights.astype(np.int64), list(channel_dims) + others))
         plan.acc_bounds = qmath.accumulator_bound(abs_sums.reshape(out_channels, -1).sum(axis=1), "int16")
     return plan
 
 
-def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True, int4_weights: bool = True) -> bool:
-    q_op = q_op.operation
+def _lower_at(q_op, root, options) -> Refuse | Replace | None:
+    """quantize(layouts(clamp?(layouts(root)))) for a convolution or a grouped
+    convolution's concat `root`, lowered."""
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
-        return True
+        return None
     clamp, layouts, producer = peel_output(q_op)
-    if producer is None:
-        return True
-    if producer.name in CONV_OPS:
-        convs, concat = [producer], None
-    elif producer.name == "tosa.concat":  # a grouped convolution
-        convs = [defining_op(v) for v in producer.operands]
-        if not all(c is not None and c.name in CONV_OPS for c in convs):
-            return True
-        concat = producer
+    if producer is None or producer != root:
+        return None
+    if root.name == "tosa.concat":
+        convs = [defining_op(v) for v in root.operands]
+        if not all(c is not None and c.name in tosa_ops.CONVOLUTIONS for c in convs):
+            return None
+        concat = root
     else:
-        return True
-    plans = [plan_conv(c, int4_weights) for c in convs]
+        convs, concat = [root], None
+    plans = [plan_conv(c, options["int4_weights"]) for c in convs]
     if any(p is None for p in plans):
-        return True
+        return None
     for conv, plan in zip(convs, plans):
         if isinstance(plan, str):
-            return _refuse(conv, plan)
+            return Refuse(conv, plan)
 
     for plan in plans:
         if plan.acc_bounds is not None:
             try:
                 qmath.int48_intermediate_shifts(plan.acc_bounds, plan.bias, plan.acc_scales / out_q.scale[0])
             except ValueError as e:
-                return _refuse(plan.conv, f"int48 accumulator cannot be requantized: {e}")
+                return Refuse(plan.conv, f"int48 accumulator cannot be requantized: {e}")
     out_element = ir.RankedTensorType(q_op.results[0].type).element_type
-    with rewriter.ip, q_op.location:
+    with ir.InsertionPoint(q_op), q_op.location:
         pieces = []
         for p in plans:
-            accumulator = p.emit(expand_depth_multiplier)
+            accumulator = p.emit(options["expand_depth_multiplier"])
             if p.acc_bounds is None:
                 pieces.append(requantize_output(accumulator, p.acc_scales, out_q, clamp, out_element))
                 continue
@@ -238,24 +231,50 @@ def lower_conv(q_op, rewriter, expand_depth_multiplier: bool = True, int4_weight
                 operands=pieces,
                 attributes={"axis": concat.attributes["axis"]}, loc=concat.location,
             ).result
-        result = apply_output_layouts(result, layouts)
-    rewriter.replace_op(q_op, [result])
-    return False
+        result = emit_layouts(result, layouts)
+    return Replace.one(q_op, result)
 
 
-class LowerQuantizedConv(QuantizedLowering):
-    name = "tosaic-lower-quantized-conv"
-    summary = ("Fold dequantize -> conv2d/depthwise_conv2d (also grouped)/conv3d -> [clamp] -> quantize "
-               "into integer convolutions (int8 activations with int8 or int4 weights, i32 acc; int16 "
-               "activations with int8 weights, i48 acc and bias) + rescale")
-    failure = "quantized convolution could not be lowered"
-    expand_depth_multiplier = Option(
-        bool, True,
-        "Run a depthwise conv with channel multiplier > 1 as a channel-repeating 1x1 conv2d and a "
-        "multiplier-1 depthwise conv (Vela splits multiplier > 1 into one op per kernel tap)")
+def _lower_below(root, run):
+    """Every quantize the convolution (or grouped convolution) `root` reaches, lowered."""
+    replaced, values = [], []
+    for q_op in quantizes_below(root):
+        result = _lower_at(q_op, root, run.options)
+        if isinstance(result, Refuse):
+            return result
+        if result is not None:
+            replaced += result.ops
+            values += result.values
+    return Replace(replaced, values) if replaced else None
 
-    int4_weights = int4_weights_option()
 
-    def patterns(self):
-        expand, int4 = self.expand_depth_multiplier, self.int4_weights
-        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_conv(q_op, rewriter, expand, int4), 1)]
+_CONV_ANNOTATIONS = {f"aten.{op}": WEIGHTED for op in (
+    "conv1d.default", "conv1d.padding", "conv2d.default", "conv2d.padding", "conv3d.default", "conv3d.padding")}
+
+
+@lowering("conv2d", family="conv", root="tosa.conv2d", activations=("int8", "int16"), weights=("int8", "int4"),
+          annotates=_CONV_ANNOTATIONS)
+def lower_conv2d(conv, run):
+    """conv2d (and conv1d, as torch-mlir lowers it) -> integer conv2d + rescale."""
+    return _lower_below(conv, run)
+
+
+@lowering("depthwise_conv2d", family="conv", root="tosa.depthwise_conv2d", activations=("int8", "int16"),
+          weights=("int8", "int4"), annotates=_CONV_ANNOTATIONS)
+def lower_depthwise_conv2d(conv, run):
+    """depthwise conv2d (torch groups == in channels; multiplier expanded) -> integer depthwise + rescale."""
+    return _lower_below(conv, run)
+
+
+@lowering("conv3d", family="conv", root="tosa.conv3d", activations=("int8", "int16"), weights=("int8", "int4"),
+          annotates=_CONV_ANNOTATIONS)
+def lower_conv3d(conv, run):
+    """conv3d -> integer conv3d + rescale."""
+    return _lower_below(conv, run)
+
+
+@lowering("grouped_conv2d", family="conv", root="tosa.concat", benefit=2, activations=("int8", "int16"),
+          weights=("int8", "int4"), annotates=_CONV_ANNOTATIONS)
+def lower_grouped_conv2d(concat, run):
+    """grouped conv2d (a concat of per-group convolutions) -> concat of integer convolutions."""
+    return _lower_below(concat, run)

@@ -38,88 +38,28 @@ from __future__ import annotations
 import numpy as np
 from torch_mlir import ir
 
-from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_rescale, make_storage_const, ranked_shape
-from tosaic.passes.quantized_lowering import QuantizedLowering, refuse as _refuse
+from tosaic.dialects import quant, tosa_ops
+from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_storage_const, ranked_shape
+from tosaic.lowering.build import is_unsigned as _is_unsigned
+from tosaic.lowering.build import requantize
+from tosaic.lowering.registry import CONCAT, SHARED, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
-# Ops whose result elements are copies of elements of operand 0 (their other operands,
-# if any, are shapes, indices or attributes). Concat and pad are handled on their own.
-UNARY_DATA_MOVEMENT_OPS = frozenset(
-    "tosa." + name for name in "slice reshape transpose tile reverse identity gather resize".split()
-)
-
-
-# ---------------------------------------------------------------------------
-# Requantization
-# ---------------------------------------------------------------------------
-
-
-def _is_unsigned(qparams: quant.QParams, element: ir.Type) -> bool:
-    """uint8 storage: an unsigned type, or a signless one holding values above its signed max."""
-    integer = ir.IntegerType(element)
-    return integer.is_unsigned or (qparams.qmin >= 0 and qparams.qmax >= 1 << (integer.width - 1))
+family("data-movement", summary=(
+    "Fold dequantize -> concat/pad/slice/reshape/transpose/tile/reverse/... -> quantize, and requantizing "
+    "quantize(dequantize), into integer TOSA with rescales"),
+    failure="quantized data movement could not be lowered",
+    # A dequantize whose users all moved to the integers is dead; the IRDL op declares no
+    # side effects, so MLIR's dead-code elimination keeps it.
+    cleanup=((quant.DEQUANTIZE, quant.erase_if_unused, 2),))
 
 
 def _storage_range(element: ir.Type, unsigned: bool) -> tuple[int, int]:
     return qmath.storage_range(f"int{ir.IntegerType(element).width}", unsigned)
 
 
-def _clamp(value: ir.Value, lo: int, hi: int) -> ir.Value:
-    element = ir.RankedTensorType(value.type).element_type
-    return ir.Operation.create(
-        "tosa.clamp",
-        results=[value.type],
-        operands=[value],
-        attributes={"min_val": ir.IntegerAttr.get(element, lo), "max_val": ir.IntegerAttr.get(element, hi)},
-    ).result
-
-
 def needs_rescale(in_q: quant.QParams, in_element: ir.Type, out_q: quant.QParams, out_element: ir.Type) -> bool:
     return (in_q.scale[0], in_q.zero_point[0], in_element) != (out_q.scale[0], out_q.zero_point[0], out_element)
-
-
-def requantize(value: ir.Value, in_q: quant.QParams, out_q: quant.QParams, out_element: ir.Type) -> ir.Value:
-    """`value` (quantized with `in_q`) quantized with `out_q` instead, as `out_element`.
-
-    Nothing when the parameters and storage agree (a clamp if the output's range is
-    narrower), else a per-tensor tosa.rescale by in_scale / out_scale. Raises ValueError
-    when TOSA cannot encode the scale."""
-    in_element = ir.RankedTensorType(value.type).element_type
-    out_type = ir.RankedTensorType.get(ranked_shape(value), out_element)
-    in_unsigned, out_unsigned = _is_unsigned(in_q, in_element), _is_unsigned(out_q, out_element)
-    if not needs_rescale(in_q, in_element, out_q, out_element):
-        if in_q.qmin >= out_q.qmin and in_q.qmax <= out_q.qmax:
-            return value
-        if out_unsigned:
-            raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
-        return _clamp(value, out_q.qmin, out_q.qmax)
-    multiplier, shift = qmath.compute_multiplier_and_shift(in_q.scale[0] / out_q.scale[0], True)
-    in_bits = ir.IntegerType(in_element).width
-    qmath.validate_rescale_zero_point(in_q.zero_point[0], f"int{in_bits}", in_unsigned)
-    qmath.validate_rescale_zero_point(out_q.zero_point[0], f"int{ir.IntegerType(out_element).width}", out_unsigned)
-    # apply_scale_32 REQUIREs |x - input_zp| < 2**(shift - 1).
-    lo, hi = _storage_range(in_element, in_unsigned)
-    lo, hi = max(lo, in_q.qmin), min(hi, in_q.qmax)
-    bound = max(abs(lo - in_q.zero_point[0]), abs(hi - in_q.zero_point[0]))
-    if bound >= 1 << (shift - 1):
-        raise ValueError(f"rescale by {in_q.scale[0] / out_q.scale[0]!r} needs shift {shift}, too small for "
-                         f"inputs up to {bound}")
-    result = make_rescale(value, out_type, [multiplier], [shift], in_q.zero_point[0], out_q.zero_point[0],
-                          input_unsigned=in_unsigned, output_unsigned=out_unsigned)
-    storage_lo, storage_hi = _storage_range(out_element, out_unsigned)
-    # The rescale is monotonic: the images of the input range's ends bound its results
-    # (an int16 rescale by <= 1 never reaches -32768, so [-32767, 32767] needs no clamp).
-    reached = qmath.rescale_reference(
-        np.asarray([lo, hi], np.int64), in_q.zero_point[0], out_q.zero_point[0], multiplier, shift,
-        input_unsigned=in_unsigned, output_unsigned=out_unsigned, in_dtype=f"int{in_bits}",
-        out_dtype=f"int{ir.IntegerType(out_element).width}")
-    reached_lo, reached_hi = int(reached.min()), int(reached.max())
-    if out_q.qmin > reached_lo or out_q.qmax < reached_hi:
-        if out_unsigned:
-            raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
-        result = _clamp(result, max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi))
-    return result
 
 
 # ---------------------------------------------------------------------------
@@ -188,7 +128,7 @@ def _is_moving_op(op) -> bool:
     """Data movement on operand 0 (a nearest-neighbour resize is; a bilinear one is not)."""
     if op.name == "tosa.resize":
         return "NEAREST" in str(op.attributes["mode"])
-    return op.name in UNARY_DATA_MOVEMENT_OPS or op.name == "tosa.pad"
+    return op.name in tosa_ops.DATA_MOVEMENT or op.name == "tosa.pad"
 
 
 def _pad_value(op) -> np.ndarray | None:
@@ -205,36 +145,34 @@ def _representable(value: np.ndarray, qparams: quant.QParams, element: ir.Type) 
     return bool(np.all(back == np.asarray(value, np.float32)))
 
 
-def _lower_requantize(q_op, dq, rewriter) -> bool:
+def _lower_requantize(q_op, dq) -> Refuse | Replace | None:
     """quantize(dequantize(x)) -> x, or one rescale."""
     in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
     if in_q.per_channel or out_q.per_channel:
         if in_q == out_q and dq.operands[0].type == q_op.results[0].type:
-            rewriter.replace_op(q_op, [dq.operands[0]])
-            return False
-        return _refuse(q_op, "requantizes per-channel quantized values, which has no integer lowering")
+            return Replace.one(q_op, dq.operands[0])
+        return Refuse(q_op, "requantizes per-channel quantized values, which has no integer lowering")
     out_element = ir.RankedTensorType(q_op.results[0].type).element_type
-    with rewriter.ip, q_op.location:
+    with ir.InsertionPoint(q_op), q_op.location:
         try:
             result = requantize(dq.operands[0], in_q, out_q, out_element)
         except ValueError as e:
-            return _refuse(q_op, f"cannot requantize: {e}")
-    rewriter.replace_op(q_op, [result])
-    return False
+            return Refuse(q_op, f"cannot requantize: {e}")
+    return Replace.one(q_op, result)
 
 
-def _lower_quantized_move(q_op, op, rewriter) -> bool:
+def _lower_quantized_move(q_op, op) -> Refuse | Replace | None:
     """quantize(op(dequantize(x))) -> op on the integers, the rescale (if any) on the side
     with fewer elements; a pad pads with its value quantized for the output."""
     dq = defining_op(op.operands[0])
     if not quant.is_dequantize(dq) or not has_single_use(op.results[0]):
-        return True
+        return None
     pad_value = _pad_value(op) if op.name == "tosa.pad" else None
     if op.name == "tosa.pad" and pad_value is None:
-        return True
+        return None
     in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
     if in_q.per_channel or out_q.per_channel:
-        return _refuse(op, "moves per-channel quantized values, which has no integer lowering")
+        return Refuse(op, "moves per-channel quantized values, which has no integer lowering")
     source = dq.operands[0]
     in_element = ir.RankedTensorType(source.type).element_type
     out_element = ir.RankedTensorType(q_op.results[0].type).element_type
@@ -248,7 +186,7 @@ def _lower_quantized_move(q_op, op, rewriter) -> bool:
         and not _is_unsigned(in_q, in_element)
         and _element_count(op.results[0]) < _element_count(source)
     )
-    with rewriter.ip, op.location:
+    with ir.InsertionPoint(q_op), op.location:
         try:
             if rescale_after:
                 moved = _recreate(op, operands, _with_element(op.results[0], in_element))
@@ -259,25 +197,62 @@ def _lower_quantized_move(q_op, op, rewriter) -> bool:
                     operands[2] = _quantized_const(pad_value, out_q, out_element)
                 result = _recreate(op, operands, q_op.results[0].type)
         except ValueError as e:
-            return _refuse(op, f"cannot requantize its input: {e}")
-    rewriter.replace_op(q_op, [result])
-    return False
+            return Refuse(op, f"cannot requantize its input: {e}")
+    return Replace.one(q_op, result)
 
 
-def lower_quantize(q_op, rewriter) -> bool:
-    """Patterns anchored on a quantize: a requantize, or a data movement op it quantizes."""
-    q_op = q_op.operation
+# The aten ops the quantizer annotates with shared qparams, by the TOSA op they become.
+_SHARED_ATEN_OPS = {
+    "tosa.reshape": ("reshape.default", "view.default", "_unsafe_view.default", "flatten.using_ints",
+                     "squeeze.default", "squeeze.dim", "squeeze.dims", "unsqueeze.default"),
+    "tosa.transpose": ("permute.default", "transpose.int", "t.default"),
+    "tosa.slice": ("slice.Tensor", "select.int"),
+    "tosa.pad": ("pad.default", "constant_pad_nd.default"),
+    "tosa.tile": ("expand.default",),
+    "tosa.identity": ("clone.default",),
+}
+
+
+@lowering("requantize", family="data-movement", root=quant.QUANTIZE, activations=("int8", "int16", "uint8"))
+def lower_requantize(q_op, run):
+    """quantize(dequantize(x)) with other parameters -> x, or one rescale."""
     producer = defining_op(q_op.operands[0])
-    if producer is None:
-        return True
-    if quant.is_dequantize(producer):
-        return _lower_requantize(q_op, producer, rewriter)
-    if _is_moving_op(producer):
-        return _lower_quantized_move(q_op, producer, rewriter)
-    return True
+    if not quant.is_dequantize(producer):
+        return None
+    return _lower_requantize(q_op, producer)
 
 
-def dequantize_after_move(op, rewriter) -> bool:
+def _quantized_move(op, run):
+    """quantize(op(dequantize(x))) -> op on the integers (+ a rescale on the smaller side)."""
+    if not _is_moving_op(op):
+        return None
+    uses = list(op.results[0].uses)
+    if len(uses) != 1 or not quant.is_quantize(uses[0].owner):
+        return None
+    q_op = uses[0].owner
+    return _lower_quantized_move(q_op.operation if hasattr(q_op, "operation") else q_op, op)
+
+
+def _moved_dequantize(op, run):
+    """op(dequantize(x)) without a quantize right after -> dequantize(op(x))."""
+    return dequantize_after_move(op)
+
+
+# One pattern instance per data movement op, twice: moving into a quantize (benefit 2)
+# before moving the dequantize down (benefit 1), which leaves that case to the first.
+for _root in sorted(tosa_ops.DATA_MOVEMENT | {"tosa.pad"}):
+    _short = _root.removeprefix("tosa.")
+    lowering(f"{_short}.quantized", family="data-movement", root=_root, benefit=2,
+             activations=("int8", "int16", "uint8"),
+             annotates={f"aten.{op}": SHARED for op in _SHARED_ATEN_OPS.get(_root, ())},
+             summary=f"quantize({_short}(dequantize(x))) -> {_short} on the integers (+ rescale)")(_quantized_move)
+    lowering(f"{_short}.dequantized", family="data-movement", root=_root, benefit=1,
+             activations=("int8", "int16"),
+             summary=f"{_short}(dequantize(x)) -> dequantize({_short}(x))")(_moved_dequantize)
+del _root, _short
+
+
+def dequantize_after_move(op) -> Refuse | Replace | None:
     """op(dequantize(x)) -> dequantize(op(x)), when no quantize takes `op`'s result directly.
 
     Data movement commutes with dequantization, so a chain of them (or one feeding a graph
@@ -285,33 +260,32 @@ def dequantize_after_move(op, rewriter) -> bool:
     exactly representable in the input's quantization."""
     op = op.operation
     if not _is_moving_op(op):
-        return True
+        return None
     dq = defining_op(op.operands[0])
     if not quant.is_dequantize(dq):
-        return True
+        return None
     uses = list(op.results[0].uses)
     if len(uses) == 1 and quant.is_quantize(uses[0].owner):
-        return True  # lower_quantize's
+        return None  # the quantized move's
     in_q = quant.QParams.of(dq)
     source = dq.operands[0]
     element = ir.RankedTensorType(source.type).element_type
     if in_q.per_channel or _is_unsigned(in_q, element):
-        return True
+        return None
     operands = list(op.operands)
     operands[0] = source
-    with rewriter.ip, op.location:
+    with ir.InsertionPoint(op), op.location:
         if op.name == "tosa.pad":
             pad_value = _pad_value(op)
             if pad_value is None or not _representable(pad_value, in_q, element):
-                return True
+                return None
             operands[2] = _quantized_const(pad_value, in_q, element)
         moved = _recreate(op, operands, _with_element(op.results[0], element))
         result = quant.create(quant.DEQUANTIZE, moved, op.results[0].type, in_q)
-    rewriter.replace_op(op, [result])
-    return False
+    return Replace.one(op, result)
 
 
-def lower_concat(concat, rewriter) -> bool:
+def lower_concat(concat) -> Refuse | Replace | None:
     """concat(dequantize(x_i) | float constant) -> dequantize(concat(x_i')).
 
     Inputs of one quantization are concatenated as they are. Otherwise every input is
@@ -323,16 +297,16 @@ def lower_concat(concat, rewriter) -> bool:
         dq = defining_op(operand)
         if quant.is_dequantize(dq):
             if quant.QParams.of(dq).per_channel:
-                return True
+                return None
             inputs.append((dq, None))
             continue
         constant = _float_constant(operand)
         if constant is None:
-            return True  # a float input: not a quantized concat
+            return None  # a float input: not a quantized concat
         inputs.append((None, constant))
     dqs = [dq for dq, _ in inputs if dq is not None]
     if not dqs:
-        return True  # constant folding's
+        return None  # constant folding's
 
     def params(dq):
         return quant.QParams.of(dq), ir.RankedTensorType(dq.operands[0].type).element_type
@@ -343,9 +317,9 @@ def lower_concat(concat, rewriter) -> bool:
     else:
         target = _quantized_user(concat.results[0])
         if target is None:
-            return True
+            return None
     target_q, element = target
-    with rewriter.ip, concat.location:
+    with ir.InsertionPoint(concat), concat.location:
         try:
             operands = [
                 _quantized_const(constant, target_q, element) if dq is None
@@ -353,22 +327,15 @@ def lower_concat(concat, rewriter) -> bool:
                 for dq, constant in inputs
             ]
         except ValueError as e:
-            return _refuse(concat, f"cannot requantize an input: {e}")
+            return Refuse(concat, f"cannot requantize an input: {e}")
         joined = _recreate(concat, operands, _with_element(concat.results[0], element))
         result = quant.create(quant.DEQUANTIZE, joined, concat.results[0].type, target_q)
-    rewriter.replace_op(concat, [result])
-    return False
+    return Replace.one(concat, result)
 
 
-class LowerQuantizedDataMovement(QuantizedLowering):
-    name = "tosaic-lower-quantized-data-movement"
-    summary = ("Fold dequantize -> concat/pad/slice/reshape/transpose/tile/reverse/... -> quantize, "
-               "and requantizing quantize(dequantize), into integer TOSA with rescales")
-    failure = "quantized data movement could not be lowered"
-
-    def patterns(self):
-        return (
-            [(quant.QUANTIZE, lower_quantize, 1), ("tosa.concat", lower_concat, 1)]
-            + [(name, dequantize_after_move, 1) for name in sorted(UNARY_DATA_MOVEMENT_OPS | {"tosa.pad"})]
-            + [(quant.DEQUANTIZE, quant.erase_if_unused, 2)]
-        )
+@lowering("concat", family="data-movement", root="tosa.concat", activations=("int8", "int16", "uint8"),
+          annotates={"aten.cat.default": CONCAT, "aten.concat.default": CONCAT})
+def lower_concat_entry(concat, run):
+    """concat of dequantized values / float constants -> dequantize(concat(x_i)) (inputs rescaled to one
+    quantization where they differ)."""
+    return lower_concat(concat)

@@ -38,25 +38,25 @@ from __future__ import annotations
 
 import numpy as np
 from torch_mlir import ir
+from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
-from tosaic.passes.quantized_lowering import (
-    QuantizedLowering,
-    accumulator_width,
+from tosaic.lowering.build import (
+    emit_layouts,
     integer_convolution,
-    refuse as _refuse,
-    apply_output_layouts,
-    channel_vector,
-    int4_weights_option,
-    integer_bias,
-    peel_output,
-    requantize_int48,
     record_int8_weight,
+    requantize_int48,
     requantize_output,
-    trace_quantized,
 )
+from tosaic.lowering.match import channel_vector, integer_bias, peel_output, quantizes_below, trace_quantized
+from tosaic.lowering.registry import PRODUCT, WEIGHTED, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
+
+family("matmul", summary=(
+    "Fold quantized linear layers into 1x1 conv2d (int8 activations with int8 or int4 weights; int16 "
+    "activations with i48 acc), and quantized matmul of activations into int8 (i32 acc) or int16 (i48 acc) "
+    "matmul + rescale"), failure="quantized matmul could not be lowered")
 
 
 def _matmul_under(op):
@@ -102,41 +102,42 @@ def _is_linear_weight(b) -> bool:
     return b.constant() is not None and len(shape) == 3 and shape[0] == 1 and bool(np.all(b.zero_point == 0))
 
 
-def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
-    q_op = q_op.operation
+def _lower_at(q_op, root, int4_weights: bool):
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
-        return True
+        return None
     matched = _match(q_op)
     if matched is None:
-        return True
+        return None
     clamp, layouts, core, bias, matmul = matched
+    if matmul != root:
+        return None
     a, b = trace_quantized(matmul.operands[0]), trace_quantized(matmul.operands[1])
     if a is None or b is None:
-        return True
+        return None
     a_params = a.per_tensor()
     if a_params is None:
-        return _refuse(matmul, "needs a per-tensor quantized first operand")
+        return Refuse(matmul, "needs a per-tensor quantized first operand")
     a_shape, b_shape = ranked_shape(matmul.operands[0]), ranked_shape(matmul.operands[1])
     linear = _is_linear_weight(b) and a_shape[0] == 1
     if (a.width, b.width) not in (((8, 8), (16, 8)) if linear else ((8, 8), (16, 16))):
-        return _refuse(matmul, f"lowers int8 x int8, int16 x int8 weights and int16 x int16 only "
+        return Refuse(matmul, f"lowers int8 x int8, int16 x int8 weights and int16 x int16 only "
                                f"(i{a.width} x i{b.width})")
     if a.width == 16 and (a_params[1] != 0 or np.any(b.zero_point != 0)):
-        return _refuse(matmul, "int16 operands need zero point 0 (TOSA)")
+        return Refuse(matmul, "int16 operands need zero point 0 (TOSA)")
     b_scales = channel_vector(b.scale, (2,))
     if b_scales is None:
-        return _refuse(matmul, f"second operand is quantized along axis {b.axis}, not its columns")
+        return Refuse(matmul, f"second operand is quantized along axis {b.axis}, not its columns")
     b_zero_points = np.unique(b.zero_point)
     if b_zero_points.size > 1:
-        return _refuse(matmul, "second operand needs one zero point")
+        return Refuse(matmul, "second operand needs one zero point")
     out_element = ir.RankedTensorType(q_op.results[0].type).element_type
     out_shape = ranked_shape(core)  # before the output layouts
 
     if linear:
-        bias_values = integer_bias(bias, a_params[0], b_scales, accumulator_width(a.width))
+        bias_values = integer_bias(bias, a_params[0], b_scales, qmath.accumulator_width(a.width))
         if isinstance(bias_values, str):
-            return _refuse(matmul, bias_values)
+            return Refuse(matmul, bias_values)
         _, rows, features = a_shape
         outputs = b_shape[2]
         weight = np.ascontiguousarray(np.transpose(b.constant()[0]).reshape(outputs, 1, 1, features))
@@ -146,26 +147,25 @@ def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
             try:
                 qmath.int48_intermediate_shifts(bounds, bias_values, acc_scales / out_q.scale[0])
             except ValueError as e:
-                return _refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
+                return Refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
         weight_width, int8_reason = b.weight_width(int4_weights)
         if weight_width == 4 and a.width != 8:  # TOSA's int4 convolutions take int8 activations only
             weight_width, int8_reason = 8, f"TOSA has no int4 weights with i{a.width} activations"
-        with rewriter.ip, matmul.location:
+        with ir.InsertionPoint(q_op), matmul.location:
             x = make_reshape(a.integer(), [1, 1, rows, features])
             accumulator = integer_convolution("tosa.conv2d", x, weight, bias_values, a_params[1],
                                               [1, 1, rows, outputs], weight_width=weight_width)
         record_int8_weight(accumulator.owner, int8_reason)
-        with rewriter.ip, q_op.location:
+        with ir.InsertionPoint(q_op), q_op.location:
             if a.width == 16:
                 result = requantize_int48(accumulator, acc_scales, bounds, bias_values, out_q, clamp, out_element)
             else:
                 result = requantize_output(accumulator, acc_scales, out_q, clamp, out_element)
-            result = apply_output_layouts(make_reshape(result, out_shape), layouts)
-        rewriter.replace_op(q_op, [result])
-        return False
+            result = emit_layouts(make_reshape(result, out_shape), layouts)
+        return Replace.one(q_op, result)
 
     if bias is not None:
-        return True  # matmul + add of activations: not a linear layer; left to the verifier
+        return None  # matmul + add of activations: not a linear layer; left to the verifier
     scales = a_params[0] * (b_scales if np.unique(b_scales).size > 1 else b_scales[:1])
     if a.width == 16:
         # Products of two int16 activations: |a * b| <= 2**30 each, a_shape[2] of them.
@@ -173,9 +173,9 @@ def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
         try:
             qmath.int48_intermediate_shifts(bounds, [0], scales / out_q.scale[0])
         except ValueError as e:
-            return _refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
-    with rewriter.ip, matmul.location:
-        acc = ir.IntegerType.get_signless(accumulator_width(a.width))
+            return Refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
+    with ir.InsertionPoint(q_op), matmul.location:
+        acc = ir.IntegerType.get_signless(qmath.accumulator_width(a.width))
         accumulator = ir.Operation.create(
             "tosa.matmul",
             results=[ir.RankedTensorType.get(ranked_shape(matmul.results[0]), acc)],
@@ -188,7 +188,7 @@ def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
         ).result
         if b.int4_range:
             record_int8_weight(accumulator.owner, "TOSA MATMUL has no int4 operand")
-    with rewriter.ip, q_op.location:
+    with ir.InsertionPoint(q_op), q_op.location:
         if a.width == 16:
             result = requantize_int48(accumulator, scales, np.repeat(bounds, scales.size), np.zeros(scales.size),
                                       out_q, clamp, out_element)
@@ -196,19 +196,28 @@ def lower_matmul(q_op, rewriter, int4_weights: bool = True) -> bool:
             result = requantize_output(accumulator, scales, out_q, clamp, out_element)
         if ranked_shape(result) != out_shape:
             result = make_reshape(result, out_shape)
-        result = apply_output_layouts(result, layouts)
-    rewriter.replace_op(q_op, [result])
-    return False
+        result = emit_layouts(result, layouts)
+    return Replace.one(q_op, result)
 
 
-class LowerQuantizedMatmul(QuantizedLowering):
-    name = "tosaic-lower-quantized-matmul"
-    summary = ("Fold quantized linear layers into 1x1 conv2d (int8 activations with int8 or int4 weights; "
-               "int16 activations with i48 acc), and quantized matmul of activations into int8 (i32 acc) "
-               "or int16 (i48 acc) matmul + rescale")
-    failure = "quantized matmul could not be lowered"
-    int4_weights = int4_weights_option()
 
-    def patterns(self):
-        int4 = self.int4_weights
-        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_matmul(q_op, rewriter, int4), 1)]
+
+def _lower_below(matmul, run):
+    replaced, values = [], []
+    for q_op in quantizes_below(matmul, through={"tosa.reshape", "tosa.transpose", "tosa.clamp", "tosa.add"}):
+        result = _lower_at(q_op, matmul, run.options["int4_weights"])
+        if isinstance(result, Refuse):
+            return result
+        if result is not None:
+            replaced += result.ops
+            values += result.values
+    return Replace(replaced, values) if replaced else None
+
+
+@lowering("matmul", family="matmul", root="tosa.matmul", activations=("int8", "int16"), weights=("int8", "int4"),
+          annotates={"aten.linear.default": WEIGHTED, "aten.matmul.default": PRODUCT, "aten.mm.default": PRODUCT,
+                     "aten.bmm.default": PRODUCT})
+def lower_matmul(matmul, run):
+    """linear (matmul by a constant weight, + bias) -> 1x1 integer conv2d; matmul of activations ->
+    integer matmul; + rescale."""
+    return _lower_below(matmul, run)

@@ -45,11 +45,15 @@ from torch_mlir import ir
 from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, is_zero_constant, refuse, saturate
+from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, ranked_shape
+from tosaic.lowering.build import integer_rescale, saturate
+from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
 INT8_MIN, INT8_MAX = qmath.qrange("int8")
+family("softmax", summary="Lower dequantize -> softmax -> quantize (int8) to integer TOSA (exp tables, NR reciprocal)",
+       failure="a quantized softmax could not be lowered")
+
 MAX_TABLE_BITS = 23  # three int8 tables; RESCALE cannot multiply a byte by 2^24 (shift >= 9)
 MIN_TABLE_BITS = 8
 Q = 29  # the reciprocal's fraction bits (values in (1, 2])
@@ -232,43 +236,36 @@ def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: 
 
 # --------------------------------------------------------------------------- pattern
 
-def lower_softmax(q_op, rewriter) -> bool:
-    q_op = q_op.operation
+@lowering("softmax", family="softmax", root=quant.QUANTIZE, activations=("int8",),
+          annotates={"aten.softmax.int": OWN_OUTPUT, "aten._softmax.default": OWN_OUTPUT})
+def lower_softmax(q_op, run):
+    """softmax (torch-mlir's exp / reduce_sum / reciprocal region) -> integer softmax (exp tables,
+    Newton reciprocal), 35 TOSA ops."""
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
     if not _is_int8_per_tensor(out_q, out_type) and not _is_16_bit(out_type):
-        return True
+        return None
     match = match_softmax(q_op.operands[0])
     if match is None:
-        return True
+        return None
     dq = match.dequantize
     in_q = quant.QParams.of(dq)
     q = dq.operands[0]
     if _is_16_bit(out_type) or _is_16_bit(q.type):
         # The exp tables index q - max(q), 256 values for int8; int16's 65536 have no
         # exact integer form here yet.
-        return refuse(q_op, "softmax of int16 (a16w8) values is not supported: quantize it to int8 "
+        return Refuse(q_op, "softmax of int16 (a16w8) values is not supported: quantize it to int8 "
                             "(e.g. a8w8 for this module)")
     if not _is_int8_per_tensor(in_q, q.type):
-        return True
+        return None
     shape = ranked_shape(q)
     if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
-        return True
+        return None
     if not _uses_stay_inside(match, q_op):
-        return True
+        return None
     axis = match.axis if match.axis >= 0 else match.axis + len(shape)
     if table_bits(shape[axis]) < MIN_TABLE_BITS:
-        return refuse(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
-    with rewriter.ip, q_op.location:
+        return Refuse(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
+    with ir.InsertionPoint(q_op), q_op.location:
         result = build_softmax(q, in_q, out_q, axis, out_type)
-    rewriter.replace_op(q_op, [result])
-    return False
-
-
-class LowerQuantizedSoftmax(QuantizedLowering):
-    name = "tosaic-lower-quantized-softmax"
-    summary = "Lower dequantize -> softmax -> quantize (int8) to integer TOSA (exp tables, NR reciprocal)"
-    failure = "a quantized softmax could not be lowered"
-
-    def patterns(self):
-        return [(quant.QUANTIZE, lower_softmax, 1)]
+    return Replace.one(q_op, result)

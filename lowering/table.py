@@ -54,10 +54,14 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_rescale, ranked_shape
-from tosaic.passes.base import Option
-from tosaic.passes.quantized_lowering import QuantizedLowering, integer_rescale, is_zero_constant, refuse, saturate
+from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, make_rescale, ranked_shape
+from tosaic.lowering.build import integer_rescale, saturate
+from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath, table16
+
+family("table", summary=("Fold dequantize -> elementwise float ops -> quantize into a tosa.table (int8: 256 entries; "
+                         "int16: the 513-entry interpolated table + rescale)"),
+       failure="a quantized elementwise function could not become a table")
 
 TABLE_SIZE = 256
 INT8_MIN, INT8_MAX = qmath.qrange("int8")
@@ -121,8 +125,8 @@ def _evaluators():
     return table
 
 
-# Names only, so matching needs no torch import.
-ELEMENTWISE_OPS = frozenset(
+# The ops the float interpreter evaluates (names only, so matching needs no torch import).
+INTERPRETED_OPS = frozenset(
     """tosa.abs tosa.ceil tosa.cos tosa.erf tosa.exp tosa.floor tosa.log tosa.negate
     tosa.reciprocal tosa.rsqrt tosa.sigmoid tosa.sin tosa.tanh tosa.identity
     tosa.logical_not tosa.add tosa.sub tosa.mul tosa.maximum tosa.minimum tosa.pow
@@ -224,7 +228,7 @@ def find_region(root: ir.Value, shape) -> Region | None:
                 return False  # a second input
             found["dequantize"] = op
             return True
-        if op.name not in ELEMENTWISE_OPS or len(op.results) != 1:
+        if op.name not in INTERPRETED_OPS or len(op.results) != 1:
             return False
         n = _data_operand_count(op.name, op)
         data = list(op.operands)[:n]
@@ -452,91 +456,71 @@ def make_table16(value: ir.Value, fit, out_q: quant.QParams, out_type: ir.Type) 
     return rescaled
 
 
-def _lower_table16(q_op, out_q, rewriter, min_exact: float, form: str) -> bool:
+def _lower_table16(q_op, out_q, min_exact: float, form: str):
     out_type = q_op.results[0].type
     shape = ranked_shape(q_op.results[0])
     region = find_region(q_op.operands[0], shape) if shape is not None else None
     if region is None or not region.ops:
-        return True
+        return None
     dq = region.dequantize
     in_q = quant.QParams.of(dq)
     in_value = dq.operands[0]
     if not _is_int16_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
-        return True
+        return None
     if ranked_shape(in_value) != shape or not _uses_stay_inside(region, q_op):
-        return True
+        return None
     if in_q.zero_point[0] != 0 or out_q.zero_point[0] != 0:
-        return refuse(q_op, "cannot be an int16 table: TOSA needs int16 zero points of 0")
+        return Refuse(q_op, "cannot be an int16 table: TOSA needs int16 zero points of 0")
     try:
         choice = build_table16(region, out_q, min_exact, form)
     except ValueError as e:
-        return refuse(q_op, f"cannot be a lookup table: {e}")
+        return Refuse(q_op, f"cannot be a lookup table: {e}")
     if choice.max_lsb > 1:
         why = ("the 513-entry table interpolates between knots 128 input codes apart, which a kink or step "
                "between them defeats" if form == "auto" else f"int16-form={form} was asked for")
-        return refuse(q_op, f"cannot be an int16 table: the closest form ({choice.name}) is {choice.max_lsb} LSB "
+        return Refuse(q_op, f"cannot be an int16 table: the closest form ({choice.name}) is {choice.max_lsb} LSB "
                             f"off the quantized function at some input code ({choice.exact:.2%} exact); {why}")
-    with rewriter.ip, q_op.location:
+    with ir.InsertionPoint(q_op), q_op.location:
         result = make_table16(in_value, choice.fit, out_q, out_type)
-    rewriter.replace_op(q_op, [result])
-    return False
+    return Replace.one(q_op, result)
 
 
-def lower_table(q_op, rewriter, min_exact: float = 0.995, form: str = "auto") -> bool:
-    q_op = q_op.operation
+def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
     if _is_int16_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
-        return _lower_table16(q_op, out_q, rewriter, min_exact, form)
+        return _lower_table16(q_op, out_q, min_exact, form)
     if not _is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
-        return True
+        return None
     shape = ranked_shape(q_op.results[0])
     if shape is None:
-        return True
+        return None
     region = find_region(q_op.operands[0], shape)
     if region is None or not region.ops:
-        return True
+        return None
     dq = region.dequantize
     in_q = quant.QParams.of(dq)
     in_value = dq.operands[0]
     if not _is_int8_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
-        return True
+        return None
     if ranked_shape(in_value) != shape:
-        return True
+        return None
     if not _uses_stay_inside(region, q_op):
-        return True
+        return None
     try:
         table = build_table(region, out_q)
     except ValueError as e:
-        return refuse(q_op, f"cannot be a lookup table: {e}")
-    with rewriter.ip, q_op.location:
+        return Refuse(q_op, f"cannot be a lookup table: {e}")
+    with ir.InsertionPoint(q_op), q_op.location:
         result = make_table(in_value, table, out_type)
-    rewriter.replace_op(q_op, [result])
-    return False
+    return Replace.one(q_op, result)
 
 
-class LowerQuantizedTable(QuantizedLowering):
-    name = "tosaic-lower-quantized-table"
-    summary = ("Fold dequantize -> elementwise float ops -> quantize into a tosa.table (int8: 256 entries; "
-               "int16: the 513-entry interpolated table + rescale)")
-    failure = "a quantized elementwise function could not become a table"
-    int16_form = Option(
-        str, "auto",
-        "int16 table form: one-table (2 ops), two-table (5), quadratic (7, or 8 with an input zoom), "
-        "or auto: the cheapest meeting int16-min-exact")
-    int16_min_exact = Option(
-        float, 0.995,
-        "auto: the fraction of input codes at which an int16 form must equal the quantized function "
-        "(and be within 1 LSB at all)")
+_FUNCTIONS = {f"aten.{op}.default": OWN_OUTPUT for op in ("sigmoid", "tanh", "hardswish", "hardsigmoid")}
 
-    def run(self, op):
-        if self.int16_form not in table16.FORMS:
-            raise self.error(op, f"{self.name}: unknown int16-form '{self.int16_form}' "
-                                 f"({', '.join(table16.FORMS)})")
-        if not 0.0 <= self.int16_min_exact <= 1.0:
-            raise self.error(op, f"{self.name}: int16-min-exact must be within [0, 1], got {self.int16_min_exact}")
-        super().run(op)
 
-    def patterns(self):
-        min_exact, form = self.int16_min_exact, self.int16_form
-        return [(quant.QUANTIZE, lambda q_op, rewriter: lower_table(q_op, rewriter, min_exact, form), 1)]
+@lowering("table", family="table", root=quant.QUANTIZE, activations=("int8", "int16"), annotates=_FUNCTIONS)
+def lower_table(q_op, run):
+    """Any elementwise float function of one quantized input (sigmoid, tanh, hardswish, GELU ...) ->
+    tosa.table (int8: 256 entries; int16: the 513-entry interpolated table + rescale)."""
+    return lower_table_at(q_op, run.options["int16_min_exact"], run.options["int16_form"])

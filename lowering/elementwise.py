@@ -39,16 +39,14 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, ranked_shape
-from tosaic.passes.quantized_lowering import (
-    QuantizedLowering,
-    clamp_bounds,
-    constant_array,
-    integer_rescale,
-    refuse as _refuse,
-    saturate,
-)
+from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
+from tosaic.lowering.build import integer_rescale, saturate_to_output
+from tosaic.lowering.match import quantizes_below
+from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
+
+family("elementwise", summary="Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic "
+       "+ rescales", failure="quantized elementwise op could not be lowered")
 
 _INT32_MAX = (1 << 31) - 1
 # Extra fractional bits of the int32 add/sub domain (TFLite's left_shift).
@@ -101,11 +99,6 @@ def _binary(name: str, lhs: ir.Value, rhs: ir.Value, shape) -> ir.Value:
     return ir.Operation.create(name, results=[_i32(shape)], operands=operands).result
 
 
-def _storage_range(value_type: ir.Type) -> tuple[int, int]:
-    width = ir.IntegerType(ir.RankedTensorType(value_type).element_type).width
-    return qmath.qrange(f"int{width}")
-
-
 def _output_qparams(q_op):
     """The quantize's qparams, or None unless it stores 8- or 16-bit integers."""
     out_q = quant.QParams.of(q_op)
@@ -124,24 +117,14 @@ def _int16_zero_points(quantized, out_q, q_op) -> str | None:
 
 
 def _rescale_fits(scale: float, bound: float) -> str | None:
-    """Why `scale` cannot rescale int32 values up to |bound|, or None if it can.
-
-    Besides encoding the scale, apply_scale_32 REQUIREs |value| < 2**(shift-1)."""
-    try:
-        _, shift = qmath.compute_multiplier_and_shift(scale, True)
-    except ValueError as e:
-        return f"scale cannot be expressed as a TOSA rescale: {e}"
-    if bound >= (1 << (shift - 1)):
-        return (f"rescale by {scale:.6g} would overflow for values up to {bound:.6g} "
-                "(the output scale is too small for the inputs' range)")
-    return None
+    reason = qmath.rescale_fits(scale, bound)
+    if reason and "would overflow" in reason:
+        reason += " (the output scale is too small for the inputs' range)"
+    return reason
 
 
-def _finish(q_op, rescaled: ir.Value, clamp, out_q, rewriter) -> None:
-    q_lo, q_hi = clamp_bounds(clamp, out_q) if clamp is not None else (out_q.qmin, out_q.qmax)
-    storage_min, storage_max = _storage_range(q_op.results[0].type)
-    result = saturate(rescaled, q_lo, q_hi, storage_min, storage_max)
-    rewriter.replace_op(q_op, [result])
+def _finish(q_op, rescaled: ir.Value, clamp, out_q) -> Replace:
+    return Replace.one(q_op, saturate_to_output(rescaled, clamp, out_q))
 
 
 def _to_int32(x: _Quantized, scale: float) -> ir.Value:
@@ -149,19 +132,19 @@ def _to_int32(x: _Quantized, scale: float) -> ir.Value:
     return integer_rescale(x.value, [scale], x.zero_point, 0, _i32(x.shape), per_channel=False)
 
 
-def _lower_add_sub(q_op, op, clamp, out_q, rewriter) -> bool:
+def _lower_add_sub(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands]
     if any(o is None for o in operands):
-        return True
+        return None
     quantized = [o for o in operands if isinstance(o, _Quantized)]
     if not quantized:
-        return True  # constant arithmetic: the folders' business
+        return None  # constant arithmetic: the folders' business
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
-        return _refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+        return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
     constants = [o for o in operands if not isinstance(o, _Quantized)]
     reason = _int16_zero_points(quantized, out_q, q_op)
     if reason:
-        return _refuse(op, reason)
+        return Refuse(op, reason)
     max_scale = max(q.scale for q in quantized)
     q_bound = sum(q.magnitude() * q.scale for q in quantized)  # largest |real sum| of the inputs
     c_bound = sum(float(np.max(np.abs(c))) if c.size else 0.0 for c in constants)
@@ -174,13 +157,13 @@ def _lower_add_sub(q_op, op, clamp, out_q, rewriter) -> bool:
     unit = 2 * max_scale / (1 << shift)
     bound = (q_bound + c_bound) / unit + len(operands)  # + rounding
     if bound >= (1 << 30):
-        return _refuse(op, "a constant operand is too large for an int32 sum at the inputs' scale")
+        return Refuse(op, "a constant operand is too large for an int32 sum at the inputs' scale")
     rescales = [(q.scale / unit, q.magnitude()) for q in quantized] + [(unit / out_q.scale[0], bound)]
     for scale, limit in rescales:
         reason = _rescale_fits(scale, limit)
         if reason:
-            return _refuse(op, reason)
-    with rewriter.ip, op.location:
+            return Refuse(op, reason)
+    with ir.InsertionPoint(q_op), op.location:
         values = [
             _to_int32(o, o.scale / unit) if isinstance(o, _Quantized)
             else make_integer_const(np.rint(o / unit).astype(np.int64), 32)
@@ -189,25 +172,24 @@ def _lower_add_sub(q_op, op, clamp, out_q, rewriter) -> bool:
         total = _binary(op.name, values[0], values[1], ranked_shape(op.results[0]))
         rescaled = integer_rescale(total, [unit / out_q.scale[0]], 0, out_q.zero_point[0],
                                    q_op.results[0].type, per_channel=False)
-        _finish(q_op, rescaled, clamp, out_q, rewriter)
-    return False
+        return _finish(q_op, rescaled, clamp, out_q)
 
 
-def _lower_mul(q_op, op, clamp, out_q, rewriter) -> bool:
+def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands[:2]]
     if any(o is None for o in operands):
-        return True
+        return None
     shift_value = constant_array(op.operands[2]) if len(op.operands) > 2 else np.zeros(1)
     if shift_value is None or np.any(shift_value != 0):
-        return True
+        return None
     quantized = [o for o in operands if isinstance(o, _Quantized)]
     if not quantized:
-        return True
+        return None
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
-        return _refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+        return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
     reason = _int16_zero_points(quantized, out_q, q_op)
     if reason:
-        return _refuse(op, reason)
+        return Refuse(op, reason)
     out_shape = ranked_shape(op.results[0])
     out_type = q_op.results[0].type
     out_scale, out_zp = out_q.scale[0], out_q.zero_point[0]
@@ -220,31 +202,29 @@ def _lower_mul(q_op, op, clamp, out_q, rewriter) -> bool:
         c = next(o for o in operands if not isinstance(o, _Quantized))
         c_max = float(np.max(np.abs(c))) if c.size else 0.0
         if c_max == 0.0:  # times zero: every output is the zero point
-            with rewriter.ip, op.location:
+            with ir.InsertionPoint(q_op), op.location:
                 width = ir.IntegerType(ir.RankedTensorType(out_type).element_type).width
                 zero = make_integer_const(np.full(out_shape, out_zp), width)
-                _finish(q_op, zero, clamp, out_q, rewriter)
-            return False
+                return _finish(q_op, zero, clamp, out_q)
         scalar = float(c.flat[0])
         if np.all(c == scalar) and scalar > 0 and x.shape == out_shape:
             # y = (x - zx) * (sx * c / sy) + zy: one rescale.
             scale = x.scale * scalar / out_scale
             reason = _rescale_fits(scale, x.magnitude())
             if reason:
-                return _refuse(op, reason)
-            with rewriter.ip, op.location:
+                return Refuse(op, reason)
+            with ir.InsertionPoint(q_op), op.location:
                 rescaled = integer_rescale(x.value, [scale], x.zero_point, out_zp, out_type,
                                            per_channel=False)
-                _finish(q_op, rescaled, clamp, out_q, rewriter)
-            return False
+                return _finish(q_op, rescaled, clamp, out_q)
         c_scale = c_max / _CONST_QMAX
         scale, bound = x.scale * c_scale / out_scale, x.magnitude() * _CONST_QMAX
     if bound > _INT32_MAX:
-        return _refuse(op, "the int32 product could overflow")
+        return Refuse(op, "the int32 product could overflow")
     reason = _rescale_fits(scale, bound)
     if reason:
-        return _refuse(op, reason)
-    with rewriter.ip, op.location:
+        return Refuse(op, reason)
+    with ir.InsertionPoint(q_op), op.location:
         values = [
             _to_int32(o, 1.0) if isinstance(o, _Quantized)
             else make_integer_const(np.rint(o / c_scale).astype(np.int64), 32)
@@ -252,59 +232,95 @@ def _lower_mul(q_op, op, clamp, out_q, rewriter) -> bool:
         ]
         product = _binary("tosa.mul", values[0], values[1], out_shape)
         rescaled = integer_rescale(product, [scale], 0, out_zp, out_type, per_channel=False)
-        _finish(q_op, rescaled, clamp, out_q, rewriter)
-    return False
+        return _finish(q_op, rescaled, clamp, out_q)
 
 
-def _lower_clamp(q_op, dq, clamp, out_q, rewriter) -> bool:
+def _lower_clamp(q_op, dq, clamp, out_q) -> Refuse | Replace | None:
     x = _Quantized(dq)
     if x.qparams.per_channel or x.width not in _ADD_SHIFT:
-        return _refuse(clamp, "needs a per-tensor 8- or 16-bit quantized input")
+        return Refuse(clamp, "needs a per-tensor 8- or 16-bit quantized input")
     reason = _int16_zero_points([x], out_q, q_op)
     if reason:
-        return _refuse(clamp, reason)
+        return Refuse(clamp, reason)
     same = (x.qparams.scale, x.qparams.zero_point) == (out_q.scale, out_q.zero_point) \
         and x.value.type == q_op.results[0].type
     scale = x.scale / out_q.scale[0]
     if not same:
         reason = _rescale_fits(scale, x.magnitude())
         if reason:
-            return _refuse(clamp, reason)
-    with rewriter.ip, clamp.location:
+            return Refuse(clamp, reason)
+    with ir.InsertionPoint(q_op), clamp.location:
         value = x.value if same else integer_rescale(
             x.value, [scale], x.zero_point, out_q.zero_point[0], q_op.results[0].type, per_channel=False)
-        _finish(q_op, value, clamp, out_q, rewriter)
-    return False
+        return _finish(q_op, value, clamp, out_q)
 
 
-def lower_elementwise(q_op, rewriter) -> bool:
-    q_op = q_op.operation
-    producer = defining_op(q_op.operands[0])
-    clamp = None
-    if producer is not None and producer.name == "tosa.clamp":
-        clamp, producer = producer, defining_op(producer.operands[0])
-    if producer is None:
-        return True
-    name = producer.name
-    standalone_clamp = clamp is not None and quant.is_dequantize(producer)
-    if name not in ("tosa.add", "tosa.sub", "tosa.mul") and not standalone_clamp:
-        return True
-    out_q = _output_qparams(q_op)
-    if out_q is None:
-        return True
-    if out_q.per_channel:
-        return _refuse(q_op, "per-channel quantization of an elementwise result is not supported")
-    if name in ("tosa.add", "tosa.sub"):
-        return _lower_add_sub(q_op, producer, clamp, out_q, rewriter)
-    if name == "tosa.mul":
-        return _lower_mul(q_op, producer, clamp, out_q, rewriter)
-    return _lower_clamp(q_op, producer, clamp, out_q, rewriter)
+def _lower_below(op, run, lower):
+    """Each quantize `op`'s result reaches through at most one clamp, lowered by
+    `lower(q_op, op, clamp, out_q)`."""
+    replaced, values = [], []
+    for q_op in quantizes_below(op, through={"tosa.clamp"}, depth=1):
+        producer = defining_op(q_op.operands[0])
+        clamp = None
+        if producer is not None and producer.name == "tosa.clamp":
+            clamp, producer = producer, defining_op(producer.operands[0])
+        if producer != op:
+            continue
+        out_q = _output_qparams(q_op)
+        if out_q is None:
+            continue
+        if out_q.per_channel:
+            return Refuse(q_op, "per-channel quantization of an elementwise result is not supported")
+        result = lower(q_op, op, clamp, out_q)
+        if isinstance(result, Refuse):
+            return result
+        if result is not None:
+            replaced += result.ops
+            values += result.values
+    return Replace(replaced, values) if replaced else None
 
 
-class LowerQuantizedElementwise(QuantizedLowering):
-    name = "tosaic-lower-quantized-elementwise"
-    summary = "Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic + rescales"
-    failure = "quantized elementwise op could not be lowered"
+_ADD_SUB = {f"aten.{op}.Tensor": BINARY for op in ("add", "add_", "sub", "sub_")}
+_MUL = {f"aten.{op}.Tensor": BINARY for op in ("mul", "mul_")}
+_CLAMPS = {f"aten.{op}": FUSED_ACTIVATION for op in (
+    "relu.default", "relu_.default", "relu6.default", "hardtanh.default", "hardtanh_.default", "clamp.default")}
 
-    def patterns(self):
-        return [(quant.QUANTIZE, lower_elementwise, 1)]
+
+@lowering("add", family="elementwise", root="tosa.add", activations=("int8", "int16"), annotates=_ADD_SUB)
+def lower_add(op, run):
+    """add of quantized inputs (or a float constant) -> int32 add at a common scale + rescale."""
+    return _lower_below(op, run, _lower_add_sub)
+
+
+@lowering("sub", family="elementwise", root="tosa.sub", activations=("int8", "int16"), annotates=_ADD_SUB)
+def lower_sub(op, run):
+    """sub of quantized inputs (or a float constant) -> int32 sub at a common scale + rescale."""
+    return _lower_below(op, run, _lower_add_sub)
+
+
+@lowering("mul", family="elementwise", root="tosa.mul", activations=("int8", "int16"), annotates=_MUL)
+def lower_mul(op, run):
+    """mul of quantized inputs, or by a float constant -> int32 mul + rescale (or one rescale)."""
+    return _lower_below(op, run, _lower_mul)
+
+
+@lowering("clamp", family="elementwise", root="tosa.clamp", activations=("int8", "int16"), annotates=_CLAMPS)
+def lower_clamp(clamp, run):
+    """clamp (relu, relu6, hardtanh) right after a dequantize -> rescale saturation or an integer clamp.
+    After a convolution, linear layer, add, sub or mul, those lowerings fold it into their own rescale."""
+    dq = defining_op(clamp.operands[0])
+    if not quant.is_dequantize(dq):
+        return None
+    replaced, values = [], []
+    for q_op in quantizes_below(clamp, through=set(), depth=0):
+        out_q = _output_qparams(q_op)
+        if out_q is None:
+            continue
+        if out_q.per_channel:
+            return Refuse(q_op, "per-channel quantization of an elementwise result is not supported")
+        result = _lower_clamp(q_op, dq, clamp, out_q)
+        if isinstance(result, Refuse):
+            return result
+        replaced += result.ops
+        values += result.values
+    return Replace(replaced, values) if replaced else None

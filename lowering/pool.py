@@ -26,7 +26,7 @@
 int16 inputs (a16w8) take the same paths; TOSA requires their zero points to be 0 (else
 the op is refused). The int16 window sum is a depthwise conv accumulating in int48,
 narrowed exactly to int32 before the one rounding rescale (see
-`quantized_lowering.integer_window_sum`); TOSA's int16 avg_pool2d accumulates in int32.
+`tosaic.lowering.build.integer_window_sum`); TOSA's int16 avg_pool2d accumulates in int32.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from torch_mlir import ir
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
+    constant_array,
     defining_op,
     make_integer_const,
     make_reshape,
@@ -43,38 +44,14 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
     with_shape,
 )
-from tosaic.passes.quantized_lowering import (
-    QuantizedLowering,
-    constant_array,
-    integer_rescale,
-    integer_window_sum,
-    refuse as _refuse,
-    window_sum_limit,
-)
+from tosaic.lowering.build import element_width as _element_width
+from tosaic.lowering.build import integer_rescale, integer_window_sum, requantize
+from tosaic.lowering.match import quantizes_below
+from tosaic.lowering.registry import OWN_OUTPUT, SHARED_ALWAYS, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
-def _element_width(value: ir.Value) -> int | None:
-    element = ir.RankedTensorType(value.type).element_type
-    return ir.IntegerType(element).width if isinstance(element, ir.IntegerType) else None
-
-
-def _scale_ok(scale: float, bound: float) -> str | None:
-    """Why a rescale by `scale` of values up to |bound| is impossible, or None."""
-    try:
-        _, shift = qmath.compute_multiplier_and_shift(scale, True)
-    except ValueError as e:
-        return f"scale cannot be expressed as a TOSA rescale: {e}"
-    if bound >= (1 << (shift - 1)):
-        return f"rescale by {scale:.6g} would overflow for values up to {bound:.6g}"
-    return None
-
-
-def _requantize(value: ir.Value, in_q: quant.QParams, out_q: quant.QParams, out_type: ir.Type) -> ir.Value:
-    """`value` (at in_q) at out_q; itself when they agree."""
-    if (in_q.scale, in_q.zero_point) == (out_q.scale, out_q.zero_point):
-        return value
-    return integer_rescale(value, [in_q.scale[0] / out_q.scale[0]], in_q.zero_point[0],
-                           out_q.zero_point[0], out_type, per_channel=False)
+family("pool", summary="Fold dequantize -> max/avg pool, mean -> quantize into int8 pooling or int32 sums + rescale",
+       failure="quantized pooling could not be lowered")
 
 
 def _zp_const(zp: int, width: int) -> ir.Value:
@@ -97,27 +74,26 @@ def _check_io(op, in_q: quant.QParams, out_q: quant.QParams, x: ir.Value, q_op) 
     if _element_width(x) == 16 and (in_q.zero_point[0] or out_q.zero_point[0]):
         return "int16 values need zero point 0 (TOSA)"
     if (in_q.scale, in_q.zero_point) != (out_q.scale, out_q.zero_point):
-        return _scale_ok(in_q.scale[0] / out_q.scale[0], 1 << _element_width(x))
+        return qmath.rescale_fits(in_q.scale[0] / out_q.scale[0], 1 << _element_width(x))
     return None
 
 
-def _lower_max_pool(q_op, pool, out_q, rewriter) -> bool:
+def _lower_max_pool(q_op, pool, out_q) -> Refuse | Replace | None:
     found = _quantized_input(pool.operands[0])
     if found is None:
-        return True
+        return None
     x, in_q = found
     reason = _check_io(pool, in_q, out_q, x, q_op)
     if reason:
-        return _refuse(pool, reason)
+        return Refuse(pool, reason)
     out_type = q_op.results[0].type
-    with rewriter.ip, pool.location:
+    with ir.InsertionPoint(q_op), pool.location:
         pooled = ir.Operation.create(
             "tosa.max_pool2d", results=[with_shape(x.type, ranked_shape(pool.results[0]))], operands=[x],
             attributes={name: pool.attributes[name] for name in pool.attributes},
         ).result
-        result = _requantize(pooled, in_q, out_q, out_type)
-    rewriter.replace_op(q_op, [result])
-    return False
+        result = requantize(pooled, in_q, out_q, ir.RankedTensorType(out_type).element_type)
+    return Replace.one(q_op, result)
 
 
 def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale: float,
@@ -132,7 +108,7 @@ def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale
     return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
 
 
-def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
+def _lower_avg_pool(q_op, pool, out_q) -> Refuse | Replace | None:
     source = pool.operands[0]
     pad = defining_op(source)
     if pad is not None and pad.name == "tosa.pad":
@@ -141,25 +117,25 @@ def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
         pad = None
     found = _quantized_input(source)
     if found is None:
-        return True
+        return None
     x, in_q = found
     reason = _check_io(pool, in_q, out_q, x, q_op)
     if reason:
-        return _refuse(pool, reason)
+        return Refuse(pool, reason)
     in_scale, in_zp = in_q.scale[0], in_q.zero_point[0]
     width = _element_width(x)
     if pad is not None:
         pad_value = constant_array(pad.operands[2]) if len(pad.operands) > 2 else np.zeros(1)
         if pad_value is None:
-            return _refuse(pad, "pad value is not a constant")
+            return Refuse(pad, "pad value is not a constant")
         value = float(np.asarray(pad_value, np.float64).reshape(-1)[0])
         exact = value / in_scale
         pad_q = int(np.rint(exact)) + in_zp
         if abs(exact - np.rint(exact)) > 1e-3 or not in_q.qmin <= pad_q <= in_q.qmax:
-            return _refuse(pad, f"pad value {value} is not representable in the input's quantization")
+            return Refuse(pad, f"pad value {value} is not representable in the input's quantization")
     same_scale = in_q.scale == out_q.scale
     out_type = q_op.results[0].type
-    with rewriter.ip, pool.location:
+    with ir.InsertionPoint(q_op), pool.location:
         if pad is not None:
             x = ir.Operation.create(
                 "tosa.pad", results=[with_shape(x.type, ranked_shape(pad.results[0]))],
@@ -170,13 +146,12 @@ def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
         kernel = list(ir.DenseI64ArrayAttr(attributes["kernel"]))
         stride = list(ir.DenseI64ArrayAttr(attributes["stride"]))
         unpadded = not any(ir.DenseI64ArrayAttr(attributes["pad"]))
-        if not same_scale and unpadded and kernel[0] * kernel[1] <= window_sum_limit(width):
+        if not same_scale and unpadded and kernel[0] * kernel[1] <= qmath.window_sum_limit(width):
             # Own output qparams: sum, then one rounding (avg_pool2d + rescale rounds twice).
             count = kernel[0] * kernel[1]
             result = _window_sum_rescaled(x, kernel, stride, in_q, in_scale / (count * out_q.scale[0]),
                                           out_q.zero_point[0], out_type)
-            rewriter.replace_op(q_op, [result])
-            return False
+            return Replace.one(q_op, result)
         attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
         pool_zp = out_q.zero_point[0] if same_scale else in_zp
         pooled = ir.Operation.create(
@@ -186,8 +161,7 @@ def _lower_avg_pool(q_op, pool, out_q, rewriter) -> bool:
         if not same_scale:
             pooled = integer_rescale(pooled, [in_scale / out_q.scale[0]], in_zp, out_q.zero_point[0],
                                      out_type, per_channel=False)
-    rewriter.replace_op(q_op, [pooled])
-    return False
+    return Replace.one(q_op, pooled)
 
 
 def _splat(value: ir.Value) -> float | None:
@@ -227,21 +201,21 @@ def _mean_operands(producer):
     return None
 
 
-def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
+def _lower_mean(q_op, producer, out_q) -> Refuse | Replace | None:
     """quantize([mul(·, c)](reduce_sum/reshape...(dequantize(x)))): a sum times c."""
     found = _mean_operands(producer)
     if found is None:
-        return True
+        return None
     factor, dq, chain = found
     x, in_q = dq.operands[0], quant.QParams.of(dq)
     if in_q.per_channel or out_q.per_channel:
-        return _refuse(producer, "needs per-tensor quantization")
+        return Refuse(producer, "needs per-tensor quantization")
     if _element_width(x) not in (8, 16) or _element_width(q_op.results[0]) != _element_width(x):
-        return _refuse(producer, "needs int8 (or int16) input and output of one type")
+        return Refuse(producer, "needs int8 (or int16) input and output of one type")
     if _element_width(x) == 16 and (in_q.zero_point[0] or out_q.zero_point[0]):
-        return _refuse(producer, "int16 values need zero point 0 (TOSA)")
+        return Refuse(producer, "int16 values need zero point 0 (TOSA)")
     if factor <= 0:
-        return _refuse(producer, f"the sum's scale factor {factor} is not positive")
+        return Refuse(producer, f"the sum's scale factor {factor} is not positive")
     in_shape, out_shape = ranked_shape(x), ranked_shape(q_op.results[0])
     width = _element_width(x)
     count = int(np.prod(in_shape)) // int(np.prod(ranked_shape(chain[-1].results[0])))
@@ -252,9 +226,9 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
         len(in_shape) == 4 and names[:reductions] == ["tosa.reduce_sum"] * reductions
         and axes in ([1, 2], [2, 3]) and abs(factor * count - 1.0) < 1e-6
     )
-    if spatial_mean and in_q.scale != out_q.scale and count <= window_sum_limit(width):
+    if spatial_mean and in_q.scale != out_q.scale and count <= qmath.window_sum_limit(width):
         # Own output qparams: one window sum over H x W, then one rounding.
-        with rewriter.ip, producer.location:
+        with ir.InsertionPoint(q_op), producer.location:
             nhwc = make_transpose(x, [0, 2, 3, 1]) if axes == [2, 3] else x
             n, h, w, c = ranked_shape(nhwc)
             summed = _window_sum_rescaled(
@@ -262,11 +236,10 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
                 out_q.zero_point[0], with_shape(q_op.results[0].type, [n, 1, 1, c]),
             )
             result = summed if out_shape == [n, 1, 1, c] else make_reshape(summed, out_shape)
-        rewriter.replace_op(q_op, [result])
-        return False
+        return Replace.one(q_op, result)
     global_pool = spatial_mean and in_q.scale == out_q.scale
     if global_pool:
-        with rewriter.ip, producer.location:
+        with ir.InsertionPoint(q_op), producer.location:
             nhwc = make_transpose(x, [0, 2, 3, 1]) if axes == [2, 3] else x
             n, h, w, c = ranked_shape(nhwc)
             pooled = ir.Operation.create(
@@ -280,16 +253,15 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
                 },
             ).result
             result = pooled if out_shape == [n, 1, 1, c] else make_reshape(pooled, out_shape)
-        rewriter.replace_op(q_op, [result])
-        return False
+        return Replace.one(q_op, result)
 
     magnitude = max(in_q.qmax - in_q.zero_point[0], in_q.zero_point[0] - in_q.qmin)
     scale = in_q.scale[0] * factor / out_q.scale[0]
-    reason = _scale_ok(scale, magnitude * count)
+    reason = qmath.rescale_fits(scale, magnitude * count)
     if reason or magnitude * count >= 1 << 31:
-        return _refuse(producer, reason or "the int32 sum could overflow")
+        return Refuse(producer, reason or "the int32 sum could overflow")
     i32 = ir.IntegerType.get_signless(32)
-    with rewriter.ip, producer.location:
+    with ir.InsertionPoint(q_op), producer.location:
         acc = integer_rescale(x, [1.0], in_q.zero_point[0], 0, ir.RankedTensorType.get(in_shape, i32),
                               per_channel=False)
         for op in chain:
@@ -303,29 +275,76 @@ def _lower_mean(q_op, producer, out_q, rewriter) -> bool:
                 ).result
         result = integer_rescale(acc, [scale], 0, out_q.zero_point[0], q_op.results[0].type,
                                  per_channel=False)
-    rewriter.replace_op(q_op, [result])
-    return False
+    return Replace.one(q_op, result)
 
 
-def lower_pool(q_op, rewriter) -> bool:
-    q_op = q_op.operation
-    producer = defining_op(q_op.operands[0])
-    if producer is None:
-        return True
-    out_q = quant.QParams.of(q_op)
-    if producer.name == "tosa.max_pool2d":
-        return _lower_max_pool(q_op, producer, out_q, rewriter)
-    if producer.name == "tosa.avg_pool2d":
-        return _lower_avg_pool(q_op, producer, out_q, rewriter)
-    if producer.name in ("tosa.mul", "tosa.reduce_sum", "tosa.reshape"):
-        return _lower_mean(q_op, producer, out_q, rewriter)
-    return True
+def _lower_below(op, lower):
+    replaced, values = [], []
+    for q_op in quantizes_below(op, through=set(), depth=0):
+        result = lower(q_op, op, quant.QParams.of(q_op))
+        if isinstance(result, Refuse):
+            return result
+        if result is not None:
+            replaced += result.ops
+            values += result.values
+    return Replace(replaced, values) if replaced else None
 
 
-class LowerQuantizedPool(QuantizedLowering):
-    name = "tosaic-lower-quantized-pool"
-    summary = "Fold dequantize -> max/avg pool, mean -> quantize into int8 pooling or int32 sums + rescale"
-    failure = "quantized pooling could not be lowered"
+def _lower_mean_below(op, run):
+    """A mean's chain ends in a mul (by 1/N), a reduce_sum or a reshape right before its
+    quantize; the chain's first reduce_sum is the root."""
+    replaced, values = [], []
+    for end in _mean_ends(op):
+        result = _lower_below(end, lambda q_op, producer, out_q: _lower_mean_rooted(q_op, producer, out_q, op))
+        if isinstance(result, Refuse):
+            return result
+        if result is not None:
+            replaced += result.ops
+            values += result.values
+    return Replace(replaced, values) if replaced else None
 
-    def patterns(self):
-        return [(quant.QUANTIZE, lower_pool, 1)]
+
+def _mean_ends(reduce_op) -> list:
+    """The ops a sum chain starting at `reduce_op` may end in: itself and what follows it
+    through reduce_sum/reshape ops and at most one mul."""
+    ends, frontier = [], [reduce_op]
+    while frontier:
+        op = frontier.pop(0)
+        ends.append(op)
+        if op.name == "tosa.mul":
+            continue
+        for use in op.results[0].uses:
+            user = use.owner.operation if hasattr(use.owner, "operation") else use.owner
+            if user.name in ("tosa.reduce_sum", "tosa.reshape", "tosa.mul") and not any(user == e for e in ends):
+                frontier.append(user)
+    return ends
+
+
+def _lower_mean_rooted(q_op, producer, out_q, root):
+    found = _mean_operands(producer)
+    if found is None or not any(root == op for op in found[2] if op.name == "tosa.reduce_sum"):
+        return None
+    if next(op for op in found[2] if op.name == "tosa.reduce_sum") != root:
+        return None  # the chain's first reduce_sum lowers it
+    return _lower_mean(q_op, producer, out_q)
+
+
+@lowering("max_pool2d", family="pool", root="tosa.max_pool2d", activations=("int8", "int16"),
+          annotates={"aten.max_pool2d.default": SHARED_ALWAYS})
+def lower_max_pool2d(pool, run):
+    """max_pool2d -> integer max_pool2d (+ a rescale when the qparams differ)."""
+    return _lower_below(pool, _lower_max_pool)
+
+
+@lowering("avg_pool2d", family="pool", root="tosa.avg_pool2d", activations=("int8", "int16"),
+          annotates={"aten.avg_pool2d.default": OWN_OUTPUT, "aten.adaptive_avg_pool2d.default": OWN_OUTPUT})
+def lower_avg_pool2d(pool, run):
+    """avg_pool2d (and adaptive) -> integer avg_pool2d, or a window sum + one rescale."""
+    return _lower_below(pool, _lower_avg_pool)
+
+
+@lowering("mean", family="pool", root="tosa.reduce_sum", activations=("int8", "int16"),
+          annotates={"aten.mean.dim": OWN_OUTPUT, "aten.mean.default": OWN_OUTPUT})
+def lower_mean(reduce_op, run):
+    """mean / sum (reduce_sum chain [* 1/N]) -> global avg_pool2d, window sum + rescale, or int32 sums."""
+    return _lower_mean_below(reduce_op, run)

@@ -1,0 +1,253 @@
+"""Matching for the quantized lowerings: what a float TOSA op's operands and result are
+in quantized terms.
+
+A quantized operand reaches its op as `layouts(dequantize(x))` (torch-mlir leaves
+reshapes, transposes and slices in between): `trace_quantized` finds the dequantize and
+carries its scale and zero point through the layouts to every element
+(`QuantizedOperand`). A result leaves as `quantize(layouts(clamp?(layouts(op))))`:
+`peel_output` walks that up from the quantize, `quantizes_below` down from the op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from torch_mlir import ir
+
+from tosaic.dialects import quant, tosa_ops
+from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape, transpose_perms
+from tosaic.lowering.build import emit_layouts
+from tosaic.quantization import qmath
+
+
+def follow_layouts(value: ir.Value) -> tuple[ir.Value, list]:
+    """The value under a chain of reshape/transpose/slice ops, and those ops in program
+    order (first applied first)."""
+    layouts = []
+    op = defining_op(value)
+    while op is not None and op.name in tosa_ops.TRACED_LAYOUTS:
+        layouts.append(op)
+        value = op.operands[0]
+        op = defining_op(value)
+    layouts.reverse()
+    return value, layouts
+
+
+def _shape_values(value: ir.Value) -> list[int]:
+    return [int(v) for v in ir.DenseIntElementsAttr(defining_op(value).attributes["values"])]
+
+
+def apply_layouts(array: np.ndarray, layouts) -> np.ndarray:
+    """What `layouts` do to `array` (of their first input's shape), in numpy."""
+    for op in layouts:
+        out_shape = ranked_shape(op.results[0])
+        if op.name == "tosa.reshape":
+            array = array.reshape(out_shape)
+        elif op.name == "tosa.transpose":
+            array = np.transpose(array, transpose_perms(op))
+        else:  # tosa.slice
+            start = _shape_values(op.operands[1])
+            array = array[tuple(slice(s, s + n) for s, n in zip(start, out_shape))]
+    return array
+
+
+def _per_element(values, axis: int, shape) -> np.ndarray:
+    """Per-tensor or per-channel (along `axis`) parameters, broadcast to `shape`."""
+    values = np.asarray(values)
+    if axis < 0 or values.size == 1:
+        return np.broadcast_to(values.reshape(-1)[0], shape)
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    return np.broadcast_to(values.reshape(view), shape)
+
+
+@dataclass
+class QuantizedOperand:
+    """A float operand that is `layouts(dequantize(source))`: its quantization per element."""
+
+    dequantize: ir.Operation
+    layouts: list
+    scale: np.ndarray  # float64, the operand's shape
+    zero_point: np.ndarray  # int64, the operand's shape
+    qmin: int
+    qmax: int
+
+    @property
+    def source(self) -> ir.Value:
+        return self.dequantize.operands[0]
+
+    @property
+    def element_type(self) -> ir.Type:
+        return ir.RankedTensorType(self.source.type).element_type
+
+    @property
+    def width(self) -> int:
+        return ir.IntegerType(self.element_type).width
+
+    @property
+    def axis(self) -> int:
+        return quant.QParams.of(self.dequantize).axis
+
+    def per_tensor(self) -> tuple[float, int] | None:
+        """(scale, zero point) when they are the same for every element."""
+        s, z = self.scale.reshape(-1), self.zero_point.reshape(-1)
+        if s.size == 0 or np.any(s != s[0]) or np.any(z != z[0]):
+            return None
+        return float(s[0]), int(z[0])
+
+    def constant(self) -> np.ndarray | None:
+        """The integer values, in the operand's shape, when the source is a constant."""
+        values = constant_array(self.source)
+        return None if values is None else apply_layouts(values, self.layouts)
+
+    @property
+    def int4_range(self) -> bool:
+        """Quantized to an int4 range in an int8 container: how PT2E programs (which have
+        no int4 dtype) state int4 weights, e.g. quant_min=-7, quant_max=7."""
+        return self.width == 8 and qmath.is_int4_range(self.qmin, self.qmax)
+
+    def weight_width(self, int4_weights: bool = True) -> tuple[int, str | None]:
+        """The width to store this weight with: 4 for a constant with an int4 range whose
+        values are all TOSA int4 values, else its container's; and why, when an int4 range
+        stays int8 (the lowering records it: see `record_int8_weight`)."""
+        if not self.int4_range:
+            return self.width, None
+        if not int4_weights:
+            return 8, "int4 detection is off (int4-weights=false)"
+        values = self.constant()
+        if values is None:
+            return 8, "the weight is not a constant"
+        if not qmath.int4_values_fit(values):
+            lo, hi = qmath.TOSA_INT4_RANGE
+            return 8, f"weight values {int(values.min())}..{int(values.max())} exceed TOSA int4 [{lo}, {hi}]"
+        return 4, None
+
+    def integer(self, width: int | None = None) -> ir.Value:
+        """The integer operand: a folded constant (of `width` bits, default the
+        container's: the layouts are applied to the data, so an i4 weight needs no i4
+        layout op), or integer layout ops on the source."""
+        values = self.constant()
+        if values is not None:
+            return make_integer_const(np.ascontiguousarray(values), width or self.width)
+        return emit_layouts(self.source, self.layouts)
+
+
+def trace_quantized(value: ir.Value) -> QuantizedOperand | None:
+    """`value` as layouts(dequantize(x)), or None."""
+    root, layouts = follow_layouts(value)
+    dq = defining_op(root)
+    if not quant.is_dequantize(dq):
+        return None
+    q = quant.QParams.of(dq)
+    shape = ranked_shape(dq.operands[0])
+    if shape is None or any(ranked_shape(op.results[0]) is None for op in layouts):
+        return None
+    scale = apply_layouts(_per_element(np.asarray(q.scale, np.float64), q.axis, shape), layouts)
+    zero_point = apply_layouts(_per_element(np.asarray(q.zero_point, np.int64), q.axis, shape), layouts)
+    return QuantizedOperand(dq.operation, layouts, scale, zero_point, q.qmin, q.qmax)
+
+
+def float_constant(value: ir.Value) -> np.ndarray | None:
+    """A float constant seen through layout ops."""
+    root, layouts = follow_layouts(value)
+    values = constant_array(root)
+    if values is None or not np.issubdtype(values.dtype, np.floating):
+        return None
+    return apply_layouts(values, layouts)
+
+
+def channel_vector(per_element: np.ndarray, channel_dims) -> np.ndarray | None:
+    """The values per output channel (the flattened `channel_dims`), or None if they vary
+    along any other dim."""
+    others = [d for d in range(per_element.ndim) if d not in channel_dims]
+    moved = np.transpose(per_element, list(channel_dims) + others)
+    flat = moved.reshape(int(np.prod([per_element.shape[d] for d in channel_dims])), -1)
+    if flat.shape[1] and np.any(flat != flat[:, :1]):
+        return None
+    return flat[:, 0] if flat.shape[1] else None
+
+
+def integer_bias(bias: ir.Value | None, input_scale: float, weight_scales: np.ndarray,
+                 bits: int = 32) -> np.ndarray | str:
+    """The int32 bias at the accumulator's scale input_scale * weight_scale[c], one per
+    output channel (the bias's last dim, or broadcast from one value); a reason if none.
+    With `bits` = 48 (int16 activations) the int48 bias, as int64: the program's int32
+    bias widened, or the float bias quantized to the int48 range."""
+    channels = weight_scales.size
+    wide = bits == 48
+    if bias is None:
+        return np.zeros(channels, np.int64 if wide else np.int32)
+    shape = ranked_shape(bias)
+    if shape is None or (shape and int(np.prod(shape[:-1])) != 1) or (shape and shape[-1] not in (1, channels)):
+        return f"bias of shape {shape} is not one value per output channel"
+    acc_scales = input_scale * weight_scales
+    traced = trace_quantized(bias)
+    if traced is not None:
+        values = traced.constant()
+        if values is None:
+            return "bias values are not constant"
+        values = np.broadcast_to(values.reshape(-1), (channels,)).astype(np.int64)
+        scales = np.broadcast_to(traced.scale.reshape(-1), (channels,))
+        zero_points = np.broadcast_to(traced.zero_point.reshape(-1), (channels,))
+        if np.all(zero_points == 0) and np.allclose(scales, acc_scales, rtol=1e-6, atol=0):
+            if np.any(values < -(1 << 31)) or np.any(values >= 1 << 31):
+                return "bias does not fit int32"
+            # the quantizer's bias, at the accumulator's scale
+            return values.astype(np.int64) if wide else values.astype(np.int32)
+        real = (values - zero_points) * scales
+    else:
+        real = float_constant(bias)
+        if real is None:
+            return "bias is neither constant nor dequantized"
+        real = np.broadcast_to(real.reshape(-1), (channels,))
+    try:
+        return qmath.quantize_bias(real, input_scale, weight_scales, bits)
+    except ValueError as e:
+        return f"bias cannot be quantized to int{bits}: {e}"
+
+
+def peel_output(q_op):
+    """quantize(layouts(clamp?(layouts(producer)))) -> (clamp or None, the reshapes and
+    transposes in program order, producer). A per-tensor quantize and a clamp commute with
+    layout ops, so a lowering can apply them to its integer result (`build.emit_layouts`):
+    torch-mlir leaves e.g. conv1d -> transpose -> reshape -> relu."""
+    clamp, layouts = None, []
+    op = defining_op(q_op.operands[0])
+    while op is not None and (op.name in ("tosa.reshape", "tosa.transpose")
+                              or (op.name == "tosa.clamp" and clamp is None)):
+        if op.name == "tosa.clamp":
+            clamp = op
+        else:
+            layouts.append(op)
+        op = defining_op(op.operands[0])
+    layouts.reverse()
+    return clamp, layouts, op
+
+
+
+
+def _users(value: ir.Value) -> list:
+    users = []
+    for use in value.uses:
+        owner = use.owner
+        owner = owner.operation if hasattr(owner, "operation") else owner
+        if not any(owner == seen for seen in users):
+            users.append(owner)
+    return users
+
+
+def quantizes_below(op, through=tosa_ops.BYTE_MOVES | {"tosa.clamp"}, depth: int = 8) -> list:
+    """The quantize ops that `op`'s result reaches through ops named in `through` (at most
+    `depth` of them): where a lowering rooted at `op` finds the output quantization, to
+    then match the whole chain upwards from each (`peel_output`)."""
+    found, frontier = [], [(op, 0)]
+    while frontier:
+        current, level = frontier.pop(0)
+        for user in _users(current.results[0]):
+            if quant.is_quantize(user):
+                if not any(user == seen for seen in found):
+                    found.append(user)
+            elif user.name in through and level < depth and len(user.results) == 1:
+                frontier.append((user, level + 1))
+    return found
