@@ -248,33 +248,35 @@ def _lower_below(root, run):
     return Replace(replaced, values) if replaced else None
 
 
-_CONV_ANNOTATIONS = {f"aten.{op}": WEIGHTED for op in (
-    "conv1d.default", "conv1d.padding", "conv2d.default", "conv2d.padding", "conv3d.default", "conv3d.padding")}
+# The aten convolutions each becomes (torch-mlir lowers conv1d as a conv2d; groups decide
+# between conv2d, depthwise and grouped).
+_CONV2D = {f"aten.{op}": WEIGHTED for op in ("conv1d.default", "conv1d.padding", "conv2d.default", "conv2d.padding")}
+_CONV3D = {f"aten.{op}": WEIGHTED for op in ("conv3d.default", "conv3d.padding")}
 
 
 @lowering("conv2d", family="conv", root="tosa.conv2d", activations=("int8", "int16"), weights=("int8", "int4"),
-          annotates=_CONV_ANNOTATIONS)
+          annotates=_CONV2D)
 def lower_conv2d(conv, run):
     """conv2d (and conv1d, as torch-mlir lowers it) -> integer conv2d + rescale."""
     return _lower_below(conv, run)
 
 
 @lowering("depthwise_conv2d", family="conv", root="tosa.depthwise_conv2d", activations=("int8", "int16"),
-          weights=("int8", "int4"), annotates=_CONV_ANNOTATIONS)
+          weights=("int8", "int4"), annotates=_CONV2D)
 def lower_depthwise_conv2d(conv, run):
     """depthwise conv2d (torch groups == in channels; multiplier expanded) -> integer depthwise + rescale."""
     return _lower_below(conv, run)
 
 
 @lowering("conv3d", family="conv", root="tosa.conv3d", activations=("int8", "int16"), weights=("int8", "int4"),
-          annotates=_CONV_ANNOTATIONS)
+          annotates=_CONV3D)
 def lower_conv3d(conv, run):
     """conv3d -> integer conv3d + rescale."""
     return _lower_below(conv, run)
 
 
 @lowering("grouped_conv2d", family="conv", root="tosa.concat", benefit=2, activations=("int8", "int16"),
-          weights=("int8", "int4"), annotates=_CONV_ANNOTATIONS)
+          weights=("int8", "int4"), annotates=_CONV2D)
 def lower_grouped_conv2d(concat, run):
     """grouped conv2d (a concat of per-group convolutions) -> concat of integer convolutions."""
     return _lower_below(concat, run)

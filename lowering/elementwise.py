@@ -280,19 +280,20 @@ def _lower_below(op, run, lower):
     return Replace(replaced, values) if replaced else None
 
 
-_ADD_SUB = {f"aten.{op}.Tensor": BINARY for op in ("add", "add_", "sub", "sub_")}
+_ADD = {f"aten.{op}.Tensor": BINARY for op in ("add", "add_")}
+_SUB = {f"aten.{op}.Tensor": BINARY for op in ("sub", "sub_")}
 _MUL = {f"aten.{op}.Tensor": BINARY for op in ("mul", "mul_")}
 _CLAMPS = {f"aten.{op}": FUSED_ACTIVATION for op in (
     "relu.default", "relu_.default", "relu6.default", "hardtanh.default", "hardtanh_.default", "clamp.default")}
 
 
-@lowering("add", family="elementwise", root="tosa.add", activations=("int8", "int16"), annotates=_ADD_SUB)
+@lowering("add", family="elementwise", root="tosa.add", activations=("int8", "int16"), annotates=_ADD)
 def lower_add(op, run):
     """add of quantized inputs (or a float constant) -> int32 add at a common scale + rescale."""
     return _lower_below(op, run, _lower_add_sub)
 
 
-@lowering("sub", family="elementwise", root="tosa.sub", activations=("int8", "int16"), annotates=_ADD_SUB)
+@lowering("sub", family="elementwise", root="tosa.sub", activations=("int8", "int16"), annotates=_SUB)
 def lower_sub(op, run):
     """sub of quantized inputs (or a float constant) -> int32 sub at a common scale + rescale."""
     return _lower_below(op, run, _lower_add_sub)

@@ -22,6 +22,8 @@ Within a phase, MLIR orders the patterns of one root by benefit.
 from __future__ import annotations
 
 import importlib
+import os
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence, Union
 
@@ -189,6 +191,16 @@ class LoweringRun:
     def __init__(self, options: Mapping[str, object] | None = None):
         self.options = dict(options or {})
         self.refused: list = []
+        self.applied: Counter = Counter()  # entry name -> rewrites
+
+    def record(self, entry: "Lowering") -> None:
+        """Count a rewrite by `entry`; with TOSAIC_TRACE_LOWERINGS=FILE also append its
+        name to FILE (how the tests' coverage marks were checked)."""
+        self.applied[entry.name] += 1
+        trace = os.environ.get("TOSAIC_TRACE_LOWERINGS")
+        if trace:
+            with open(trace, "a") as f:
+                f.write(entry.name + "\n")
 
     def option(self, name: str):
         return self.options[name]
@@ -214,6 +226,7 @@ class LoweringRun:
                 return True
             for replaced, value in zip(result.ops, result.values):
                 rewriter.replace_op(replaced, [value])
+            self.record(entry)
             return False
 
         return apply

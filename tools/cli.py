@@ -245,8 +245,24 @@ def cmd_pipeline(args) -> int:
 
 def cmd_docs(args) -> int:
     from tosaic.tools.docs import passes_markdown
+    from tosaic.tools.ops import ops_markdown
 
-    sys.stdout.write(passes_markdown())
+    pages = {"passes": passes_markdown, "ops": ops_markdown}
+    if args.write:
+        os.makedirs(args.write, exist_ok=True)
+        for name, page in pages.items():
+            with open(os.path.join(args.write, f"{name}.md"), "w") as f:
+                f.write(page())
+            print(f"wrote {os.path.join(args.write, name + '.md')}")
+        return 0
+    sys.stdout.write(pages[args.page]())
+    return 0
+
+
+def cmd_ops(args) -> int:
+    from tosaic.tools.ops import ops_text
+
+    sys.stdout.write(ops_text())
     return 0
 
 
@@ -305,8 +321,14 @@ def _parser() -> argparse.ArgumentParser:
                     "--target accelerator (ethos-u55-128: the pipeline compile runs for it)")
     pl.set_defaults(func=cmd_pipeline)
 
-    doc = sub.add_parser("docs", help="print the pass reference (Markdown), generated from the passes")
+    doc = sub.add_parser("docs", help="print the pass reference or the op table (Markdown), generated from "
+                         "the passes and the lowering registry")
+    doc.add_argument("page", nargs="?", choices=("passes", "ops"), default="passes")
+    doc.add_argument("--write", metavar="DIR", help="write every page to DIR (passes.md, ops.md), e.g. docs/")
     doc.set_defaults(func=cmd_docs)
+
+    ops = sub.add_parser("ops", help="print the op table: aten op -> lowering entry -> dtypes -> tests")
+    ops.set_defaults(func=cmd_ops)
     return p
 
 

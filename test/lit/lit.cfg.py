@@ -49,3 +49,6 @@ config.substitutions.append(
 config.environment["PATH"] = os.pathsep.join(
     [bin_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
 )
+# Which lowering entries fire (tosaic.lowering.registry.LoweringRun.record): passed through.
+if "TOSAIC_TRACE_LOWERINGS" in os.environ:
+    config.environment["TOSAIC_TRACE_LOWERINGS"] = os.environ["TOSAIC_TRACE_LOWERINGS"]

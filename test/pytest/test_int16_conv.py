@@ -18,6 +18,16 @@ from tosaic.pipelines import int48_bias_options
 from tosaic.quantization import TosaicQuantizer, quantize_model
 from nets import MLP
 
+pytestmark = pytest.mark.lowering(
+    "conv2d",
+    "conv3d",
+    "depthwise_conv2d",
+    "matmul",
+    "add",
+    "table",
+    "requantize",
+)
+
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 FORMS = ("native", "split")
 

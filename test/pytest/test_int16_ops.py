@@ -18,6 +18,20 @@ from quantized_check import check_quantized
 from tosaic import vela
 from tosaic.quantization import quantize_model
 
+pytestmark = pytest.mark.lowering(
+    "add",
+    "avg_pool2d",
+    "clamp",
+    "concat",
+    "max_pool2d",
+    "mean",
+    "mul",
+    "pad.quantized",
+    "slice.quantized",
+    "table",
+    "requantize",
+)
+
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 
 

@@ -22,6 +22,8 @@ from tosaic.errors import EmitError
 from tosaic.quantization import TosaicQuantizer, quantize_model
 from nets import MLP
 
+pytestmark = pytest.mark.lowering("conv2d", "conv3d", "depthwise_conv2d", "matmul")
+
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 
 

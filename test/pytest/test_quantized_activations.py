@@ -14,6 +14,8 @@ from quantized_check import check_quantized
 from tosaic import vela
 from tosaic.quantization import quantize_model
 
+pytestmark = pytest.mark.lowering("table", "softmax")
+
 
 def _calibration(shape, n=4, seed=1, spread=1.0):
     g = torch.Generator().manual_seed(seed)

@@ -13,6 +13,18 @@ from torch_mlir import ir
 from quantized_check import check_quantized
 from tosaic.quantization import TosaicQuantizer
 
+pytestmark = pytest.mark.lowering(
+    "concat",
+    "requantize",
+    "gather.quantized",
+    "pad.quantized",
+    "reshape.dequantized",
+    "reverse.dequantized",
+    "slice.quantized",
+    "slice.dequantized",
+    "tile.quantized",
+)
+
 SHAPE = (1, 3, 8, 8)
 qd = torch.ops.quantized_decomposed
 

@@ -9,6 +9,17 @@ import torch.nn.functional as F
 from quantized_check import check_quantized
 from tosaic.quantization import quantize_model
 
+pytestmark = pytest.mark.lowering(
+    "add",
+    "sub",
+    "mul",
+    "clamp",
+    "max_pool2d",
+    "avg_pool2d",
+    "mean",
+    "pad.dequantized",
+)
+
 
 def _calibration(shape, n=8, seed=1):
     g = torch.Generator().manual_seed(seed)

@@ -13,6 +13,8 @@ from tosaic import vela
 from tosaic.quantization import quantize_model
 from nets import MLP
 
+pytestmark = pytest.mark.lowering("conv2d", "depthwise_conv2d", "grouped_conv2d", "matmul")
+
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 
 

@@ -1,5 +1,6 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv),canonicalize)' | filecheck %s
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv{int4-weights=false}),canonicalize)' | filecheck %s --check-prefix=OFF
+// LOWERING: conv2d, conv3d, depthwise_conv2d
 
 // int4 weight detection where the conv lowering folds the weight's dequantize: an int8
 // container with quantization range within [-8, 7] and values in TOSA's int4 (-7..7)

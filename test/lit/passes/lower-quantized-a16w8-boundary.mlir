@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv,tosaic-lower-quantized-data-movement),canonicalize)' | filecheck %s
+// LOWERING: conv2d, requantize
 
 // A mixed a8w8/a16w8 program: an int8 activation requantized to int16 (the Q/DQ pair PT2E
 // leaves where a16w8 starts), an int16 convolution, and back to int8 where a8w8 resumes.

@@ -1,5 +1,6 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv),canonicalize)' | filecheck %s
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv{expand-depth-multiplier=false}),canonicalize)' | filecheck %s --check-prefix=NOEXPAND
+// LOWERING: conv2d, depthwise_conv2d, grouped_conv2d
 
 // conv2d with a float bias: int8 conv accumulating in i32 with the input zero point,
 // bias round(b / (sx * sw[c])) = round(0.5 / (0.5 * [0.25, 0.5])) = [4, 2], then a

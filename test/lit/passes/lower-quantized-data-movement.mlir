@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-data-movement),canonicalize)' | filecheck %s
+// LOWERING: concat, pad.quantized, requantize, reshape.dequantized, resize.quantized, reverse.quantized, slice.dequantized, slice.quantized, tile.quantized, transpose.dequantized
 
 // concat of inputs quantized like the output: the int8 values are concatenated as they are.
 // CHECK-LABEL: func.func @concat_same_qparams

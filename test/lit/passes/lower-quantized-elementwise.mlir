@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-elementwise),canonicalize)' | filecheck %s
+// LOWERING: add, clamp, mul, sub
 
 // add + relu: both inputs go to int32 at the unit u = 2 * max(0.5, 0.25) / 2^20 = 2^-20:
 // a by 0.5 / u = 2^19 (multiplier 2^30, shift 11), b by 0.25 / u = 2^18 (shift 12), each

@@ -1,5 +1,6 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-matmul),canonicalize)' | filecheck %s
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-matmul{int4-weights=false}),canonicalize)' | filecheck %s --check-prefix=INT8
+// LOWERING: matmul
 
 // A linear layer as torch-mlir emits it (matmul with the transposed weight [1, in, out],
 // reshape, add the bias), with relu6: a 1x1 int8 conv2d on [1, 1, M, in] with the weight

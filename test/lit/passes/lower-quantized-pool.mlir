@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-pool),canonicalize)' | filecheck %s
+// LOWERING: avg_pool2d, max_pool2d, mean
 
 // max_pool2d with the input's qparams (as our quantizer shares them): the same pool on
 // the int8 values, nothing else.

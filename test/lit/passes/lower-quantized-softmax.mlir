@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-softmax),canonicalize)' | filecheck %s
+// LOWERING: softmax
 
 // Softmax over 4 elements, input scale 0.5, output scale 1/256 zero point -128.
 // d = q - max(q) in [-255, 0] indexes int8 tables at d + 127 (rescale, output zp 127).

@@ -1,6 +1,7 @@
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-table),canonicalize)' | filecheck %s
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-table{int16-form=one-table}),canonicalize)' | filecheck %s --check-prefix=ONE
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-table{int16-form=two-table}),canonicalize)' | filecheck %s --check-prefix=TWO
+// LOWERING: table
 
 // The three int16 table forms of tosaic-lower-quantized-table for one function (more int16
 // cases: lower-quantized-table.mlir; the numerics: test_int16_math.py).

@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-table),canonicalize)' | filecheck %s
+// LOWERING: table
 
 // Sigmoid, input scale 1/16 zero point 0, output scale 1/256 zero point -128. Table
 // entry i is the output code for input code i - 128 (hex byte i of the constant):
