@@ -176,16 +176,13 @@ def _lower_at(q_op, root, int4_weights: bool):
             return Refuse(matmul, f"int48 accumulator cannot be requantized: {e}")
     with ir.InsertionPoint(q_op), matmul.location:
         acc = ir.IntegerType.get_signless(qmath.accumulator_width(a.width))
-        accumulator = ir.Operation.create(
-            "tosa.matmul",
-            results=[ir.RankedTensorType.get(ranked_shape(matmul.results[0]), acc)],
-            operands=[
-                a.integer(),
-                b.integer(),
-                make_integer_const(np.asarray([a_params[1]]), a.width),
-                make_integer_const(np.asarray([int(b_zero_points[0])]), b.width),
-            ],
-        ).result
+        accumulator = tosa.matmul(
+            ir.RankedTensorType.get(ranked_shape(matmul.results[0]), acc),
+            a.integer(),
+            b.integer(),
+            make_integer_const(np.asarray([a_params[1]]), a.width),
+            make_integer_const(np.asarray([int(b_zero_points[0])]), b.width),
+        )
         if b.int4_range:
             record_int8_weight(accumulator.owner, "TOSA MATMUL has no int4 operand")
     with ir.InsertionPoint(q_op), q_op.location:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import numpy as np
 from torch_mlir import ir
+from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, make_rescale, ranked_shape
@@ -320,11 +321,7 @@ def build_table(region: Region, out_q: quant.QParams) -> np.ndarray:
 
 
 def make_table(value: ir.Value, table: np.ndarray, out_type: ir.Type) -> ir.Value:
-    return ir.Operation.create(
-        "tosa.table",
-        results=[out_type],
-        operands=[value, make_integer_const(np.asarray(table, np.int8), 8)],
-    ).result
+    return tosa.table(out_type, value, make_integer_const(np.asarray(table, np.int8), 8))
 
 
 # --------------------------------------------------------------------------- pattern
@@ -392,11 +389,7 @@ def build_table16(region: Region, out_q: quant.QParams, min_exact: float = 0.995
 
 
 def _table16_op(value: ir.Value, entries: np.ndarray) -> ir.Value:
-    return ir.Operation.create(
-        "tosa.table",
-        results=[_i32_like(value)],
-        operands=[value, make_integer_const(np.asarray(entries, np.int16), 16)],
-    ).result
+    return tosa.table(_i32_like(value), value, make_integer_const(np.asarray(entries, np.int16), 16))
 
 
 def _i32_like(value: ir.Value) -> ir.Type:
@@ -420,7 +413,7 @@ def _linear_accumulator(value: ir.Value, fit: table16.Table16) -> ir.Value:
     acc = _table16_op(value, fit.high)
     if fit.extra_bits:
         acc = integer_rescale(acc, [float(1 << fit.extra_bits)], 0, 0, i32, per_channel=False)
-        acc = ir.Operation.create("tosa.add", results=[i32], operands=[acc, _table16_op(value, fit.low)]).result
+        acc = tosa.add(i32, acc, _table16_op(value, fit.low))
     return acc
 
 
@@ -429,16 +422,10 @@ def _quadratic_accumulator(value: ir.Value, fit: table16.QuadraticTable16) -> ir
     i32 = _i32_like(value)
     if fit.zoom > 1:
         value = _exact_rescale(value, *table16.zoom_rescale(fit.zoom), value.type)
-    high = ir.Operation.create(
-        "tosa.logical_left_shift", results=[i32],
-        operands=[_table16_op(value, fit.high), _broadcast_const(value, table16.HIGH_SHIFT, 32)],
-    ).result
-    product = ir.Operation.create(
-        "tosa.mul", results=[i32],
-        operands=[_table16_op(value, fit.low), _table16_op(value, fit.scale),
-                  make_integer_const(np.asarray([fit.product_shift]), 8)],
-    ).result
-    return ir.Operation.create("tosa.add", results=[i32], operands=[high, product]).result
+    high = tosa.logical_left_shift(i32, _table16_op(value, fit.high), _broadcast_const(value, table16.HIGH_SHIFT, 32))
+    product = tosa.mul(i32, _table16_op(value, fit.low), _table16_op(value, fit.scale),
+                       make_integer_const(np.asarray([fit.product_shift]), 8))
+    return tosa.add(i32, high, product)
 
 
 def make_table16(value: ir.Value, fit, out_q: quant.QParams, out_type: ir.Type) -> ir.Value:
