@@ -17,7 +17,7 @@ import sys
 import time
 import warnings
 
-from tosaic.errors import TosaicError
+from tosaic.driver.errors import TosaicError
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
@@ -164,7 +164,7 @@ def cmd_compile(args) -> int:
 def cmd_run(args) -> int:
     import numpy as np
 
-    from tosaic.reference import run_reference
+    from tosaic.targets.reference_model import run_reference
 
     inputs = []
     for path in args.input:
@@ -206,7 +206,7 @@ def cmd_demo(args) -> int:
     import numpy as np
     import torch
 
-    from tosaic.checks import check_quantized
+    from tosaic.driver.checks import check_quantized
     from tosaic.examples.models import example
     from tosaic.quantization import quantize_model
 
@@ -232,7 +232,7 @@ def cmd_demo(args) -> int:
 
 def cmd_pipeline(args) -> int:
     from tosaic.pipelines import PIPELINES, pipeline_text, target_pipeline
-    from tosaic.vela import ACCELERATORS
+    from tosaic.targets.vela import ACCELERATORS
 
     if args.name:
         # an accelerator prints the pipeline `tosaic compile --target` runs for it

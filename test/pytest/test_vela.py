@@ -10,8 +10,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from tosaic import emit, vela
-from tosaic.errors import EmitError
+from tosaic.driver.errors import EmitError
+from tosaic.targets import tosa_flatbuffer, vela
 
 
 def _hex(values: np.ndarray, mlir_type: str, dtype) -> str:
@@ -99,7 +99,7 @@ INTDIV_MLIR = """module {
 def serialize(mlir: str, profile: str, path: str) -> str:
     result = subprocess.run(
         [
-            emit.tosa_opt_executable(),
+            tosa_flatbuffer.tosa_opt_executable(),
             "-",
             f"--tosa-attach-target=profiles={profile}",
             "--tosa-validate=strict-op-spec-alignment",

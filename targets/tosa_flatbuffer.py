@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 from torch_mlir import ir
 
-from tosaic.errors import EmitError
-from tosaic.importer import format_mlir_error
+from tosaic.driver.errors import EmitError
+from tosaic.frontend.importer import format_mlir_error
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
 
 

@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from tosaic.errors import EmitError
+from tosaic.driver.errors import EmitError
 
 ACCELERATORS: tuple[str, ...] = (
     "ethos-u55-32",

@@ -28,7 +28,7 @@ WEIGHT_OPERAND = {
 
 
 def _location(op) -> str:
-    from tosaic.importer import describe_location
+    from tosaic.frontend.importer import describe_location
 
     return describe_location(op.location)
 
