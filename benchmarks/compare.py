@@ -183,9 +183,10 @@ def bench_tosaic(name: str, pt2: str, target: str, out: str, repeats: int, timeo
 
 def bench_executorch(name: str, pt2: str | None, target: str, out: str, repeats: int, timeout: float,
                      python: str, own_quantizer: bool) -> dict:
-    from tosaic.targets.vela import DEFAULT_CONFIGS
+    from tosaic import targets
 
-    system_config, memory_mode = DEFAULT_CONFIGS[target]
+    defaults = targets.target(target).family.vela
+    system_config, memory_mode = defaults.system_config, defaults.memory_mode
     out_dir = os.path.join(out, "executorch", name, target)
 
     def run(mode: str, directory: str):
@@ -456,7 +457,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    from tosaic.targets.vela import ACCELERATORS
+    from tosaic.targets import ACCELERATORS
 
     for target in args.targets:
         if target not in ACCELERATORS:

@@ -135,9 +135,10 @@ def _overhead(row: dict, base: str, other: str, prefix: str = "") -> None:
 def run_executorch(name: str, target: str, io: str, source: str, pt2: str | None, out: str,
                    python: str, et_vela: str) -> dict:
     """One ExecuTorch lowering (source "own": its quantizer; "tosaic": tosaic's .pt2)."""
-    from tosaic.targets.vela import DEFAULT_CONFIGS
+    from tosaic import targets
 
-    system_config, memory_mode = DEFAULT_CONFIGS[target]
+    defaults = targets.target(target).family.vela
+    system_config, memory_mode = defaults.system_config, defaults.memory_mode
     directory = os.path.join(out, "executorch", source, name, target, io)
     if os.path.isdir(directory):
         shutil.rmtree(directory)

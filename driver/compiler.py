@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import torch
 from torch_mlir import ir
 
+from tosaic import targets
 from tosaic.dialects import new_context
 from tosaic.driver.errors import TosaicError
 from tosaic.driver.weight_report import weight_report
@@ -109,9 +110,9 @@ def compile(
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
-    `target` is "tosa-fp", "tosa-int" or an Ethos-U accelerator ("ethos-u55-128", ...;
-    see `tosaic.targets.vela.ACCELERATORS`), which compiles for tosa-int and then runs Vela with
-    `vela_options` (system_config, memory_mode, config_files, optimise, output_format).
+    `target` is one of `tosaic.targets.TARGETS`: "tosa-fp", "tosa-int" or an Ethos-U
+    accelerator ("ethos-u55-128", ...), which compiles to integer TOSA and then runs Vela
+    with `vela_options` (system_config, memory_mode, config_files, optimise, output_format).
     A quantized program (quantized_decomposed Q/DQ) compiles as it is; a float one bound
     for an integer target needs `scheme` (e.g. "a8w8") and is quantized with tosaic's
     quantizer, calibrated on `calibration_data` (a list of input tuples) or, if none is
@@ -132,15 +133,8 @@ def compile(
     accumulator to int32 and add the bias there) or "auto": native, except on
     Ethos-U55/U65 for a convolution whose bias and accumulator need more than 40 bits.
     """
-    from tosaic.targets import vela
-
-    accelerator = target if target in vela.ACCELERATORS else None
-    tosa_target_name = "tosa-int" if accelerator else target
-    if tosa_target_name not in tosa_flatbuffer.TOSA_TARGETS:
-        known = sorted(tosa_flatbuffer.TOSA_TARGETS) + list(vela.ACCELERATORS)
-        raise TosaicError(f"unknown target '{target}'; available: {', '.join(known)}")
-    tosa_target = tosa_flatbuffer.TOSA_TARGETS[tosa_target_name]
-    integer = tosa_target.profile == "pro_int"
+    compile_target = targets.target(target)
+    integer = compile_target.family.integer
     if int48_bias not in INT48_BIAS_FORMS:
         raise TosaicError(f"unknown int48 bias form '{int48_bias}'; available: {', '.join(INT48_BIAS_FORMS)}")
     int48_form, native_bias_bits = int48_bias_options(int48_bias, target)
@@ -186,7 +180,7 @@ def compile(
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
-    tosa_target = tosa_flatbuffer.target_for(module, tosa_target)
+    tosa_target = tosa_flatbuffer.target_for(module, compile_target.family.tosa)
     tosa_flatbuffer.attach_and_validate(module, tosa_target)
     lap("validate")
     flatbuffer = tosa_flatbuffer.serialize(module, tosa_target)
@@ -214,8 +208,8 @@ def compile(
         "seconds": timings,
     }
     result = CompileResult(target, mlir_text, flatbuffer, inputs, outputs, report)
-    if accelerator:
-        result.vela = _run_vela(result, accelerator, output_dir, vela_options or {})
+    if compile_target.accelerator:
+        result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
         report["vela"] = result.vela.as_report()
         lap("vela")
     if output_dir:

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 import tosaic
-from tosaic.targets import tosa_flatbuffer
+from tosaic import targets
 from tosaic.examples.models import EXAMPLES, example
+from tosaic.targets import tosa_flatbuffer
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_flatbuffer_round_trip(compiled):
 
     with new_context():
         module = ir.Module.parse(text)
-        again = tosa_flatbuffer.serialize(module, tosa_flatbuffer.TOSA_TARGETS["tosa-fp"])
+        again = tosa_flatbuffer.serialize(module, targets.target("tosa-fp").family.tosa)
     assert again == result.flatbuffer
 
 

@@ -15,6 +15,7 @@ from torch_mlir import ir
 
 import tosaic
 from quantized_check import check_quantized
+from tosaic import targets
 from tosaic.dialects import new_context
 from tosaic.dialects.tosa_helpers import integer_values
 from tosaic.driver.errors import EmitError
@@ -211,7 +212,7 @@ def _serialize(text: str) -> bytes:
     from tosaic.frontend.importer import run_pipeline
 
     run_pipeline(module, importer_pipeline, "canonicalize")
-    target = tosa_flatbuffer.target_for(module, tosa_flatbuffer.TOSA_TARGETS["tosa-int"])
+    target = tosa_flatbuffer.target_for(module, targets.target("tosa-int").family.tosa)
     tosa_flatbuffer.attach_and_validate(module, target)
     return tosa_flatbuffer.serialize(module, target)
 
