@@ -244,9 +244,9 @@ def cmd_pipeline(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from tosaic.tools.docs import passes_markdown
+    from tosaic.tools.docs import passes_markdown, targets_markdown
 
-    sys.stdout.write(passes_markdown())
+    sys.stdout.write(passes_markdown() + "\n" + targets_markdown())
     return 0
 
 
@@ -328,7 +328,8 @@ def _parser() -> argparse.ArgumentParser:
                     "(ethos-u55-128: the pipeline compile runs for it)")
     pl.set_defaults(func=cmd_pipeline)
 
-    doc = sub.add_parser("docs", help="print the pass reference (Markdown), generated from the passes")
+    doc = sub.add_parser("docs", help="print the pass and target reference (Markdown), generated from the "
+                         "passes and the target registry")
     doc.set_defaults(func=cmd_docs)
     return p
 
