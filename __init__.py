@@ -5,14 +5,14 @@
     outputs = tosaic.run("out/model.tosa", [x.numpy()])
 """
 
-from tosaic.errors import TosaicError
+from tosaic.driver.errors import TosaicError
 
 
 def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, scheme=None,
             calibration_data=None, vela_options=None, io_dtype=None, preserve_io_quantization=True,
             int48_bias="auto"):
-    """Compile a PyTorch program; see `tosaic.compiler.compile`."""
-    from tosaic.compiler import compile as _compile
+    """Compile a PyTorch program; see `tosaic.driver.compiler.compile`."""
+    from tosaic.driver.compiler import compile as _compile
 
     return _compile(program, example_inputs=example_inputs, target=target,
                     output_dir=output_dir, scheme=scheme, calibration_data=calibration_data,
@@ -23,7 +23,7 @@ def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, sch
 def run(flatbuffer, inputs):
     """Run a `.tosa` file (path or bytes) on the TOSA reference model. uint8 inputs are
     fed as the bytes they are (8-bit storage is signless in TOSA)."""
-    from tosaic.reference import run_reference
+    from tosaic.targets.reference_model import run_reference
 
     return run_reference(flatbuffer, inputs)
 

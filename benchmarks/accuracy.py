@@ -8,7 +8,7 @@ warnings.filterwarnings("ignore"); logging.getLogger("torchao").setLevel(logging
 import os
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test", "pytest"))
 import torch, numpy as np
-from tosaic.checks import check_quantized
+from tosaic.driver.checks import check_quantized
 from tosaic.quantization import quantize_model
 import tosaic
 from test_quantized_e2e import ConvReluNet

@@ -183,9 +183,10 @@ def bench_tosaic(name: str, pt2: str, target: str, out: str, repeats: int, timeo
 
 def bench_executorch(name: str, pt2: str | None, target: str, out: str, repeats: int, timeout: float,
                      python: str, own_quantizer: bool) -> dict:
-    from tosaic.vela import DEFAULT_CONFIGS
+    from tosaic import targets
 
-    system_config, memory_mode = DEFAULT_CONFIGS[target]
+    defaults = targets.target(target).family.vela
+    system_config, memory_mode = defaults.system_config, defaults.memory_mode
     out_dir = os.path.join(out, "executorch", name, target)
 
     def run(mode: str, directory: str):
@@ -257,7 +258,7 @@ def cross_vela(tosa_paths: list[str], target: str, out_dir: str, vela_binary: st
     """Cycles of the given TOSA file(s) under a given Vela (None: tosaic's own), same configs."""
     from unittest import mock
 
-    from tosaic import vela
+    from tosaic.targets import vela
 
     total = 0
     try:
@@ -456,7 +457,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    from tosaic.vela import ACCELERATORS
+    from tosaic.targets import ACCELERATORS
 
     for target in args.targets:
         if target not in ACCELERATORS:

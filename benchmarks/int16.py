@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import tosaic  # noqa: E402
-from tosaic.checks import check_quantized  # noqa: E402
+from tosaic.driver.checks import check_quantized  # noqa: E402
 from tosaic.quantization import quantize_model  # noqa: E402
 from test_int16_conv import MODELS as CONV_MODELS, mixed_quantizer  # noqa: E402
 

@@ -5,7 +5,7 @@
 For each model, quantized both ways from the same float model and calibration data:
 
 * numerics: max LSB and the lowest bit-exact share over 3 fresh inputs, TOSA reference
-  model vs the fake-quantized PyTorch program (`tosaic.checks.check_quantized`);
+  model vs the fake-quantized PyTorch program (`tosaic.driver.checks.check_quantized`);
 * weight bytes as stored in the flatbuffer (report.json's `weights.total_bytes`: i4 packed
   two per byte), and the flatbuffer size;
 * Vela 5.2.0 on ethos-u55-128 and ethos-u85-256 (tosaic's default system configs): NPU
@@ -35,8 +35,8 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import tosaic  # noqa: E402
-from tosaic import importer  # noqa: E402
-from tosaic.checks import check_quantized  # noqa: E402
+from tosaic.frontend import importer  # noqa: E402
+from tosaic.driver.checks import check_quantized  # noqa: E402
 from tosaic.dialects import new_context  # noqa: E402
 from tosaic.pipelines import pipeline_text  # noqa: E402
 from tosaic.quantization import quantize_model  # noqa: E402

@@ -15,7 +15,7 @@ plus `set_io(get_uint8_io_quantization_config())` for uint8 IO (the same float m
 seeds and calibration data); `ET tosaic-q`: tosaic's two quantized programs (`.pt2`),
 so both compilers lower identical graphs and scales. ExecuTorch's cycles are those of its
 own in-process Vela (5.1.0, ExecuTorch's flags); every delegate's TOSA file is also run
-through Vela 5.1.0 and 5.2.0 here (tosaic.vela.run_vela, tosaic's system configs) for
+through Vela 5.1.0 and 5.2.0 here (tosaic.targets.vela.run_vela, tosaic's system configs) for
 NPU op counts and the Rescale layers, and tosaic's TOSA through Vela 5.1.0, so each
 pair of columns can be compared under one Vela version.
 
@@ -54,7 +54,7 @@ def log(message: str) -> None:
 
 
 def _vela_figures(v) -> dict:
-    """NPU/CPU ops, cycles and the Rescale layers of one tosaic.vela.VelaResult."""
+    """NPU/CPU ops, cycles and the Rescale layers of one tosaic.targets.vela.VelaResult."""
     return {
         "npu_ops": v.npu_ops, "cpu_ops": v.cpu_ops, "cycles_total": v.cycles_total,
         "rescale_layer_cycles": [layer.cycles for layer in v.layers if layer.original_op == "Rescale"],
@@ -65,7 +65,7 @@ def _run_vela(tosa_paths: list[str], target: str, out_dir: str, vela_binary: str
     """Vela (None: tosaic's 5.2.0, else that binary) on each TOSA file, figures summed."""
     from unittest import mock
 
-    from tosaic import vela
+    from tosaic.targets import vela
 
     total = {"npu_ops": 0, "cpu_ops": 0, "cycles_total": 0, "rescale_layer_cycles": []}
     try:
@@ -83,7 +83,7 @@ def _run_vela(tosa_paths: list[str], target: str, out_dir: str, vela_binary: str
 
 def measure_tosaic(name: str, targets: list[str], out: str, et_vela: str | None) -> tuple[list[dict], dict]:
     import tosaic
-    from tosaic.checks import check_quantized
+    from tosaic.driver.checks import check_quantized
     from tosaic.quantization import quantize_model, with_io_dtype
 
     model, example = models.build(name)
@@ -135,9 +135,10 @@ def _overhead(row: dict, base: str, other: str, prefix: str = "") -> None:
 def run_executorch(name: str, target: str, io: str, source: str, pt2: str | None, out: str,
                    python: str, et_vela: str) -> dict:
     """One ExecuTorch lowering (source "own": its quantizer; "tosaic": tosaic's .pt2)."""
-    from tosaic.vela import DEFAULT_CONFIGS
+    from tosaic import targets
 
-    system_config, memory_mode = DEFAULT_CONFIGS[target]
+    defaults = targets.target(target).family.vela
+    system_config, memory_mode = defaults.system_config, defaults.memory_mode
     directory = os.path.join(out, "executorch", source, name, target, io)
     if os.path.isdir(directory):
         shutil.rmtree(directory)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from tosaic import targets
+
 # Cleanup that every TOSA graph gets after torch-mlir's lowering: cancel layout
 # transposes, fold constant subgraphs (batchnorm statistics, transposed weights), tidy up.
 _CLEANUP = (
@@ -21,13 +23,8 @@ _CLEANUP = (
 _INTEGER_LOWERING = "func.func(tosaic-lower-quantized)"
 
 
-# Passes a pipeline variant runs on the finished integer graph, before the final cleanup.
-_TARGET_PASSES = {
-    "tosa-int": "",
-    # Ethos-U55 and U65 (one NPU architecture to Vela): Vela 5.2.0 runs CONV3D there only
-    # with kernel depth 1.
-    "tosa-int-ethos-u55": "func.func(tosaic-decompose-conv3d),",
-}
+# The integer pipeline variants, by name: what the target families compile with.
+_INTEGER_VARIANTS = {family.pipeline.name: family.pipeline for family in targets.FAMILIES if family.integer}
 
 
 def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool = True,
@@ -54,50 +51,44 @@ def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool =
         "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
         # IO rescales next to another rescale become one where that is exact.
         "func.func(tosaic-fuse-rescales),"
-        f"{_TARGET_PASSES[variant]}canonicalize,cse,func.func(tosaic-verify-integer))"
+        f"{''.join(p + ',' for p in _INTEGER_VARIANTS[variant].extra_passes)}"
+        "canonicalize,cse,func.func(tosaic-verify-integer))"
     )
 
 
-PIPELINES: dict[str, str] = {
-    "tosa-fp": f"builtin.module({_CLEANUP})",
-    **{variant: integer_pipeline(variant) for variant in _TARGET_PASSES},
-}
+_FLOAT_PIPELINE = f"builtin.module({_CLEANUP})"
 
-# Accelerator families whose TOSA graph needs its own pipeline variant; the others (the
-# Ethos-U85, which runs any conv3d) take the plain tosa-int pipeline.
-_ACCELERATOR_PIPELINES = {"ethos-u55": "tosa-int-ethos-u55", "ethos-u65": "tosa-int-ethos-u55"}
+PIPELINES: dict[str, str] = {
+    family.pipeline.name: integer_pipeline(family.pipeline.name) if family.integer else _FLOAT_PIPELINE
+    for family in targets.FAMILIES
+}
 
 
 def pipeline_for_target(target: str) -> str:
-    """The pipeline name for a compile target: tosa-fp, tosa-int, or an Ethos-U
-    accelerator such as ethos-u55-128 (its family decides)."""
-    if target in ("tosa-fp", "tosa-int"):
-        return target
-    return _ACCELERATOR_PIPELINES.get(target.rsplit("-", 1)[0], "tosa-int")
+    """The pipeline name for a compile target (tosa-fp, tosa-int, ethos-u55-128, ...)."""
+    return targets.target(target).family.pipeline.name
 
 
-# Ethos-U55/U65 convolutions take a 40-bit bias (Vela 5.2.0 drops the rest of an int48 bias
-# without a word, and those NPUs accumulate in 40 bits); the Ethos-U85 keeps 48.
-_NATIVE_BIAS_BITS = {"ethos-u55": 40, "ethos-u65": 40}
 INT48_BIAS_FORMS = ("auto", "native", "split")
 
 
 def int48_bias_options(requested: str, target: str) -> tuple[str, int]:
     """tosaic-int48-bias's (form, native-bias-bits) for the requested form ("auto",
-    "native", "split") on a compile target."""
+    "native", "split") on a compile target: "auto" keeps the bias native up to the width
+    the target's convolutions take."""
     if requested == "split":
         return "split", 48
-    bits = _NATIVE_BIAS_BITS.get(target.rsplit("-", 1)[0], 48) if requested == "auto" else 48
+    bits = targets.target(target).family.native_bias_bits if requested == "auto" else 48
     return "native", bits
 
 
 def target_pipeline(target: str, int48_bias: str = "auto", preserve_io_quantization: bool = True) -> str:
     """The pipeline text `tosaic compile --target TARGET` runs (with those options)."""
-    name = pipeline_for_target(target)
-    if name == "tosa-fp":
-        return pipeline_text(name)
+    family = targets.target(target).family
+    if not family.integer:
+        return PIPELINES[family.pipeline.name]
     form, bits = int48_bias_options(int48_bias, target)
-    return integer_pipeline(name, preserve_io_quantization, form, bits)
+    return integer_pipeline(family.pipeline.name, preserve_io_quantization, form, bits)
 
 
 def pipeline_text(name: str) -> str:

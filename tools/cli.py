@@ -17,7 +17,8 @@ import sys
 import time
 import warnings
 
-from tosaic.errors import TosaicError
+from tosaic import targets
+from tosaic.driver.errors import TosaicError
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
@@ -164,7 +165,7 @@ def cmd_compile(args) -> int:
 def cmd_run(args) -> int:
     import numpy as np
 
-    from tosaic.reference import run_reference
+    from tosaic.targets.reference_model import run_reference
 
     inputs = []
     for path in args.input:
@@ -206,7 +207,7 @@ def cmd_demo(args) -> int:
     import numpy as np
     import torch
 
-    from tosaic.checks import check_quantized
+    from tosaic.driver.checks import check_quantized
     from tosaic.examples.models import example
     from tosaic.quantization import quantize_model
 
@@ -232,11 +233,10 @@ def cmd_demo(args) -> int:
 
 def cmd_pipeline(args) -> int:
     from tosaic.pipelines import PIPELINES, pipeline_text, target_pipeline
-    from tosaic.vela import ACCELERATORS
 
     if args.name:
-        # an accelerator prints the pipeline `tosaic compile --target` runs for it
-        print(target_pipeline(args.name) if args.name in ACCELERATORS else pipeline_text(args.name))
+        # a target prints the pipeline `tosaic compile --target` runs for it
+        print(target_pipeline(args.name) if args.name in targets.TARGETS else pipeline_text(args.name))
     else:
         for name, text in PIPELINES.items():
             print(f"{name}: {text}")
@@ -244,10 +244,11 @@ def cmd_pipeline(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from tosaic.tools.docs import passes_markdown
+    from tosaic.tools.docs import passes_markdown, targets_markdown
     from tosaic.tools.ops import ops_markdown
 
-    pages = {"passes": passes_markdown, "ops": ops_markdown}
+    # passes.md carries the target table after the pass reference.
+    pages = {"passes": lambda: passes_markdown() + "\n" + targets_markdown(), "ops": ops_markdown}
     if args.write:
         os.makedirs(args.write, exist_ok=True)
         for name, page in pages.items():
@@ -266,6 +267,28 @@ def cmd_ops(args) -> int:
     return 0
 
 
+def _target_help() -> str:
+    """The --target choices, from the target registry: plain TOSA first, then the NPUs."""
+    tosa = [family.short_names for family in targets.FAMILIES if not family.vela]
+    npus = [family.short_names for family in targets.FAMILIES if family.vela]
+    return f"{', '.join(tosa)}, or an Ethos-U accelerator for Vela: {', '.join(npus)} (default: %(default)s)"
+
+
+def _vela_defaults(field: str) -> str:
+    """The Ethos-U families' Vela default `field`: "ethos-u55: Shared_Sram; ...", or the one
+    value they share."""
+    values = {family.name: getattr(family.vela, field) for family in targets.FAMILIES if family.vela}
+    if len(set(values.values())) == 1:
+        return next(iter(values.values()))
+    return "; ".join(f"{name}: {value}" for name, value in values.items())
+
+
+def _narrow_bias_targets() -> str:
+    """The families whose convolutions keep fewer than 48 bias bits: "ethos-u55: 40, ..."."""
+    return ", ".join(f"{family.name}: {family.native_bias_bits}" for family in targets.FAMILIES
+                     if family.integer and family.native_bias_bits < 48)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tosaic", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -274,9 +297,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("program", help="PROGRAM.pt2 or file.py:ModelClass")
     c.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
                    help="example input shape for file.py:ModelClass, e.g. 1x3x32x32 (repeat per input)")
-    c.add_argument("--target", default="tosa-fp",
-                   help="tosa-fp (default), tosa-int, or an Ethos-U accelerator for Vela: "
-                   "ethos-u55-32/64/128/256, ethos-u65-256/512, ethos-u85-128/256/512/1024/2048")
+    c.add_argument("--target", default="tosa-fp", help=_target_help())
     c.add_argument("-o", "--output", required=True, help="output directory")
     c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4 (int4 "
                    "weights), a16w8 (int16 activations), a8w8_u8io. A quantized .pt2 needs none (int4 "
@@ -293,13 +314,15 @@ def _parser() -> argparse.ArgumentParser:
                    "TOSA's integer profile has no float")
     c.add_argument("--int48-bias", choices=["auto", "native", "split"], default="auto",
                    help="int16-activation convolutions: int48 bias in the convolution (native), or "
-                   "conv without bias + rescale to int32 + add (split); auto: native, split on "
-                   "Ethos-U55/U65 where a bias needs more than 40 bits")
+                   "conv without bias + rescale to int32 + add (split); auto: native, split where a "
+                   f"bias needs more than the target's bits ({_narrow_bias_targets()})")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
-    c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator)")
-    c.add_argument("--memory-mode", help="Vela memory mode")
-    c.add_argument("--config", action="append", default=[], help="Vela config file (repeatable)")
+    c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "
+                   f"{_vela_defaults('system_config')})")
+    c.add_argument("--memory-mode", help=f"Vela memory mode (default: {_vela_defaults('memory_mode')})")
+    c.add_argument("--config", action="append", default=[],
+                   help=f"Vela config file (repeatable; default: Vela's bundled {_vela_defaults('config_file')})")
     c.add_argument("--optimise", choices=["Performance", "Size"], help="Vela optimisation goal")
     c.add_argument("--vela-format", choices=["tflite", "raw"], help="Vela output format (default tflite)")
     c.set_defaults(func=cmd_compile)
@@ -317,12 +340,13 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     pl = sub.add_parser("pipeline", help="print a named pass pipeline")
-    pl.add_argument("name", nargs="?", help="a pipeline (tosa-fp, tosa-int, tosa-int-ethos-u55) or a "
-                    "--target accelerator (ethos-u55-128: the pipeline compile runs for it)")
+    pipelines = dict.fromkeys(family.pipeline.name for family in targets.FAMILIES)
+    pl.add_argument("name", nargs="?", help=f"a pipeline ({', '.join(pipelines)}) or a --target "
+                    "(ethos-u55-128: the pipeline compile runs for it)")
     pl.set_defaults(func=cmd_pipeline)
 
-    doc = sub.add_parser("docs", help="print the pass reference or the op table (Markdown), generated from "
-                         "the passes and the lowering registry")
+    doc = sub.add_parser("docs", help="print the pass and target reference or the op table (Markdown), "
+                         "generated from the passes, the target registry and the lowering registry")
     doc.add_argument("page", nargs="?", choices=("passes", "ops"), default="passes")
     doc.add_argument("--write", metavar="DIR", help="write every page to DIR (passes.md, ops.md), e.g. docs/")
     doc.set_defaults(func=cmd_docs)

@@ -1,6 +1,6 @@
 """The tests' handle on the quantized numeric check (it lives in the package: the demo uses it too)."""
 
-from tosaic.checks import QuantizedCheck, check_quantized  # noqa: F401
+from tosaic.driver.checks import QuantizedCheck, check_quantized  # noqa: F401
 
 
 def user_input_shapes(program) -> list[tuple[int, ...]]:

@@ -15,8 +15,9 @@ import pytest
 from torch_mlir import ir
 
 import tosaic
-from tosaic import emit
 from tosaic.dialects import new_context
+from tosaic.targets import registry as targets
+from tosaic.targets.tosa_flatbuffer import serialize
 from tosaic.pipelines.textual import build_pass_manager
 
 IN_SCALE, OUT_SCALE, OUT_ZP = 0.5, 0.25, 3
@@ -116,7 +117,7 @@ def test_entry_on_reference_model(op, then_reverse):
         pm.pass_manager.run(module.operation)
         text = str(module)
         assert "tosaic." not in text and "f32" not in text, text
-        flatbuffer = emit.serialize(module, emit.TOSA_TARGETS["tosa-int"])
+        flatbuffer = serialize(module, targets.target("tosa-int").family.tosa)
     x = np.random.default_rng(0).integers(-128, 128, size=OPS[op][0]).astype(np.int8)
     (got,) = tosaic.run(flatbuffer, [x])
     np.testing.assert_array_equal(got, _expected(op, x, then_reverse))

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 import tosaic
-from tosaic import emit
+from tosaic import targets
 from tosaic.examples.models import EXAMPLES, example
+from tosaic.targets import tosa_flatbuffer
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_compile_is_deterministic():
 
 def test_flatbuffer_round_trip(compiled):
     _, _, result = compiled("conv_pool")
-    text = emit.deserialize(result.flatbuffer)
+    text = tosa_flatbuffer.deserialize(result.flatbuffer)
     assert "tosa.conv2d" in text and "tosa.max_pool2d" in text
     # Serializing what we read back gives the same graph, op for op and byte for byte
     # in every constant.
@@ -72,7 +73,7 @@ def test_flatbuffer_round_trip(compiled):
 
     with new_context():
         module = ir.Module.parse(text)
-        again = emit.serialize(module, emit.TOSA_TARGETS["tosa-fp"])
+        again = tosa_flatbuffer.serialize(module, targets.target("tosa-fp").family.tosa)
     assert again == result.flatbuffer
 
 

@@ -13,9 +13,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from quantized_check import check_quantized
-from tosaic import compiler, emit, vela
+from tosaic.driver import compiler
 from tosaic.pipelines import int48_bias_options
 from tosaic.quantization import TosaicQuantizer, quantize_model
+from tosaic.targets import tosa_flatbuffer, vela
 from nets import MLP
 
 pytestmark = pytest.mark.lowering(
@@ -151,7 +152,7 @@ def test_int16_all_on_npu(name, form, tmp_path):
 
 def test_flatbuffer_round_trip_keeps_i48():
     check = _checked("conv2d", "native")
-    text = emit.deserialize(check.result.flatbuffer)
+    text = tosa_flatbuffer.deserialize(check.result.flatbuffer)
     assert re.search(r"tosa.conv2d .*\{acc_type = i48", text)
     assert _i48_biases(text) == [b for b in _i48_biases(check.result.mlir)]
     assert any(b != "dense<0>" for b in _i48_biases(text))

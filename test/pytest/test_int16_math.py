@@ -98,7 +98,7 @@ def test_table16_reference_requires_int16_slopes():
 def test_table16_matches_the_reference_model(tmp_path, bin_dir):
     """table16_reference is what the TOSA reference model computes, for all 65536 codes."""
     import tosaic
-    from tosaic import emit
+    from tosaic.targets import tosa_flatbuffer
 
     table = _smooth_table(2)
     hexs = table.tobytes().hex().upper()
@@ -112,7 +112,7 @@ def test_table16_matches_the_reference_model(tmp_path, bin_dir):
 '''
     path = tmp_path / "table.tosa"
     result = subprocess.run(
-        [emit.tosa_opt_executable(), "-", "--tosa-attach-target=profiles=pro_int extensions=int16",
+        [tosa_flatbuffer.tosa_opt_executable(), "-", "--tosa-attach-target=profiles=pro_int extensions=int16",
          "--tosa-validate=strict-op-spec-alignment", f"--tosa-serialize=tosa-flatbuffer-filename={path}",
          "-o", os.devnull],
         input=mlir, capture_output=True, text=True,
@@ -294,11 +294,11 @@ def _quadratic_mlir(fit, n=65536) -> str:
 
 def _run_on_reference_model(mlir: str, tmp_path, inputs):
     import tosaic
-    from tosaic import emit
+    from tosaic.targets import tosa_flatbuffer
 
     path = tmp_path / "model.tosa"
     result = subprocess.run(
-        [emit.tosa_opt_executable(), "-", "--tosa-attach-target=profiles=pro_int extensions=int16",
+        [tosa_flatbuffer.tosa_opt_executable(), "-", "--tosa-attach-target=profiles=pro_int extensions=int16",
          "--tosa-validate=strict-op-spec-alignment", f"--tosa-serialize=tosa-flatbuffer-filename={path}",
          "-o", os.devnull],
         input=mlir, capture_output=True, text=True,

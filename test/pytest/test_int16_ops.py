@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from quantized_check import check_quantized
-from tosaic import vela
+from tosaic.targets import vela
 from tosaic.quantization import quantize_model
 
 pytestmark = pytest.mark.lowering(

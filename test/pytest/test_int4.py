@@ -15,11 +15,12 @@ from torch_mlir import ir
 
 import tosaic
 from quantized_check import check_quantized
-from tosaic import emit, vela
+from tosaic import targets
 from tosaic.dialects import new_context
 from tosaic.dialects.tosa_helpers import integer_values
-from tosaic.errors import EmitError
+from tosaic.driver.errors import EmitError
 from tosaic.quantization import TosaicQuantizer, quantize_model
+from tosaic.targets import tosa_flatbuffer, vela
 from nets import MLP
 
 pytestmark = pytest.mark.lowering("conv2d", "conv3d", "depthwise_conv2d", "matmul")
@@ -210,16 +211,16 @@ func.func @main(%x: tensor<1x8x8x{in_c}xi8>) -> tensor<1x8x8x{out_c}xi32> {{
 def _serialize(text: str) -> bytes:
     module = ir.Module.parse(text, new_context())
     importer_pipeline = "builtin.module(canonicalize)"  # fold the reshape into the constant
-    from tosaic.importer import run_pipeline
+    from tosaic.frontend.importer import run_pipeline
 
     run_pipeline(module, importer_pipeline, "canonicalize")
-    target = emit.target_for(module, emit.TOSA_TARGETS["tosa-int"])
-    emit.attach_and_validate(module, target)
-    return emit.serialize(module, target)
+    target = tosa_flatbuffer.target_for(module, targets.target("tosa-int").family.tosa)
+    tosa_flatbuffer.attach_and_validate(module, target)
+    return tosa_flatbuffer.serialize(module, target)
 
 
 def _weight_from_flatbuffer(flatbuffer: bytes):
-    text = emit.deserialize(flatbuffer)
+    text = tosa_flatbuffer.deserialize(flatbuffer)
     module = ir.Module.parse(text, new_context())
     found = []
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from quantized_check import check_quantized
-from tosaic import vela
+from tosaic.targets import vela
 from tosaic.quantization import quantize_model
 
 pytestmark = pytest.mark.lowering("table", "softmax")

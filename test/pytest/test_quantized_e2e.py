@@ -7,7 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from quantized_check import check_quantized
-from tosaic.errors import TosaicError
+from tosaic.driver.errors import TosaicError
 from tosaic.quantization import quantize_model
 
 

@@ -27,7 +27,7 @@ from torchao.quantization.pt2e.quantizer import (
 )
 
 from quantized_check import check_quantized, user_input_shapes
-from tosaic import vela
+from tosaic.targets import vela
 from tosaic.quantization import quantize_model, with_io_dtype
 from nets import MLP
 

@@ -10,8 +10,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from tosaic import emit, vela
-from tosaic.errors import EmitError
+from tosaic import targets
+from tosaic.driver.errors import EmitError
+from tosaic.targets import tosa_flatbuffer, vela
 
 
 def _hex(values: np.ndarray, mlir_type: str, dtype) -> str:
@@ -99,7 +100,7 @@ INTDIV_MLIR = """module {
 def serialize(mlir: str, profile: str, path: str) -> str:
     result = subprocess.run(
         [
-            emit.tosa_opt_executable(),
+            tosa_flatbuffer.tosa_opt_executable(),
             "-",
             f"--tosa-attach-target=profiles={profile}",
             "--tosa-validate=strict-op-spec-alignment",
@@ -142,18 +143,16 @@ def compiled(models, tmp_path_factory):
 def test_accelerators_are_velas():
     help_text = subprocess.run(vela.vela_command() + ["--help"], capture_output=True, text=True).stdout
     choices = re.search(r"--accelerator-config \{([^}]*)\}", help_text).group(1).split(",")
-    assert list(vela.ACCELERATORS) == choices
+    assert list(targets.ACCELERATORS) == choices
 
 
 def test_default_configs_exist_in_bundled_ini():
-    _, paths = vela._resolve_config_files(None)
-    systems = vela._sections(paths, "System_Config")
-    modes = vela._sections(paths, "Memory_Mode")
-    assert set(vela.DEFAULT_CONFIGS) == set(vela.ACCELERATORS)
-    for accelerator, (system_config, memory_mode) in vela.DEFAULT_CONFIGS.items():
+    for accelerator in targets.ACCELERATORS:
+        defaults = targets.target(accelerator).family.vela
+        _, paths = vela._resolve_config_files(defaults.config_file)
         family = accelerator.split("-")[1].upper()  # U55, U65, U85
-        assert system_config in systems and family in system_config
-        assert memory_mode in modes
+        assert defaults.system_config in vela._sections(paths, "System_Config") and family in defaults.system_config
+        assert defaults.memory_mode in vela._sections(paths, "Memory_Mode")
 
 
 # (model, NPU ops after Vela fuses the rescales, MACs)
@@ -170,7 +169,8 @@ def test_all_on_npu(model, accelerator, compiled):
     assert r.cycles_total > 0 and r.cycles_npu > 0
     assert r.macs == macs
     assert r.accelerator == accelerator
-    assert (r.system_config, r.memory_mode) == vela.DEFAULT_CONFIGS[accelerator]
+    defaults = targets.target(accelerator).family.vela
+    assert (r.system_config, r.memory_mode) == (defaults.system_config, defaults.memory_mode)
     assert r.summary["accelerator_configuration"] == accelerator.replace("ethos-u", "Ethos_U").replace("-", "_")
     assert r.summary["cycles_total"] == r.cycles_total
 
@@ -240,7 +240,7 @@ def test_raw_output_size_strategy(models, tmp_path):
 
 
 def test_config_file_path_relative_to_caller(models, tmp_path, monkeypatch):
-    _, (bundled,) = vela._resolve_config_files(None)
+    _, (bundled,) = vela._resolve_config_files(targets.target("ethos-u65-256").family.vela.config_file)
     os.makedirs(tmp_path / "cfg")
     shutil.copy(bundled, tmp_path / "cfg" / "mine.ini")
     monkeypatch.chdir(tmp_path)
@@ -327,7 +327,7 @@ def test_placement_depends_on_the_npu(models, compiled):
     assert info.value.rejected_operators == ["Div"]
 
 
-@pytest.mark.parametrize("accelerator", vela.ACCELERATORS)
+@pytest.mark.parametrize("accelerator", targets.ACCELERATORS)
 def test_every_accelerator_with_its_default_config(accelerator, compiled):
     r = compiled("conv", accelerator)
     assert (r.npu_ops, r.cpu_ops) == (1, 0)

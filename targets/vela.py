@@ -26,34 +26,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from tosaic.errors import EmitError
-
-ACCELERATORS: tuple[str, ...] = (
-    "ethos-u55-32",
-    "ethos-u55-64",
-    "ethos-u55-128",
-    "ethos-u55-256",
-    "ethos-u65-256",
-    "ethos-u65-512",
-    "ethos-u85-128",
-    "ethos-u85-256",
-    "ethos-u85-512",
-    "ethos-u85-1024",
-    "ethos-u85-2048",
-)
-
-# What Vela itself falls back to when given no system config or memory mode
-# (ethosu/vela/architecture_features.py), passed explicitly so that Vela does not warn and
-# the choice is recorded. All of them are sections of the bundled Arm/vela.ini.
-DEFAULT_CONFIG_FILE = "Arm/vela.ini"
-_FAMILY_DEFAULTS = {
-    "ethos-u55": ("Ethos_U55_High_End_Embedded", "Shared_Sram"),
-    "ethos-u65": ("Ethos_U65_Client_Server", "Dedicated_Sram_384KB"),
-    "ethos-u85": ("Ethos_U85_SYS_DRAM_Mid", "Dedicated_Sram_384KB"),
-}
-DEFAULT_CONFIGS: dict[str, tuple[str, str]] = {
-    accel: _FAMILY_DEFAULTS[accel.rsplit("-", 1)[0]] for accel in ACCELERATORS
-}
+from tosaic.driver.errors import EmitError
+from tosaic.targets.registry import ACCELERATORS, target
 
 OPTIMISE = ("Performance", "Size")
 OUTPUT_FORMATS = ("tflite", "raw")
@@ -225,11 +199,9 @@ def _bundled_config_dir() -> str | None:
     return None
 
 
-def _resolve_config_files(config_files: Sequence[str] | None) -> tuple[list[str], list[str]]:
+def _resolve_config_files(config_files: Sequence[str] | str) -> tuple[list[str], list[str]]:
     """(arguments for --config, readable paths). Vela runs in the output directory, so
     user paths are made absolute; `Vendor/file.ini` names the bundled config_files."""
-    if config_files is None:
-        config_files = [DEFAULT_CONFIG_FILE]
     if isinstance(config_files, str):
         config_files = [config_files]
     bundled = _bundled_config_dir()
@@ -307,8 +279,8 @@ def run_vela(
 ) -> VelaResult:
     """Compile `tosa_path` (a TOSA 1.0 int flatbuffer) for `accelerator` into `output_dir`.
 
-    Without `system_config`/`memory_mode`, Vela's own defaults for the accelerator family
-    are used (see DEFAULT_CONFIGS); `config_files` default to Vela's bundled Arm/vela.ini.
+    Without `system_config`, `memory_mode` or `config_files`, the accelerator family's
+    Vela defaults are used (`tosaic.targets`: Vela's own, in its bundled Arm/vela.ini).
     """
     if accelerator not in ACCELERATORS:
         raise EmitError(f"unknown Ethos-U accelerator '{accelerator}'; available: {', '.join(ACCELERATORS)}")
@@ -321,10 +293,11 @@ def run_vela(
     _check_tosa(tosa_path)
     tosa_path = os.path.abspath(tosa_path)
 
-    config_args, config_paths = _resolve_config_files(config_files)
-    default_system, default_memory = DEFAULT_CONFIGS[accelerator]
-    system_config = system_config or default_system
-    memory_mode = memory_mode or default_memory
+    defaults = target(accelerator).family.vela
+    config_args, config_paths = _resolve_config_files(
+        config_files if config_files is not None else [defaults.config_file])
+    system_config = system_config or defaults.system_config
+    memory_mode = memory_mode or defaults.memory_mode
     for kind, name, option in (
         ("System_Config", system_config, "system config"),
         ("Memory_Mode", memory_mode, "memory mode"),

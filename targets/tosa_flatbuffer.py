@@ -11,34 +11,15 @@ import re
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from torch_mlir import ir
 
-from tosaic.errors import EmitError
-from tosaic.importer import format_mlir_error
+from tosaic.driver.errors import EmitError
+from tosaic.frontend.importer import format_mlir_error
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
+from tosaic.targets.registry import TosaTarget
 
-
-@dataclass(frozen=True)
-class TosaTarget:
-    profile: str
-    extensions: tuple[str, ...] = ()
-    level: str = "8k"
-
-    def attach_and_validate_pipeline(self) -> str:
-        extensions = ",".join(self.extensions)
-        return (
-            f"builtin.module(tosa-attach-target{{profiles={self.profile} "
-            f"extensions={extensions} level={self.level}}},"
-            "tosa-validate{strict-op-spec-alignment})"
-        )
-
-
-TOSA_TARGETS = {
-    "tosa-fp": TosaTarget("pro_fp"),
-    "tosa-int": TosaTarget("pro_int"),
-}
 
 # Element types that only a TOSA extension allows in the integer profile: int4 weights
 # (EXT-INT4), int16 activations with their 48-bit accumulators and bias (EXT-INT16).
@@ -63,15 +44,24 @@ def required_extensions(module: ir.Module) -> tuple[str, ...]:
 
 def target_for(module: ir.Module, base: TosaTarget) -> TosaTarget:
     """`base` with the extensions the module needs (integer profile only)."""
-    if base.profile != "pro_int":
+    if not base.integer:
         return base
     return replace(base, extensions=tuple(sorted(set(base.extensions) | set(required_extensions(module)))))
+
+
+def attach_and_validate_pipeline(target: TosaTarget) -> str:
+    extensions = ",".join(target.extensions)
+    return (
+        f"builtin.module(tosa-attach-target{{profiles={target.profile} "
+        f"extensions={extensions} level={target.level}}},"
+        "tosa-validate{strict-op-spec-alignment})"
+    )
 
 
 def attach_and_validate(module: ir.Module, target: TosaTarget) -> None:
     with module.context:
         try:
-            pm = build_pass_manager(target.attach_and_validate_pipeline(), module.context).pass_manager
+            pm = build_pass_manager(attach_and_validate_pipeline(target), module.context).pass_manager
             pm.run(module.operation)
         except (ir.MLIRError, PipelineError) as e:
             raise EmitError(

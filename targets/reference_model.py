@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tosaic.errors import ReferenceModelError
+from tosaic.driver.errors import ReferenceModelError
 
 
 def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:

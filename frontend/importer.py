@@ -18,7 +18,7 @@ from torch_mlir import ir
 from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 from torch_mlir.extras.fx_importer import FxImporter, FxImporterHooks
 
-from tosaic.errors import FrontendError
+from tosaic.driver.errors import FrontendError
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
 
 

@@ -12,11 +12,13 @@ from typing import Any, Sequence
 import torch
 from torch_mlir import ir
 
-from tosaic import emit, importer
-from tosaic.dialects import new_context
-from tosaic.errors import TosaicError
+from tosaic import targets
+from tosaic.dialects import attributes, new_context
+from tosaic.driver.errors import TosaicError
+from tosaic.driver.weight_report import weight_report
+from tosaic.frontend import importer
 from tosaic.pipelines import INT48_BIAS_FORMS, int48_bias_options, pipeline_for_target, target_pipeline
-from tosaic.weights import weight_report
+from tosaic.targets import tosa_flatbuffer
 
 _IO_DTYPES = ("int8", "uint8")
 
@@ -43,10 +45,10 @@ class CompileResult:
     outputs: list[TensorSignature]
     report: dict[str, Any] = field(default_factory=dict)
     output_dir: str | None = None
-    vela: Any = None  # tosaic.vela.VelaResult for an Ethos-U target
+    vela: Any = None  # tosaic.targets.vela.VelaResult for an Ethos-U target
 
     def run_reference(self, inputs):
-        from tosaic.reference import run_reference
+        from tosaic.targets.reference_model import run_reference
 
         return run_reference(self.flatbuffer, inputs)
 
@@ -75,9 +77,9 @@ def _signature(module: ir.Module) -> tuple[list[TensorSignature], list[TensorSig
         if attrs_name not in main.attributes:
             return None
         entry = ir.DictAttr(ir.ArrayAttr(main.attributes[attrs_name])[index])
-        if "tosaic.io" not in entry:
+        if attributes.IO not in entry:
             return None
-        io = ir.DictAttr(entry["tosaic.io"])
+        io = ir.DictAttr(entry[attributes.IO])
         return {
             "dtype": ir.StringAttr(io["dtype"]).value,
             "scale": ir.FloatAttr(io["scale"]).value,
@@ -108,9 +110,9 @@ def compile(
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
-    `target` is "tosa-fp", "tosa-int" or an Ethos-U accelerator ("ethos-u55-128", ...;
-    see `tosaic.vela.ACCELERATORS`), which compiles for tosa-int and then runs Vela with
-    `vela_options` (system_config, memory_mode, config_files, optimise, output_format).
+    `target` is one of `tosaic.targets.TARGETS`: "tosa-fp", "tosa-int" or an Ethos-U
+    accelerator ("ethos-u55-128", ...), which compiles to integer TOSA and then runs Vela
+    with `vela_options` (system_config, memory_mode, config_files, optimise, output_format).
     A quantized program (quantized_decomposed Q/DQ) compiles as it is; a float one bound
     for an integer target needs `scheme` (e.g. "a8w8") and is quantized with tosaic's
     quantizer, calibrated on `calibration_data` (a list of input tuples) or, if none is
@@ -131,15 +133,8 @@ def compile(
     accumulator to int32 and add the bias there) or "auto": native, except on
     Ethos-U55/U65 for a convolution whose bias and accumulator need more than 40 bits.
     """
-    from tosaic import vela
-
-    accelerator = target if target in vela.ACCELERATORS else None
-    tosa_target_name = "tosa-int" if accelerator else target
-    if tosa_target_name not in emit.TOSA_TARGETS:
-        known = sorted(emit.TOSA_TARGETS) + list(vela.ACCELERATORS)
-        raise TosaicError(f"unknown target '{target}'; available: {', '.join(known)}")
-    tosa_target = emit.TOSA_TARGETS[tosa_target_name]
-    integer = tosa_target.profile == "pro_int"
+    compile_target = targets.target(target)
+    integer = compile_target.family.integer
     if int48_bias not in INT48_BIAS_FORMS:
         raise TosaicError(f"unknown int48 bias form '{int48_bias}'; available: {', '.join(INT48_BIAS_FORMS)}")
     int48_form, native_bias_bits = int48_bias_options(int48_bias, target)
@@ -185,10 +180,10 @@ def compile(
     importer.run_pipeline(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
-    tosa_target = emit.target_for(module, tosa_target)
-    emit.attach_and_validate(module, tosa_target)
+    tosa_target = tosa_flatbuffer.target_for(module, compile_target.family.tosa)
+    tosa_flatbuffer.attach_and_validate(module, tosa_target)
     lap("validate")
-    flatbuffer = emit.serialize(module, tosa_target)
+    flatbuffer = tosa_flatbuffer.serialize(module, tosa_target)
     lap("serialize")
     inputs, outputs = _signature(module)
     mlir_text = module.operation.get_asm()
@@ -213,8 +208,8 @@ def compile(
         "seconds": timings,
     }
     result = CompileResult(target, mlir_text, flatbuffer, inputs, outputs, report)
-    if accelerator:
-        result.vela = _run_vela(result, accelerator, output_dir, vela_options or {})
+    if compile_target.accelerator:
+        result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
         report["vela"] = result.vela.as_report()
         lap("vela")
     if output_dir:
@@ -238,7 +233,7 @@ def _activation_types(exported) -> list[str]:
 def _run_vela(result: CompileResult, accelerator: str, output_dir: str | None, options: dict):
     import tempfile
 
-    from tosaic import vela
+    from tosaic.targets import vela
 
     if output_dir is None:  # the caller wants figures, not files
         with tempfile.TemporaryDirectory(prefix="tosaic-vela-") as tmp:

@@ -20,7 +20,7 @@ from tosaic.quantization.qmath import packed_bytes
 
 
 def _location(op) -> str:
-    from tosaic.importer import describe_location
+    from tosaic.frontend.importer import describe_location
 
     return describe_location(op.location)
 
