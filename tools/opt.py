@@ -16,6 +16,7 @@ from torch_mlir import ir
 
 from tosaic.dialects import new_context
 from tosaic.passes.base import registered_passes
+from tosaic.tools.verify_diagnostics import DiagnosticVerifier, parse_expected
 from tosaic.pipelines.textual import (
     IRPrinting,
     NestedPipeline,
@@ -67,6 +68,11 @@ def _argument_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify-each", default="true", choices=["true", "false", "1", "0"],
                    help="run the verifier after each pass (default true)")
     p.add_argument("--allow-unregistered-dialect", action="store_true")
+    p.add_argument(
+        "--verify-diagnostics", nargs="?", const="all", default=None, choices=["all", "only-expected"],
+        help="check the diagnostics against the input's expected-error/warning/note/remark "
+        "comments instead of printing them (only-expected: ignore unexpected ones)",
+    )
     return p
 
 
@@ -145,12 +151,18 @@ def split_chunks(source: str, marker: str | None) -> list[Chunk]:
 _LOC_RE = re.compile(r'"([^"]*)":(\d+):(\d+)')
 
 
-def format_location(location: ir.Location, display_name: str) -> str:
+def file_location(location: ir.Location) -> tuple[str, int, int] | None:
+    """The first `file:line:col` in a location (parsed input is called "-")."""
     m = _LOC_RE.search(str(location))
-    if not m:
+    return (m.group(1), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def format_location(location: ir.Location, display_name: str) -> str:
+    found = file_location(location)
+    if not found:
         return display_name
-    file = display_name if m.group(1) == "-" else m.group(1)
-    return f"{file}:{m.group(2)}:{m.group(3)}"
+    file = display_name if found[0] == "-" else found[0]
+    return f"{file}:{found[1]}:{found[2]}"
 
 
 def print_diagnostic(diag, display_name: str, err) -> None:
@@ -164,6 +176,7 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     # A bare --split-input-file must not take the input file that follows as its marker.
     argv = [f"--split-input-file={DEFAULT_SPLIT_MARKER}" if a == "--split-input-file" else a for a in argv]
+    argv = ["--verify-diagnostics=all" if a == "--verify-diagnostics" else a for a in argv]
     args, rest = _argument_parser().parse_known_args(argv)
     try:
         if args.list_passes:
@@ -194,7 +207,19 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
 
     outputs, failed = [], False
     for chunk in split_chunks(source, args.split_input_file):
-        asm, ok = _process_chunk(chunk, pipeline, args, display_name, stderr)
+        verifier = None
+        if args.verify_diagnostics:
+            try:
+                verifier = DiagnosticVerifier(parse_expected(chunk.text, chunk.first_line), display_name,
+                                              only_expected=args.verify_diagnostics == "only-expected")
+            except ValueError as e:
+                stderr.write(f"{display_name}: error: {e}\n")
+                return 1
+        asm, ok = _process_chunk(chunk, pipeline, args, display_name, stderr, verifier)
+        if verifier is not None:
+            problems = verifier.finish()
+            stderr.writelines(p + "\n" for p in problems)
+            ok = not problems
         failed |= not ok
         if asm is not None:
             outputs.append(asm)
@@ -212,7 +237,19 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     return 1 if failed else 0
 
 
-def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr) -> tuple[str | None, bool]:
+_OP_NOTE = "see current operation:"
+
+
+def _verify(verifier: DiagnosticVerifier, diag) -> None:
+    """Feed a diagnostic and its notes to the verifier. The notes MLIR attaches to print
+    the failing op are left out: mlir-opt does not attach them when verifying."""
+    for kind, d in [(str(diag.severity).rsplit(".", 1)[-1].lower(), diag)] + [
+        ("note", n) for n in diag.notes if not n.message.startswith(_OP_NOTE)
+    ]:
+        verifier.process(kind, file_location(d.location), d.message)
+
+
+def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=None) -> tuple[str | None, bool]:
     context = new_context()
     context.allow_unregistered_dialects = args.allow_unregistered_dialect
     printing = IRPrinting(
@@ -222,18 +259,24 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr) -> tuple[
         display_name=display_name,
     )
 
-    def report(diag):  # warnings and remarks emitted by passes that still succeed
-        print_diagnostic(diag, display_name, stderr)
+    errors = []
+
+    def report(diag):  # every diagnostic, in the order MLIR emits them
+        if str(diag.severity).endswith("ERROR"):
+            errors.append(diag.message)
+        if verifier is not None:
+            _verify(verifier, diag)
+        else:
+            print_diagnostic(diag, display_name, stderr)
         return True
 
     context.attach_diagnostic_handler(report)
+    context.emit_error_diagnostics = True  # errors too reach `report`, not only MLIRError
     with context:
         try:
             # Leading newlines keep line numbers those of the whole input file.
             module = ir.Module.parse("\n" * chunk.first_line + chunk.text)
-        except ir.MLIRError as e:
-            for diag in e.error_diagnostics:
-                print_diagnostic(diag, display_name, stderr)
+        except ir.MLIRError:
             return None, False
         try:
             built = build_pass_manager(pipeline, context, printing)
@@ -261,9 +304,7 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr) -> tuple[
             pm.run(module.operation)
         except ir.MLIRError as e:
             ok = False
-            for diag in e.error_diagnostics:
-                print_diagnostic(diag, display_name, stderr)
-            if not e.error_diagnostics:
+            if not errors and verifier is None:
                 stderr.write(f"{display_name}: error: {e}\n")
         del pm, built  # the timing report prints when the pass manager goes away
         gc.collect()

@@ -9,6 +9,9 @@
 // RUN: %expect-exit 1 tosaic-opt %s '--split-input-file=// -----' --tosaic-fold-transposes 2>/dev/null | filecheck %s
 // The same from stdin.
 // RUN: %expect-exit 1 tosaic-opt - --split-input-file --tosaic-fold-transposes < %s 2>&1 | filecheck %s --check-prefix=STDIN
+// Each chunk's diagnostics are at lines of the whole file (checked where they occur).
+// RUN: tosaic-opt %s --split-input-file --tosaic-fold-transposes --verify-diagnostics | filecheck %s
+// RUN: tosaic-opt - --split-input-file --tosaic-fold-transposes --verify-diagnostics < %s | filecheck %s
 // Without splitting the whole file is one module, which does not parse.
 // RUN: %expect-exit 1 tosaic-opt %s --tosaic-fold-transposes 2>&1 | filecheck %s --check-prefix=NOSPLIT
 
@@ -36,11 +39,11 @@ func.func @same(%arg0: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
 
 // A parse error.
 // CHECK-NOT: @malformed
-// ERR: {{.*}}split-input-file.mlir:[[# @LINE + 4]]:10: error: use of undeclared SSA value name
-// STDIN: <stdin>:[[# @LINE + 3]]:10: error: use of undeclared SSA value name
+// ERR: {{.*}}split-input-file.mlir:{{[0-9]+}}:10: error: use of undeclared SSA value name
+// STDIN: <stdin>:{{[0-9]+}}:10: error: use of undeclared SSA value name
 func.func @malformed(%arg0: tensor<2xf32>) -> tensor<2xf32> {
   %0 = tosa.abs %arg0 : (tensor<2xf32>) -> tensor<2xf32>
-  return %1 : tensor<2xf32>
+  return %1 : tensor<2xf32> // expected-error {{use of undeclared SSA value name}}
 }
 
 // -----
@@ -59,10 +62,11 @@ func.func @same(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
 
 // An op that fails the verifier.
 // CHECK-NOT: @bad_perms
-// ERR: {{.*}}split-input-file.mlir:[[# @LINE + 4]]:8: error: 'tosa.transpose' op expected perms attribute to have size 3 (input rank) but got size 2
-// ERR-NEXT: {{.*}}split-input-file.mlir:[[# @LINE + 3]]:8: note: see current operation:
-// STDIN: <stdin>:[[# @LINE + 2]]:8: error: 'tosa.transpose' op expected perms
+// ERR: {{.*}}split-input-file.mlir:[[LINE:[0-9]+]]:8: error: 'tosa.transpose' op expected perms attribute to have size 3 (input rank) but got size 2
+// ERR-NEXT: {{.*}}split-input-file.mlir:[[LINE]]:8: note: see current operation:
+// STDIN: <stdin>:{{[0-9]+}}:8: error: 'tosa.transpose' op expected perms
 func.func @bad_perms(%arg0: tensor<1x2x3xf32>) -> tensor<1x2x3xf32> {
+  // expected-error@+1 {{'tosa.transpose' op expected perms attribute to have size 3 (input rank) but got size 2}}
   %0 = tosa.transpose %arg0 {perms = array<i32: 0, 1>} : (tensor<1x2x3xf32>) -> tensor<1x2x3xf32>
   return %0 : tensor<1x2x3xf32>
 }
