@@ -71,7 +71,7 @@ from tosaic.lowering.build import (
 )
 from tosaic.lowering.match import QuantizedOperand, channel_vector, integer_bias, peel_output, quantizes_below, \
     trace_quantized
-from tosaic.lowering.registry import WEIGHTED, Refuse, Replace, family, lowering
+from tosaic.lowering.registry import WEIGHTED, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("conv", summary=(
@@ -237,15 +237,7 @@ def _lower_at(q_op, root, options) -> Refuse | Replace | None:
 
 def _lower_below(root, run):
     """Every quantize the convolution (or grouped convolution) `root` reaches, lowered."""
-    replaced, values = [], []
-    for q_op in quantizes_below(root):
-        result = _lower_at(q_op, root, run.options)
-        if isinstance(result, Refuse):
-            return result
-        if result is not None:
-            replaced += result.ops
-            values += result.values
-    return Replace(replaced, values) if replaced else None
+    return lower_each(quantizes_below(root), lambda q_op: _lower_at(q_op, root, run.options))
 
 
 # The aten convolutions each becomes (torch-mlir lowers conv1d as a conv2d; groups decide

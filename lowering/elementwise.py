@@ -42,7 +42,7 @@ from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
 from tosaic.lowering.build import integer_rescale, saturate_to_output
 from tosaic.lowering.match import quantizes_below
-from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, Refuse, Replace, family, lowering
+from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("elementwise", summary="Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic "
@@ -258,26 +258,27 @@ def _lower_clamp(q_op, dq, clamp, out_q) -> Refuse | Replace | None:
 def _lower_below(op, run, lower):
     """Each quantize `op`'s result reaches through at most one clamp, lowered by
     `lower(q_op, op, clamp, out_q)`."""
-    replaced, values = [], []
-    for q_op in quantizes_below(op, through={"tosa.clamp"}, depth=1):
+
+    def lower_one(q_op):
         producer = defining_op(q_op.operands[0])
         clamp = None
         if producer is not None and producer.name == "tosa.clamp":
             clamp, producer = producer, defining_op(producer.operands[0])
         if producer != op:
-            continue
-        out_q = _output_qparams(q_op)
-        if out_q is None:
-            continue
-        if out_q.per_channel:
-            return Refuse(q_op, "per-channel quantization of an elementwise result is not supported")
-        result = lower(q_op, op, clamp, out_q)
-        if isinstance(result, Refuse):
-            return result
-        if result is not None:
-            replaced += result.ops
-            values += result.values
-    return Replace(replaced, values) if replaced else None
+            return None
+        return _with_output_qparams(q_op, lambda out_q: lower(q_op, op, clamp, out_q))
+
+    return lower_each(quantizes_below(op, through={"tosa.clamp"}, depth=1), lower_one)
+
+
+def _with_output_qparams(q_op, lower):
+    """`lower(out_q)` for an 8- or 16-bit per-tensor quantize; a per-channel one is refused."""
+    out_q = _output_qparams(q_op)
+    if out_q is None:
+        return None
+    if out_q.per_channel:
+        return Refuse(q_op, "per-channel quantization of an elementwise result is not supported")
+    return lower(out_q)
 
 
 _ADD = {f"aten.{op}.Tensor": BINARY for op in ("add", "add_")}
@@ -312,16 +313,5 @@ def lower_clamp(clamp, run):
     dq = defining_op(clamp.operands[0])
     if not quant.is_dequantize(dq):
         return None
-    replaced, values = [], []
-    for q_op in quantizes_below(clamp, through=set(), depth=0):
-        out_q = _output_qparams(q_op)
-        if out_q is None:
-            continue
-        if out_q.per_channel:
-            return Refuse(q_op, "per-channel quantization of an elementwise result is not supported")
-        result = _lower_clamp(q_op, dq, clamp, out_q)
-        if isinstance(result, Refuse):
-            return result
-        replaced += result.ops
-        values += result.values
-    return Replace(replaced, values) if replaced else None
+    return lower_each(quantizes_below(clamp, through=set(), depth=0),
+                      lambda q_op: _with_output_qparams(q_op, lambda out_q: _lower_clamp(q_op, dq, clamp, out_q)))

@@ -50,7 +50,7 @@ from tosaic.lowering.build import (
     requantize_output,
 )
 from tosaic.lowering.match import channel_vector, integer_bias, peel_output, quantizes_below, trace_quantized
-from tosaic.lowering.registry import PRODUCT, WEIGHTED, Refuse, Replace, family, lowering
+from tosaic.lowering.registry import PRODUCT, WEIGHTED, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("matmul", summary=(
@@ -200,15 +200,9 @@ def _lower_at(q_op, root, int4_weights: bool):
 
 
 def _lower_below(matmul, run):
-    replaced, values = [], []
-    for q_op in quantizes_below(matmul, through={"tosa.reshape", "tosa.transpose", "tosa.clamp", "tosa.add"}):
-        result = _lower_at(q_op, matmul, run.options["int4_weights"])
-        if isinstance(result, Refuse):
-            return result
-        if result is not None:
-            replaced += result.ops
-            values += result.values
-    return Replace(replaced, values) if replaced else None
+    """Every quantize the matmul reaches through its reshape, bias add, clamp and layouts, lowered."""
+    reached = quantizes_below(matmul, through={"tosa.reshape", "tosa.transpose", "tosa.clamp", "tosa.add"})
+    return lower_each(reached, lambda q_op: _lower_at(q_op, matmul, run.options["int4_weights"]))
 
 
 @lowering("matmul", family="matmul", root="tosa.matmul", activations=("int8", "int16"), weights=("int8", "int4"),

@@ -47,7 +47,7 @@ from tosaic.dialects.tosa_helpers import (
 from tosaic.lowering.build import element_width as _element_width
 from tosaic.lowering.build import integer_rescale, integer_window_sum, requantize
 from tosaic.lowering.match import quantizes_below
-from tosaic.lowering.registry import OWN_OUTPUT, SHARED_ALWAYS, Refuse, Replace, family, lowering
+from tosaic.lowering.registry import OWN_OUTPUT, SHARED_ALWAYS, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("pool", summary="Fold dequantize -> max/avg pool, mean -> quantize into int8 pooling or int32 sums + rescale",
@@ -279,29 +279,14 @@ def _lower_mean(q_op, producer, out_q) -> Refuse | Replace | None:
 
 
 def _lower_below(op, lower):
-    replaced, values = [], []
-    for q_op in quantizes_below(op, through=set(), depth=0):
-        result = lower(q_op, op, quant.QParams.of(q_op))
-        if isinstance(result, Refuse):
-            return result
-        if result is not None:
-            replaced += result.ops
-            values += result.values
-    return Replace(replaced, values) if replaced else None
+    return lower_each(quantizes_below(op, through=set(), depth=0), lambda q_op: lower(q_op, op, quant.QParams.of(q_op)))
 
 
 def _lower_mean_below(op, run):
     """A mean's chain ends in a mul (by 1/N), a reduce_sum or a reshape right before its
     quantize; the chain's first reduce_sum is the root."""
-    replaced, values = [], []
-    for end in _mean_ends(op):
-        result = _lower_below(end, lambda q_op, producer, out_q: _lower_mean_rooted(q_op, producer, out_q, op))
-        if isinstance(result, Refuse):
-            return result
-        if result is not None:
-            replaced += result.ops
-            values += result.values
-    return Replace(replaced, values) if replaced else None
+    return lower_each(_mean_ends(op), lambda end: _lower_below(
+        end, lambda q_op, producer, out_q: _lower_mean_rooted(q_op, producer, out_q, op)))
 
 
 def _mean_ends(reduce_op) -> list:

@@ -91,6 +91,20 @@ class Refuse:
 Result = Union[Replace, Refuse, None]
 
 
+def lower_each(q_ops, lower) -> Result:
+    """`lower(q_op)` for each quantize an entry's root reaches: every replacement
+    together, or the first refusal, or None when none matched."""
+    replaced, values = [], []
+    for q_op in q_ops:
+        result = lower(q_op)
+        if isinstance(result, Refuse):
+            return result
+        if result is not None:
+            replaced += result.ops
+            values += result.values
+    return Replace(replaced, values) if replaced else None
+
+
 @dataclass(frozen=True)
 class Lowering:
     name: str
