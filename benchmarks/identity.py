@@ -53,6 +53,7 @@ if HERE not in sys.path:
 
 SCHEMES = ("a8w8", "a8w4", "a16w8", "a8w8_u8io")
 TARGETS = ("tosa-int", "ethos-u55-128")
+CONV3D_MODELS = ("conv3d", "conv3d_k3")
 
 
 def log(message: str) -> None:
@@ -78,6 +79,9 @@ def units() -> list[tuple[str, str, str]]:
     import models  # benchmarks/models.py
 
     out = [("model", name, scheme) for name in models.MODELS for scheme in SCHEMES]
+    # conv3d with kernel depth 1 and 3 (benchmarks/int4.py): the Ethos-U55 pipeline's
+    # tosaic-decompose-conv3d runs only on these.
+    out += [("conv3d", name, scheme) for name in CONV3D_MODELS for scheme in SCHEMES]
     out += [("pt2", os.path.splitext(os.path.basename(p))[0], "")
             for p in sorted(glob.glob(os.path.join(FIXTURES, "*.pt2")))]
     return out
@@ -100,6 +104,10 @@ def run_unit(unit) -> list[tuple[str, str, float]]:
     try:
         if kind == "pt2":
             program = os.path.join(FIXTURES, name + ".pt2")  # tosaic.compile loads a .pt2 path
+        elif kind == "conv3d":
+            import int4  # benchmarks/int4.py
+
+            program, _ = int4.quantize(name, scheme)
         else:
             import models
             from tosaic.quantization import quantize_model

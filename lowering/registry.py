@@ -2,12 +2,12 @@
 
 Each quantized lowering is one `Lowering` entry, registered once with the float TOSA op
 its pattern is rooted at, its benefit, the dtypes it handles and the aten ops the
-quantizer must annotate for it (and how). `patterns()` turns the entries of a phase into
-one MLIR pattern set, so MLIR's greedy driver picks a lowering by root op and benefit;
+quantizer must annotate for it (and how). `apply_phase()` turns the entries of a phase
+into one MLIR pattern set, so MLIR's greedy driver picks a lowering by root op and benefit;
 nothing dispatches on op names by hand.
 
     @lowering("max_pool2d", family="pool", root="tosa.max_pool2d",
-              activations=("int8", "int16"), annotates={"aten.max_pool2d.default": SHARED})
+              activations=("int8", "int16"), annotates={"aten.max_pool2d.default": SHARED_ALWAYS})
     def lower_max_pool(pool, run: LoweringRun) -> Result: ...
 
 An entry's function gets the root op and the run, and returns `Replace` (ops and the
