@@ -16,6 +16,7 @@ passes then fold `dequantize -> float TOSA op -> quantize` into integer TOSA.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from torch_mlir import ir
@@ -75,14 +76,108 @@ class QParams:
 
     @staticmethod
     def of(op) -> "QParams":
+        """The op's quantization. Raises MalformedQuantization (with the reason) for an
+        attribute of the wrong kind; `verify` reports every such op before any pass."""
         a = op.operation.attributes
         return QParams(
-            scale=tuple(ir.DenseF64ArrayAttr(a["scale"])),
-            zero_point=tuple(ir.DenseI64ArrayAttr(a["zero_point"])),
-            axis=ir.IntegerAttr(a["axis"]).value,
-            qmin=ir.IntegerAttr(a["qmin"]).value,
-            qmax=ir.IntegerAttr(a["qmax"]).value,
+            scale=tuple(_attribute(a, "scale", ir.DenseF64ArrayAttr, "array<f64: ...>")),
+            zero_point=tuple(_attribute(a, "zero_point", ir.DenseI64ArrayAttr, "array<i64: ...>")),
+            axis=_attribute(a, "axis", ir.IntegerAttr, "an integer").value,
+            qmin=_attribute(a, "qmin", ir.IntegerAttr, "an integer").value,
+            qmax=_attribute(a, "qmax", ir.IntegerAttr, "an integer").value,
         )
+
+
+class MalformedQuantization(ValueError):
+    """A tosaic.quantize/dequantize whose attributes or types break the op's rules."""
+
+
+def _attribute(attributes, name: str, kind, spelling: str):
+    if name not in attributes:
+        raise MalformedQuantization(f"has no '{name}' attribute")
+    try:
+        return kind(attributes[name])
+    except ValueError:
+        raise MalformedQuantization(f"'{name}' must be {spelling}, not {attributes[name]}") from None
+
+
+_FLOAT_TYPES = (ir.F32Type, ir.F16Type, ir.BF16Type, ir.F64Type)
+
+
+def _static_tensor(value: ir.Value, what: str) -> ir.RankedTensorType:
+    if not isinstance(value.type, ir.RankedTensorType):
+        raise MalformedQuantization(f"{what} must be a ranked tensor, not {value.type}")
+    tensor = ir.RankedTensorType(value.type)
+    if not tensor.has_static_shape:
+        raise MalformedQuantization(f"{what} must have a static shape, not {value.type}")
+    return tensor
+
+
+def check(op) -> QParams:
+    """The quantization of a tosaic.quantize/dequantize, checked against the op's rules:
+    attribute kinds; one positive finite scale per tensor (axis -1) or one per slice of a
+    static axis; as many zero points as scales, within the storage; qmin <= qmax within
+    the storage (an 8- or 16-bit signless storage may hold the unsigned range); a float
+    side and an integer storage side of one static shape. Raises MalformedQuantization."""
+    op = op.operation if hasattr(op, "operation") else op
+    q = QParams.of(op)
+    if len(op.operands) != 1 or len(op.results) != 1:
+        raise MalformedQuantization("must have one operand and one result")
+    real, stored = (op.operands[0], op.results[0]) if op.name == QUANTIZE else (op.results[0], op.operands[0])
+    real_type, stored_type = _static_tensor(real, "the float side"), _static_tensor(stored, "the integer side")
+    if not isinstance(real_type.element_type, _FLOAT_TYPES):
+        raise MalformedQuantization(f"the float side must have float elements, not {real_type.element_type}")
+    if not isinstance(stored_type.element_type, ir.IntegerType):
+        raise MalformedQuantization(f"the storage must be an integer type, not {stored_type.element_type}")
+    if list(real_type.shape) != list(stored_type.shape):
+        raise MalformedQuantization(f"the float and integer sides differ in shape ({real_type} vs {stored_type})")
+    if not q.scale:
+        raise MalformedQuantization("'scale' is empty")
+    bad = [s for s in q.scale if not (math.isfinite(s) and s > 0)]
+    if bad:
+        raise MalformedQuantization(f"scale {bad[0]!r} is not positive and finite")
+    if len(q.zero_point) != len(q.scale):
+        raise MalformedQuantization(f"{len(q.zero_point)} zero points for {len(q.scale)} scales")
+    shape = list(stored_type.shape)
+    if q.axis == -1:
+        if len(q.scale) != 1:
+            raise MalformedQuantization(f"per-tensor (axis -1) needs one scale, not {len(q.scale)}")
+    elif not 0 <= q.axis < len(shape):
+        raise MalformedQuantization(f"axis {q.axis} is outside the rank-{len(shape)} tensor")
+    elif len(q.scale) != shape[q.axis]:
+        raise MalformedQuantization(f"{len(q.scale)} scales for the {shape[q.axis]} slices along axis {q.axis}")
+    integer = ir.IntegerType(stored_type.element_type)
+    width = integer.width
+    signed = (-(1 << (width - 1)), (1 << (width - 1)) - 1)
+    unsigned = (0, (1 << width) - 1)
+    ranges = [unsigned] if integer.is_unsigned else [signed] + ([unsigned] if width in (8, 16) else [])
+    if q.qmin > q.qmax:
+        raise MalformedQuantization(f"qmin {q.qmin} > qmax {q.qmax}")
+    if not any(lo <= q.qmin and q.qmax <= hi for lo, hi in ranges):
+        raise MalformedQuantization(f"[qmin, qmax] = [{q.qmin}, {q.qmax}] does not fit {integer}")
+    if not all(any(lo <= z <= hi for lo, hi in ranges) for z in q.zero_point):
+        raise MalformedQuantization(f"a zero point of {list(q.zero_point)} does not fit {integer}")
+    return q
+
+
+def verify(module_op) -> int:
+    """Check every tosaic.quantize/dequantize under `module_op` (`check`), each failure an
+    error at the op: what tosaic's tools run after parsing, so no pass meets a malformed
+    one. Returns the number of failures."""
+    failures = []
+
+    def visit(op):
+        if op.operation.name in (QUANTIZE, DEQUANTIZE):
+            try:
+                check(op)
+            except MalformedQuantization as e:
+                failures.append((op.operation, str(e)))
+        return ir.WalkResult.ADVANCE
+
+    module_op.walk(visit)
+    for op, reason in failures:
+        op.location.emit_error(f"'{op.name}' op {reason}")
+    return len(failures)
 
 
 def create(name: str, value: ir.Value, result_type: ir.Type, qparams: QParams, loc=None) -> ir.Value:

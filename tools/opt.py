@@ -278,6 +278,10 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=
             module = ir.Module.parse("\n" * chunk.first_line + chunk.text)
         except ir.MLIRError:
             return None, False
+        from tosaic.dialects import quant
+
+        if quant.verify(module.operation):  # the quantize/dequantize rules IRDL cannot state
+            return None, False
         try:
             built = build_pass_manager(pipeline, context, printing)
         except PipelineError as e:
