@@ -29,6 +29,8 @@ from typing import Callable, Mapping, Sequence, Union
 
 from torch_mlir import ir, rewrite
 
+from tosaic.quantization.qmath import QuantizationError
+
 # The order of the lowering phases, and why it matters:
 # - conv first: a grouped convolution is a concat of per-group convolutions, which the
 #   data movement phase would otherwise lower as a quantized concat.
@@ -205,6 +207,7 @@ class LoweringRun:
     def __init__(self, options: Mapping[str, object] | None = None):
         self.options = dict(options or {})
         self.refused: list = []
+        self._refused_roots: list = []
         self.applied: Counter = Counter()  # entry name -> rewrites
 
     def record(self, entry: "Lowering") -> None:
@@ -232,11 +235,20 @@ class LoweringRun:
         """`entry` as a rewrite pattern function for MLIR's driver."""
 
         def apply(op, rewriter) -> bool:
-            result = entry.rewrite(op.operation, self)
+            root = op.operation
+            if any(root == seen for seen in self._refused_roots):
+                return True  # refused once: the greedy driver's next sweep must not retry it
+            try:
+                result = entry.rewrite(root, self)
+            except QuantizationError as e:
+                # A number TOSA cannot encode, found while building: the ops built so far
+                # are unused (pure, so the driver erases them) and the op is refused.
+                result = Refuse(root, f"cannot be lowered: {e}")
             if result is None:
                 return True
             if isinstance(result, Refuse):
                 self.refuse(result.op, result.reason)
+                self._refused_roots.append(root)
                 return True
             for replaced, value in zip(result.ops, result.values):
                 rewriter.replace_op(replaced, [value])
@@ -254,5 +266,6 @@ def apply_phase(func_op: ir.Operation, run: LoweringRun, family_name: str) -> bo
     for root, fn, benefit in _FAMILIES[family_name].cleanup:
         patterns.add(root, fn, benefit=benefit)
     run.refused.clear()
+    run._refused_roots.clear()
     rewrite.apply_patterns_and_fold_greedily(func_op, patterns.freeze())
     return not run.refused

@@ -39,6 +39,7 @@ from typing import Iterable
 import numpy as np
 
 __all__ = [
+    "QuantizationError",
     "TosaRequireError",
     "SHIFT_MIN",
     "SHIFT_MAX",
@@ -67,7 +68,12 @@ __all__ = [
 ]
 
 
-class TosaRequireError(ValueError):
+class QuantizationError(ValueError):
+    """A quantization TOSA cannot express (a scale no RESCALE encodes, a zero point outside
+    its storage, a bias that overflows, ...): the lowerings refuse the op with this reason."""
+
+
+class TosaRequireError(QuantizationError):
     """A TOSA ``REQUIRE`` condition failed: the spec makes the result UNPREDICTABLE."""
 
 
@@ -109,7 +115,7 @@ def _dtype_name(dtype) -> str:
             name = str(dtype)  # e.g. torch.int8 -> "torch.int8"
     name = name.lower().removeprefix("torch.")
     if name not in _QRANGES:
-        raise ValueError(f"unknown quantized dtype {dtype!r}; expected one of {sorted(_QRANGES)}")
+        raise QuantizationError(f"unknown quantized dtype {dtype!r}; expected one of {sorted(_QRANGES)}")
     return name
 
 
@@ -143,7 +149,7 @@ def compute_multiplier_and_shift(scale: float, scale32: bool = True) -> tuple[in
     """
     scale = float(scale)
     if not math.isfinite(scale) or scale <= 0.0:
-        raise ValueError(f"RESCALE scale must be a finite positive number, got {scale!r}")
+        raise QuantizationError(f"RESCALE scale must be a finite positive number, got {scale!r}")
     bits = 31 if scale32 else 15  # multiplier is int32_t / int16_t
     kind = "scale32" if scale32 else "scale16"
 
@@ -151,7 +157,7 @@ def compute_multiplier_and_shift(scale: float, scale32: bool = True) -> tuple[in
     # With this shift, scale * 2**shift = mantissa * 2**bits lies in [2**(bits-1), 2**bits).
     shift = min(bits - exponent, SHIFT_MAX)  # past 62: denormalize rather than fail
     if shift < SHIFT_MIN:
-        raise ValueError(
+        raise QuantizationError(
             f"RESCALE scale {scale!r} is too large for {kind}: it needs shift {shift} "
             f"but TOSA requires shift >= {SHIFT_MIN}"
         )
@@ -163,12 +169,12 @@ def compute_multiplier_and_shift(scale: float, scale32: bool = True) -> tuple[in
         multiplier >>= 1
         shift -= 1
         if shift < SHIFT_MIN:
-            raise ValueError(
+            raise QuantizationError(
                 f"RESCALE scale {scale!r} is too large for {kind}: after rounding it needs "
                 f"shift {shift} but TOSA requires shift >= {SHIFT_MIN}"
             )
     if multiplier == 0:
-        raise ValueError(
+        raise QuantizationError(
             f"RESCALE scale {scale!r} is too small for {kind}: the multiplier rounds to 0 "
             f"even at the maximum shift {SHIFT_MAX}"
         )
@@ -185,7 +191,7 @@ def compute_multiplier_and_shift_per_channel(
         try:
             multiplier, shift = compute_multiplier_and_shift(float(scale), scale32)
         except ValueError as err:
-            raise ValueError(f"channel {channel}: {err}") from None
+            raise QuantizationError(f"channel {channel}: {err}") from None
         multipliers.append(multiplier)
         shifts.append(shift)
     return multipliers, shifts
@@ -274,22 +280,22 @@ def validate_rescale_zero_point(zp: int, dtype_name, unsigned: bool = False) -> 
     if name.startswith("uint"):
         name, unsigned = name[1:], True
     if name not in _RESCALE_BITS:
-        raise ValueError(f"RESCALE does not support {name} (only int8, int16, int32, int48)")
+        raise QuantizationError(f"RESCALE does not support {name} (only int8, int16, int32, int48)")
     if zp != int(zp):
-        raise ValueError(f"zero point must be an integer, got {zp!r}")
+        raise QuantizationError(f"zero point must be an integer, got {zp!r}")
     zp = int(zp)
     label = ("u" if unsigned else "") + name
     if unsigned and name in ("int32", "int48"):
-        raise ValueError(f"RESCALE has no unsigned {name} (ERROR_IF u32/u48)")
+        raise QuantizationError(f"RESCALE has no unsigned {name} (ERROR_IF u32/u48)")
     if name == "int8":
         lo, hi = qrange("uint8" if unsigned else "int8")
         if not lo <= zp <= hi:
-            raise ValueError(f"RESCALE {label} zero point {zp} is outside [{lo}, {hi}]")
+            raise QuantizationError(f"RESCALE {label} zero point {zp} is outside [{lo}, {hi}]")
     elif name == "int16" and unsigned:
         if zp not in (0, 32768):
-            raise ValueError(f"RESCALE uint16 zero point must be 0 or 32768, got {zp}")
+            raise QuantizationError(f"RESCALE uint16 zero point must be 0 or 32768, got {zp}")
     elif zp != 0:
-        raise ValueError(f"RESCALE {label} zero point must be 0, got {zp}")
+        raise QuantizationError(f"RESCALE {label} zero point must be 0, got {zp}")
     return zp
 
 
@@ -301,15 +307,15 @@ def validate_rescale_flags(in_dtype, out_dtype, input_unsigned: bool = False, ou
     never be rescaled straight to uint8). Raises ValueError."""
     in_name, out_name = _dtype_name(in_dtype), _dtype_name(out_dtype)
     if scale32 and in_name == "int48":
-        raise ValueError("RESCALE: scale32 cannot be used with int48 input (80-bit product)")
+        raise QuantizationError("RESCALE: scale32 cannot be used with int48 input (80-bit product)")
     if not scale32 and rounding_mode == "DOUBLE_ROUND":
-        raise ValueError("RESCALE: DOUBLE_ROUND requires scale32")
+        raise QuantizationError("RESCALE: DOUBLE_ROUND requires scale32")
     if input_unsigned and output_unsigned:
-        raise ValueError("RESCALE: input_unsigned and output_unsigned cannot both be set")
+        raise QuantizationError("RESCALE: input_unsigned and output_unsigned cannot both be set")
     if input_unsigned and (out_name == "int32" or in_name in ("int32", "int48")):
-        raise ValueError(f"RESCALE: input_unsigned is not allowed for {in_name} -> {out_name}")
+        raise QuantizationError(f"RESCALE: input_unsigned is not allowed for {in_name} -> {out_name}")
     if output_unsigned and (in_name in ("int32", "int48") or out_name == "int32"):
-        raise ValueError(f"RESCALE: output_unsigned is not allowed for {in_name} -> {out_name}")
+        raise QuantizationError(f"RESCALE: output_unsigned is not allowed for {in_name} -> {out_name}")
 
 
 def storage_range(dtype, unsigned: bool = False) -> tuple[int, int]:
@@ -429,7 +435,7 @@ def _storage_to_value(values: np.ndarray, bits: int, unsigned: bool, what: str) 
     v = values.astype(np.int64)
     lo, hi = -(1 << (bits - 1)), (1 << bits) - 1
     if v.size and (v.min() < lo or v.max() > hi):
-        raise ValueError(f"{what} values do not fit {bits}-bit storage")
+        raise QuantizationError(f"{what} values do not fit {bits}-bit storage")
     mod = np.int64(1) << bits
     if unsigned:
         return v % mod
@@ -472,19 +478,19 @@ def rescale_reference(
     if in_dtype is None:
         inferred = {"int8": "int8", "uint8": "int8", "int16": "int16", "uint16": "int16", "int32": "int32"}
         if values.dtype.name not in inferred:
-            raise ValueError(f"cannot infer RESCALE input type from {values.dtype}; pass in_dtype")
+            raise QuantizationError(f"cannot infer RESCALE input type from {values.dtype}; pass in_dtype")
         in_dtype = inferred[values.dtype.name]
     in_name, out_name = _dtype_name(in_dtype), _dtype_name(out_dtype)
     if in_name not in _RESCALE_BITS:
-        raise ValueError(f"RESCALE input type must be one of {list(_RESCALE_BITS)}, got {in_name}")
+        raise QuantizationError(f"RESCALE input type must be one of {list(_RESCALE_BITS)}, got {in_name}")
     if out_name not in ("int8", "int16", "int32"):
-        raise ValueError(f"RESCALE output type must be int8, int16 or int32, got {out_name}")
+        raise QuantizationError(f"RESCALE output type must be int8, int16 or int32, got {out_name}")
     if rounding_mode not in ROUNDING_MODES:
-        raise ValueError(f"rounding_mode must be one of {ROUNDING_MODES}, got {rounding_mode!r}")
+        raise QuantizationError(f"rounding_mode must be one of {ROUNDING_MODES}, got {rounding_mode!r}")
 
     validate_rescale_flags(in_name, out_name, input_unsigned, output_unsigned, scale32, rounding_mode)
     if per_channel and values.ndim < 1:
-        raise ValueError("RESCALE: per_channel needs an input of rank >= 1")
+        raise QuantizationError("RESCALE: per_channel needs an input of rank >= 1")
     in_zp = validate_rescale_zero_point(input_zp, in_name, input_unsigned)
     out_zp = validate_rescale_zero_point(output_zp, out_name, output_unsigned)
 
@@ -492,7 +498,7 @@ def rescale_reference(
     mults = np.asarray(multiplier, dtype=np.int64).reshape(-1)
     shifts = np.asarray(shift, dtype=np.int64).reshape(-1)
     if mults.size != nc or shifts.size != nc:
-        raise ValueError(f"RESCALE expects {nc} multiplier(s)/shift(s), got {mults.size}/{shifts.size}")
+        raise QuantizationError(f"RESCALE expects {nc} multiplier(s)/shift(s), got {mults.size}/{shifts.size}")
 
     # REQUIRE checks of apply_scale_32/16 on the per-channel parameters.
     mult_limit = 1 << (31 if scale32 else 15)
@@ -544,7 +550,7 @@ def _smallest_int_dtype(qmin: int, qmax: int) -> np.dtype:
         info = np.iinfo(candidate)
         if info.min <= qmin and qmax <= info.max:
             return np.dtype(candidate)
-    raise ValueError(f"quant range [{qmin}, {qmax}] does not fit int32")
+    raise QuantizationError(f"quant range [{qmin}, {qmax}] does not fit int32")
 
 
 def quantize(x: np.ndarray, scale: float, zero_point: int, qmin: int, qmax: int, dtype=None) -> np.ndarray:
@@ -568,9 +574,9 @@ def quantize(x: np.ndarray, scale: float, zero_point: int, qmin: int, qmax: int,
     if x.dtype != np.float32:
         raise TypeError(f"quantize expects float32 input (as torch does), got {x.dtype}")
     if np.isnan(x).any():
-        raise ValueError("quantize: input contains NaN")
+        raise QuantizationError("quantize: input contains NaN")
     if qmin > qmax:
-        raise ValueError(f"quantize: qmin {qmin} > qmax {qmax}")
+        raise QuantizationError(f"quantize: qmin {qmin} > qmax {qmax}")
     out_dtype = np.dtype(dtype) if dtype is not None else _smallest_int_dtype(qmin, qmax)
     inv_scale = np.float32(1.0 / float(scale))
     q = np.rint(x * inv_scale) + np.float32(zero_point)  # float32 throughout, like torch
@@ -594,27 +600,27 @@ def quantize_bias(bias_float, input_scale: float, weight_scales, bits: int = 32)
     """
     bias = np.asarray(bias_float, dtype=np.float64)
     if bias.ndim != 1:
-        raise ValueError(f"bias must be 1-D, got shape {bias.shape}")
+        raise QuantizationError(f"bias must be 1-D, got shape {bias.shape}")
     w_scales = np.asarray(weight_scales, dtype=np.float64)
     if w_scales.ndim > 1 or (w_scales.ndim == 1 and w_scales.size not in (1, bias.size)):
-        raise ValueError(f"weight_scales shape {w_scales.shape} does not match bias length {bias.size}")
+        raise QuantizationError(f"weight_scales shape {w_scales.shape} does not match bias length {bias.size}")
     scales = float(input_scale) * w_scales
     if not (np.all(np.isfinite(scales)) and np.all(scales > 0)):
-        raise ValueError(
+        raise QuantizationError(
             f"bias scales must be finite and positive: input_scale={input_scale}, "
             f"weight_scales={weight_scales}"
         )
     if not np.all(np.isfinite(bias)):
-        raise ValueError("bias contains NaN or inf")
+        raise QuantizationError("bias contains NaN or inf")
     if bits not in (32, 48):
-        raise ValueError(f"bias must be int32 or int48, not {bits} bits")
+        raise QuantizationError(f"bias must be int32 or int48, not {bits} bits")
     lo, hi = qrange(f"int{bits}")
     q = np.rint(bias / scales)
     bad = (q < lo) | (q > hi)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         scale_i = np.broadcast_to(scales, bias.shape)[i]
-        raise ValueError(
+        raise QuantizationError(
             f"quantized bias[{i}] = {q[i]:.0f} (bias {bias[i]!r} / scale {scale_i!r}) does not fit int{bits}"
         )
     return q.astype(np.int32 if bits == 32 else np.int64)
@@ -637,13 +643,13 @@ def add_headroom_shift(magnitudes, scales, constant_bound: float = 0.0, max_shif
     magnitudes = np.asarray(magnitudes, np.float64).reshape(-1)
     scales = np.asarray(scales, np.float64).reshape(-1)
     if magnitudes.size != scales.size or magnitudes.size == 0 or np.any(scales <= 0):
-        raise ValueError("add_headroom_shift needs one positive scale per input")
+        raise QuantizationError("add_headroom_shift needs one positive scale per input")
     real_bound = float(magnitudes @ scales) + float(constant_bound)
     max_scale = float(scales.max())
     for shift in range(max_shift, -1, -1):
         if real_bound / (2 * max_scale / (1 << shift)) < (1 << 30):
             return shift
-    raise ValueError("the operands are too large for an int32 sum at the inputs' scale")
+    raise QuantizationError("the operands are too large for an int32 sum at the inputs' scale")
 
 
 def is_int4_range(qmin: int, qmax: int) -> bool:
@@ -732,12 +738,12 @@ def int48_intermediate_shifts(acc_bounds, biases, scales) -> np.ndarray:
     bias_values = [int(b) for b in np.asarray(biases, dtype=object).reshape(-1)]
     scale_values = np.broadcast_to(np.asarray(scales, np.float64).reshape(-1), (len(bounds),))
     if len(bias_values) != len(bounds):
-        raise ValueError(f"{len(bias_values)} biases for {len(bounds)} channels")
+        raise QuantizationError(f"{len(bias_values)} biases for {len(bounds)} channels")
     shifts = []
     for channel, (bound, bias, scale) in enumerate(zip(bounds, bias_values, scale_values)):
         k = _finest_int32_step(bound, bias, float(scale))
         if k is None:
-            raise ValueError(
+            raise QuantizationError(
                 f"channel {channel}: accumulator bound {bound} plus bias {bias} does not fit int32 at any "
                 f"power-of-two step no coarser than the output's LSB (accumulator/output scale {scale:.6g})"
             )
@@ -773,7 +779,7 @@ def accumulator_width(input_width: int) -> int:
     try:
         return {8: 32, 16: 48}[input_width]
     except KeyError:
-        raise ValueError(f"no TOSA accumulator for int{input_width} activations") from None
+        raise QuantizationError(f"no TOSA accumulator for int{input_width} activations") from None
 
 
 def window_sum_limit(input_width: int) -> int:
@@ -833,7 +839,7 @@ def requantize_plan(in_q, in_bits: int, in_unsigned: bool, out_q, out_bits: int,
         if in_q.qmin >= out_q.qmin and in_q.qmax <= out_q.qmax:
             return RequantizePlan(None, None)
         if out_unsigned:
-            raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
+            raise QuantizationError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
         return RequantizePlan(None, (out_q.qmin, out_q.qmax))
     scale = in_q.scale[0] / out_q.scale[0]
     multiplier, shift = compute_multiplier_and_shift(scale, True)
@@ -843,7 +849,7 @@ def requantize_plan(in_q, in_bits: int, in_unsigned: bool, out_q, out_bits: int,
     lo, hi = max(lo, in_q.qmin), min(hi, in_q.qmax)
     bound = max(abs(lo - in_q.zero_point[0]), abs(hi - in_q.zero_point[0]))
     if bound >= 1 << (shift - 1):
-        raise ValueError(f"rescale by {scale!r} needs shift {shift}, too small for inputs up to {bound}")
+        raise QuantizationError(f"rescale by {scale!r} needs shift {shift}, too small for inputs up to {bound}")
     # The rescale is monotonic: the images of the input range's ends bound its results
     # (an int16 rescale by <= 1 never reaches -32768, so [-32767, 32767] needs no clamp).
     reached = rescale_reference(np.asarray([lo, hi], np.int64), in_q.zero_point[0], out_q.zero_point[0],
@@ -852,7 +858,7 @@ def requantize_plan(in_q, in_bits: int, in_unsigned: bool, out_q, out_bits: int,
     clamp = None
     if out_q.qmin > int(reached.min()) or out_q.qmax < int(reached.max()):
         if out_unsigned:
-            raise ValueError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
+            raise QuantizationError(f"no integer clamp to the unsigned range [{out_q.qmin}, {out_q.qmax}]")
         storage_lo, storage_hi = storage_range(out_name, out_unsigned)
         clamp = (max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi))
     return RequantizePlan((multiplier, shift), clamp, in_unsigned, out_unsigned)
