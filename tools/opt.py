@@ -2,13 +2,17 @@
 
     tosaic-opt in.mlir --pass-pipeline='builtin.module(func.func(tosaic-fold-transposes),canonicalize)'
     tosaic-opt in.mlir --tosaic-fold-transposes --canonicalize=max-iterations=3
+
+The flags are mlir-opt's; see `tosaic-opt --help`.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 
@@ -16,9 +20,7 @@ from torch_mlir import ir
 
 from tosaic.dialects import new_context
 from tosaic.passes.base import registered_passes
-from tosaic.tools.verify_diagnostics import DiagnosticVerifier, parse_expected
 from tosaic.pipelines.textual import (
-    IRPrinting,
     NestedPipeline,
     PassElement,
     PipelineError,
@@ -29,6 +31,8 @@ from tosaic.pipelines.textual import (
     suggest_pass,
     upstream_pass_names,
 )
+from tosaic.tools.instrumentation import captured_stderr, filter_dumps
+from tosaic.tools.verify_diagnostics import DiagnosticVerifier, parse_expected
 
 DEFAULT_SPLIT_MARKER = "// -----"
 
@@ -53,27 +57,66 @@ def _argument_parser() -> argparse.ArgumentParser:
         "--split-input-file", nargs="?", const=DEFAULT_SPLIT_MARKER, default=None,
         help="split the input at '// -----' (or the given marker) and process each chunk",
     )
-    p.add_argument("--list-passes", action="store_true", help="list tosaic's passes and exit")
-    p.add_argument("--list-upstream-passes", action="store_true",
-                   help="list the upstream MLIR passes available in pipelines and exit")
-    p.add_argument("--dump-pass-pipeline", action="store_true",
-                   help="print the pipeline as run, to stderr")
-    p.add_argument("--mlir-print-ir-after-all", action="store_true")
-    p.add_argument("--mlir-print-ir-before-all", action="store_true")
-    p.add_argument("--mlir-print-ir-before", action="append", default=[], metavar="NAME")
-    p.add_argument("--mlir-print-ir-after", action="append", default=[], metavar="NAME")
-    p.add_argument("--mlir-print-debuginfo", action="store_true")
-    p.add_argument("--mlir-timing", action="store_true", help="print pass timing to stderr")
-    p.add_argument("--mlir-disable-threading", action="store_true")
-    p.add_argument("--verify-each", default="true", choices=["true", "false", "1", "0"],
-                   help="run the verifier after each pass (default true)")
-    p.add_argument("--allow-unregistered-dialect", action="store_true")
     p.add_argument(
         "--verify-diagnostics", nargs="?", const="all", default=None, choices=["all", "only-expected"],
         help="check the diagnostics against the input's expected-error/warning/note/remark "
         "comments instead of printing them (only-expected: ignore unexpected ones)",
     )
+    p.add_argument("--list-passes", action="store_true", help="list tosaic's passes and exit")
+    p.add_argument("--list-upstream-passes", action="store_true",
+                   help="list the upstream MLIR passes available in pipelines and exit")
+    p.add_argument("--dump-pass-pipeline", action="store_true",
+                   help="print the pipeline as run to stderr, as text --pass-pipeline takes")
+    ir_dumps = p.add_argument_group("IR dumps (on stderr)")
+    ir_dumps.add_argument("--mlir-print-ir-after-all", action="store_true")
+    ir_dumps.add_argument("--mlir-print-ir-before-all", action="store_true")
+    ir_dumps.add_argument("--mlir-print-ir-before", action="append", default=[], metavar="PASS")
+    ir_dumps.add_argument("--mlir-print-ir-after", action="append", default=[], metavar="PASS")
+    ir_dumps.add_argument("--mlir-print-ir-after-change", action="store_true",
+                          help="when printing the IR after a pass, only if the pass changed it")
+    ir_dumps.add_argument("--mlir-print-ir-after-failure", action="store_true",
+                          help="print the IR after the pass that failed, only")
+    ir_dumps.add_argument("--mlir-print-ir-module-scope", action="store_true",
+                          help="print the whole module, not the op the pass runs on")
+    ir_dumps.add_argument("--mlir-print-ir-tree-dir", metavar="DIR",
+                          help="write the dumps to a file tree under DIR instead")
+    printing = p.add_argument_group("printing (the output and the IR dumps)")
+    printing.add_argument("--mlir-print-debuginfo", action="store_true")
+    p.add_argument("--mlir-timing", action="store_true", help="print pass timing to stderr")
+    p.add_argument("--mlir-disable-threading", action="store_true")
+    p.add_argument("--verify-each", nargs="?", const="true", default="true",
+                   choices=["true", "false", "1", "0"],
+                   help="run the verifier after each pass (default true)")
+    p.add_argument("--allow-unregistered-dialect", action="store_true")
     return p
+
+
+# Flags whose value is optional: bare, they must not take the next argument (the input).
+_OPTIONAL_VALUES = {
+    "--split-input-file": DEFAULT_SPLIT_MARKER,
+    "--verify-diagnostics": "all",
+    "--verify-each": "true",
+}
+
+
+def normalize_arguments(argv: list[str]) -> list[str]:
+    """`@FILE` is the arguments written in FILE (a response file, quoted as in a shell),
+    as LLVM's command line reads it."""
+    out = []
+    for arg in _expand_response_files(argv):
+        out.append(f"{arg}={_OPTIONAL_VALUES[arg]}" if arg in _OPTIONAL_VALUES else arg)
+    return out
+
+
+def _expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
+    out = []
+    for arg in argv:
+        if arg.startswith("@") and os.path.isfile(arg[1:]) and depth < 10:
+            with open(arg[1:]) as f:
+                out += _expand_response_files(shlex.split(f.read()), depth + 1)
+        else:
+            out.append(arg)
+    return out
 
 
 def _named_pipeline(name: str) -> str:
@@ -172,12 +215,17 @@ def print_diagnostic(diag, display_name: str, err) -> None:
         err.write(f"{format_location(note.location, display_name)}: note: {note.message}\n")
 
 
+def _read_input(path: str, stdin) -> bytes:
+    if path != "-":
+        with open(path, "rb") as f:
+            return f.read()
+    data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+    return data.encode() if isinstance(data, str) else data
+
+
 def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
-    # A bare --split-input-file must not take the input file that follows as its marker.
-    argv = [f"--split-input-file={DEFAULT_SPLIT_MARKER}" if a == "--split-input-file" else a for a in argv]
-    argv = ["--verify-diagnostics=all" if a == "--verify-diagnostics" else a for a in argv]
-    args, rest = _argument_parser().parse_known_args(argv)
+    args, rest = _argument_parser().parse_known_args(normalize_arguments(argv))
     try:
         if args.list_passes:
             list_passes(stdout)
@@ -200,13 +248,14 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
 
     display_name = "<stdin>" if args.input == "-" else args.input
     try:
-        source = stdin.read() if args.input == "-" else open(args.input).read()
+        data = _read_input(args.input, stdin)
     except OSError as e:
         stderr.write(f"tosaic-opt: error: cannot read '{args.input}': {e.strerror}\n")
         return 1
+    chunks = split_chunks(data.decode("utf-8", errors="replace"), args.split_input_file)
 
     outputs, failed = [], False
-    for chunk in split_chunks(source, args.split_input_file):
+    for chunk in chunks:
         verifier = None
         if args.verify_diagnostics:
             try:
@@ -215,26 +264,33 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
             except ValueError as e:
                 stderr.write(f"{display_name}: error: {e}\n")
                 return 1
-        asm, ok = _process_chunk(chunk, pipeline, args, display_name, stderr, verifier)
+        result, ok = _process_chunk(chunk, pipeline, args, display_name, stderr, verifier)
         if verifier is not None:
             problems = verifier.finish()
             stderr.writelines(p + "\n" for p in problems)
             ok = not problems
         failed |= not ok
-        if asm is not None:
-            outputs.append(asm)
-    separator = f"\n{args.split_input_file}\n" if args.split_input_file else ""
+        if result is not None:
+            outputs.append(result)
+        else:
+            outputs.append("")  # as mlir-opt: a failed chunk's output is empty
+    return _write_output(args, outputs, stdout, stderr) or (1 if failed else 0)
+
+
+def _write_output(args, outputs: list, stdout, stderr) -> int:
+    # mlir-opt's layout: each chunk's IR and a blank line, chunks separated by the marker.
+    separator = f"{args.split_input_file}\n" if args.split_input_file else ""
     text = separator.join(outputs)
     if args.output == "-":
         stdout.write(text)
-    else:
-        try:
-            with open(args.output, "w") as f:
-                f.write(text)
-        except OSError as e:
-            stderr.write(f"tosaic-opt: error: cannot write '{args.output}': {e.strerror}\n")
-            return 1
-    return 1 if failed else 0
+        return 0
+    try:
+        with open(args.output, "w") as f:
+            f.write(text)
+    except OSError as e:
+        stderr.write(f"tosaic-opt: error: cannot write '{args.output}': {e.strerror}\n")
+        return 1
+    return 0
 
 
 _OP_NOTE = "see current operation:"
@@ -249,17 +305,47 @@ def _verify(verifier: DiagnosticVerifier, diag) -> None:
         verifier.process(kind, file_location(d.location), d.message)
 
 
-def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=None) -> tuple[str | None, bool]:
+@dataclass
+class _DumpSettings:
+    """mlir-opt's --mlir-print-ir-* flags, as the bindings' enable_ir_printing takes them,
+    and which dumps to keep when only some passes were named."""
+
+    mlir: dict
+    before: tuple[str, ...]  # passes named by --mlir-print-ir-before (empty: all or none)
+    after: tuple[str, ...]
+    selective: bool
+
+    def keep(self, when: str, argument: str) -> bool:
+        names = self.before if when == "Before" else self.after
+        return not names or argument in names
+
+
+def _dump_settings(args) -> _DumpSettings | None:
+    before_all = args.mlir_print_ir_before_all
+    # As mlir-opt: --mlir-print-ir-after-failure prints after every pass, when it fails.
+    after_all = args.mlir_print_ir_after_all or args.mlir_print_ir_after_failure
+    before = () if before_all else tuple(args.mlir_print_ir_before)
+    after = () if after_all else tuple(args.mlir_print_ir_after)
+    if not (before_all or after_all or before or after):
+        return None
+    mlir = dict(
+        print_before_all=before_all or bool(before),
+        print_after_all=after_all or bool(after),
+        print_module_scope=args.mlir_print_ir_module_scope,
+        print_after_change=args.mlir_print_ir_after_change,
+        print_after_failure=args.mlir_print_ir_after_failure,
+        enable_debug_info=args.mlir_print_debuginfo,
+        tree_printing_dir_path=args.mlir_print_ir_tree_dir,
+    )
+    return _DumpSettings(mlir, before, after, selective=bool(before or after))
+
+
+def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=None):
+    """(the chunk's output, None after a failure; whether it succeeded)"""
     context = new_context()
     context.allow_unregistered_dialects = args.allow_unregistered_dialect
-    printing = IRPrinting(
-        before=tuple(args.mlir_print_ir_before),
-        after=tuple(args.mlir_print_ir_after),
-        debug_info=args.mlir_print_debuginfo,
-        display_name=display_name,
-    )
-
     errors = []
+    diagnostics_out = [stderr]
 
     def report(diag):  # every diagnostic, in the order MLIR emits them
         if str(diag.severity).endswith("ERROR"):
@@ -267,7 +353,7 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=
         if verifier is not None:
             _verify(verifier, diag)
         else:
-            print_diagnostic(diag, display_name, stderr)
+            print_diagnostic(diag, display_name, diagnostics_out[0])
         return True
 
     context.attach_diagnostic_handler(report)
@@ -279,39 +365,60 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=
         except ir.MLIRError:
             return None, False
         try:
-            built = build_pass_manager(pipeline, context, printing)
+            built = build_pass_manager(pipeline, context)
         except PipelineError as e:
             stderr.write(f"tosaic-opt: error: {e}\n")
             return None, False
         pm = built.pass_manager
-        if args.mlir_disable_threading or args.mlir_print_ir_after_all or args.mlir_print_ir_before_all:
+        dumps = _dump_settings(args)
+        if args.mlir_disable_threading or dumps:
             context.enable_multithreading(False)
-        if args.mlir_print_ir_after_all or args.mlir_print_ir_before_all:
-            pm.enable_ir_printing(
-                print_before_all=args.mlir_print_ir_before_all,
-                print_after_all=args.mlir_print_ir_after_all,
-                print_module_scope=True,
-                enable_debug_info=args.mlir_print_debuginfo,
-            )
+        if dumps:
+            pm.enable_ir_printing(**dumps.mlir)
         pm.enable_verifier(args.verify_each in ("true", "1"))
         if args.mlir_timing:
             pm.enable_timing()
         if args.dump_pass_pipeline:
             stderr.write(f"{built.text}\n")
-        ok = True
-        try:
-            stderr.flush()
-            pm.run(module.operation)
-        except ir.MLIRError as e:
-            ok = False
-            if not errors and verifier is None:
-                stderr.write(f"{display_name}: error: {e}\n")
+        # Dumps of only some passes, or with locations naming the input, go through a
+        # capture of the run's stderr.
+        capture = dumps is not None and not args.mlir_print_ir_tree_dir and (
+            dumps.selective or (args.mlir_print_debuginfo and display_name != "-"))
+        ok = _run_pass_manager(pm, module, capture, dumps, display_name, stderr, diagnostics_out)
+        if not ok and not errors and verifier is None:
+            stderr.write(f"{display_name}: error: the pass pipeline failed\n")
         del pm, built  # the timing report prints when the pass manager goes away
         gc.collect()
         if not ok:
             return None, False
-        asm = module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo)
-        return relocate(asm, display_name), True
+        return _output(module, args, display_name), True
+
+
+def _run_pass_manager(pm, module, capture: bool, dumps, display_name, stderr, diagnostics_out) -> bool:
+    stderr.flush()
+    if not capture:
+        try:
+            pm.run(module.operation)
+            return True
+        except ir.MLIRError:
+            return False
+    original = sys.stderr
+    ok = True
+    with captured_stderr() as captured:
+        if stderr is original:
+            diagnostics_out[0] = sys.stderr  # marked, so the filter knows our lines
+        try:
+            pm.run(module.operation)
+        except ir.MLIRError:
+            ok = False
+    diagnostics_out[0] = stderr
+    stderr.write(relocate(filter_dumps(captured[0], dumps.keep), display_name))
+    return ok
+
+
+def _output(module: ir.Module, args, display_name: str) -> str:
+    asm = module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo)
+    return relocate(asm, display_name) + "\n"
 
 
 def main() -> None:
