@@ -5,6 +5,9 @@
   so `--mlir-print-ir-before/after=NAME` captures that output for the run and keeps the
   dumps of the named passes (`filter_dumps`); the captured text also gets the input's
   real name in its locations.
+- Pass statistics: upstream passes keep none in this LLVM build (LLVM_ENABLE_STATS is
+  off, so MLIR's report is empty); tosaic's Python passes declare theirs with
+  `passes.base.Statistic`, and `statistics_report` prints them in MLIR's table form.
 """
 
 from __future__ import annotations
@@ -83,3 +86,54 @@ def captured_stderr() -> Iterator[list[str]]:
             os.close(saved_fd)
             tmp.seek(0)
             result.append(tmp.read().decode("utf-8", errors="replace"))
+
+
+def _entry(indent: int, name: str, stats: list[tuple[str, str, int]]) -> list[str]:
+    lines = [" " * indent + name]
+    stats = sorted(stats)
+    name_width = max((len(s[0]) for s in stats), default=0)
+    value_width = max((len(str(s[2])) for s in stats), default=0)
+    for stat_name, description, value in stats:
+        lines.append(" " * (indent + 2) + f"(S) {value:>{value_width}} {stat_name:<{name_width}} - {description}")
+    return lines
+
+
+def statistics_report(pipeline, passes: list, display: str = "pipeline") -> str:
+    """MLIR's pass statistics report for `pipeline` (a parsed, nest-merged
+    NestedPipeline) whose Python passes, in order, are `passes`. `display` is
+    "pipeline" (the pass manager's structure, mlir-opt's default) or "list" (per pass
+    name, summed and sorted). Only passes that keep statistics are listed."""
+    from tosaic.pipelines.textual import NestedPipeline
+    from tosaic.passes.base import registered_passes
+
+    ours = registered_passes()
+    instances = iter(passes)
+    lines: list[str] = []
+    merged: dict[str, dict[tuple[str, str], int]] = {}
+
+    def visit(node, indent: int) -> list[str]:
+        body: list[str] = []
+        for element in node.elements:
+            if isinstance(element, NestedPipeline):
+                inner = visit(element, indent + 2)
+                if inner:
+                    body += [" " * indent + f"'{element.anchor}' Pipeline"] + inner
+            elif element.name in ours:
+                instance = next(instances)
+                stats = instance.statistic_values()
+                if stats:
+                    body += _entry(indent, type(instance).__name__, stats)
+                    entry = merged.setdefault(type(instance).__name__, {})
+                    for name, description, value in stats:
+                        entry[(name, description)] = entry.get((name, description), 0) + value
+        return body
+
+    body = visit(pipeline, 0)
+    if display == "list":
+        body = []
+        for pass_name in sorted(merged):
+            body += _entry(2, pass_name, [(n, d, v) for (n, d), v in merged[pass_name].items()])
+    title = "... Pass statistics report ..."
+    rule = "===" + "-" * 73 + "==="
+    lines = [rule, " " * ((80 - len(title)) // 2) + title, rule] + body
+    return "\n".join(lines) + "\n\n"

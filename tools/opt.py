@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import os
 import re
 import shlex
@@ -26,12 +27,13 @@ from tosaic.pipelines.textual import (
     PipelineError,
     _is_upstream_pass,
     build_pass_manager,
+    merge_nests,
     parse_pipeline,
     relocate,
     suggest_pass,
     upstream_pass_names,
 )
-from tosaic.tools.instrumentation import captured_stderr, filter_dumps
+from tosaic.tools.instrumentation import captured_stderr, filter_dumps, statistics_report
 from tosaic.tools.verify_diagnostics import DiagnosticVerifier, parse_expected
 
 DEFAULT_SPLIT_MARKER = "// -----"
@@ -53,6 +55,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     p.add_argument("--pass-pipeline", help="textual pipeline, as mlir-opt's")
     p.add_argument("--pipeline", metavar="NAME",
                    help="a named tosaic pipeline (tosa-fp, tosa-int; see `tosaic pipeline`)")
+    p.add_argument("--load-pass-plugin", action="append", default=[], metavar="FILE.py",
+                   help="import a Python file first: its Pass subclasses become passes of this run")
     p.add_argument(
         "--split-input-file", nargs="?", const=DEFAULT_SPLIT_MARKER, default=None,
         help="split the input at '// -----' (or the given marker) and process each chunk",
@@ -83,6 +87,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     printing = p.add_argument_group("printing (the output and the IR dumps)")
     printing.add_argument("--mlir-print-debuginfo", action="store_true")
     p.add_argument("--mlir-timing", action="store_true", help="print pass timing to stderr")
+    p.add_argument("--mlir-pass-statistics", action="store_true",
+                   help="print the passes' statistics to stderr")
+    p.add_argument("--mlir-pass-statistics-display", choices=["list", "pipeline"], default="pipeline")
     p.add_argument("--mlir-disable-threading", action="store_true")
     p.add_argument("--verify-each", nargs="?", const="true", default="true",
                    choices=["true", "false", "1", "0"],
@@ -171,6 +178,20 @@ def list_passes(out) -> None:
             out.write(f"    {opt.flag}: {opt.type_name} = {default}  -  {opt.help}\n")
 
 
+def load_pass_plugin(path: str) -> None:
+    """Import a Python file; the Pass subclasses it defines register themselves."""
+    if not os.path.exists(path):
+        raise UsageError(f"cannot load pass plugin '{path}': no such file")
+    name = "tosaic_pass_plugin_" + re.sub(r"\W", "_", os.path.abspath(path))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        raise UsageError(f"cannot load pass plugin '{path}': {type(e).__name__}: {e}") from None
+    sys.modules[name] = module
+
+
 @dataclass
 class Chunk:
     text: str
@@ -227,6 +248,8 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     args, rest = _argument_parser().parse_known_args(normalize_arguments(argv))
     try:
+        for plugin in args.load_pass_plugin:
+            load_pass_plugin(plugin)
         if args.list_passes:
             list_passes(stdout)
             return 0
@@ -387,8 +410,11 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=
         ok = _run_pass_manager(pm, module, capture, dumps, display_name, stderr, diagnostics_out)
         if not ok and not errors and verifier is None:
             stderr.write(f"{display_name}: error: the pass pipeline failed\n")
+        statistics = (merge_nests(parse_pipeline(built.text)), built.python_passes)
         del pm, built  # the timing report prints when the pass manager goes away
         gc.collect()
+        if args.mlir_pass_statistics:
+            stderr.write(statistics_report(*statistics, display=args.mlir_pass_statistics_display))
         if not ok:
             return None, False
         return _output(module, args, display_name), True
