@@ -2,8 +2,10 @@
 
     tosaic-opt in.mlir --pass-pipeline='builtin.module(func.func(tosaic-fold-transposes),canonicalize)'
     tosaic-opt in.mlir --tosaic-fold-transposes --canonicalize=max-iterations=3
+    tosaic-opt in.mlir -tosaic-fold-transposes -mlir-print-ir-after-all -o out.mlir
 
-The flags are mlir-opt's; see `tosaic-opt --help`.
+The flags are mlir-opt's (single or double dash, as LLVM's command line takes them);
+see `tosaic-opt --help`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import io
 import os
 import re
 import shlex
@@ -37,6 +40,7 @@ from tosaic.tools.instrumentation import captured_stderr, filter_dumps, statisti
 from tosaic.tools.verify_diagnostics import DiagnosticVerifier, parse_expected
 
 DEFAULT_SPLIT_MARKER = "// -----"
+BYTECODE_MAGIC = b"ML\xefR"
 
 
 class UsageError(Exception):
@@ -48,10 +52,12 @@ def _argument_parser() -> argparse.ArgumentParser:
         prog="tosaic-opt",
         allow_abbrev=False,
         description="Run a pass pipeline (tosaic's Python passes and upstream MLIR passes) "
-        "on MLIR. Any pass is also a flag: --<pass-name> or --<pass-name>='opt=v ...'.",
+        "on MLIR text or bytecode. Any pass is also a flag: --<pass-name> or "
+        "--<pass-name>='opt=v ...'. Flags take one dash or two, as in mlir-opt.",
     )
-    p.add_argument("input", nargs="?", default="-", help="input file, '-' for stdin")
+    p.add_argument("input", nargs="?", default="-", help="input file (text or bytecode), '-' for stdin")
     p.add_argument("-o", dest="output", default="-", help="output file (default stdout)")
+    p.add_argument("--version", action="store_true", help="print the versions and exit")
     p.add_argument("--pass-pipeline", help="textual pipeline, as mlir-opt's")
     p.add_argument("--pipeline", metavar="NAME",
                    help="a named tosaic pipeline (tosa-fp, tosa-int; see `tosaic pipeline`)")
@@ -69,6 +75,7 @@ def _argument_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-passes", action="store_true", help="list tosaic's passes and exit")
     p.add_argument("--list-upstream-passes", action="store_true",
                    help="list the upstream MLIR passes available in pipelines and exit")
+    p.add_argument("--show-dialects", action="store_true", help="print the registered dialects and exit")
     p.add_argument("--dump-pass-pipeline", action="store_true",
                    help="print the pipeline as run to stderr, as text --pass-pipeline takes")
     ir_dumps = p.add_argument_group("IR dumps (on stderr)")
@@ -86,6 +93,10 @@ def _argument_parser() -> argparse.ArgumentParser:
                           help="write the dumps to a file tree under DIR instead")
     printing = p.add_argument_group("printing (the output and the IR dumps)")
     printing.add_argument("--mlir-print-debuginfo", action="store_true")
+    printing.add_argument("--mlir-print-op-generic", action="store_true", help="print the generic op form")
+    printing.add_argument("--mlir-elide-elementsattrs-if-larger", type=int, metavar="N",
+                          help='print ElementsAttrs with more than N elements as "..."')
+    printing.add_argument("--emit-bytecode", action="store_true", help="write MLIR bytecode")
     p.add_argument("--mlir-timing", action="store_true", help="print pass timing to stderr")
     p.add_argument("--mlir-pass-statistics", action="store_true",
                    help="print the passes' statistics to stderr")
@@ -107,10 +118,15 @@ _OPTIONAL_VALUES = {
 
 
 def normalize_arguments(argv: list[str]) -> list[str]:
-    """`@FILE` is the arguments written in FILE (a response file, quoted as in a shell),
-    as LLVM's command line reads it."""
+    """mlir-opt's spellings: `-flag` is `--flag` (LLVM takes both), `-o=FILE` is `-o FILE`,
+    and `@FILE` is the arguments written in FILE (a response file, quoted as in a shell)."""
     out = []
     for arg in _expand_response_files(argv):
+        if arg.startswith("-o="):
+            out += ["-o", arg[3:]]
+            continue
+        if len(arg) > 2 and arg[0] == "-" and arg[1].isalpha():
+            arg = "-" + arg
         out.append(f"{arg}={_OPTIONAL_VALUES[arg]}" if arg in _OPTIONAL_VALUES else arg)
     return out
 
@@ -192,9 +208,51 @@ def load_pass_plugin(path: str) -> None:
     sys.modules[name] = module
 
 
+def version_text() -> str:
+    from importlib import metadata
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return (f"tosaic-opt (tosaic {version('tosaic')})\n"
+            f"  MLIR from torch-mlir {version('torch-mlir')} (Python bindings and passes)\n")
+
+
+# Dialects without a Python module in torch_mlir.dialects that a build may register.
+_OTHER_DIALECTS = (
+    "amx", "arm_neon", "pdl_interp", "arm_sme", "arm_sve", "chlo", "dlti", "mesh", "mpi", "polynomial", "ptr",
+    "quant", "stablehlo", "tm_tensor", "torch_c", "tosaic", "vcix", "vhlo", "wasmssa", "x86vector",
+    "xegpu", "xevm",
+)
+
+
+def dialect_names() -> list[str]:
+    """The dialects tosaic-opt's context knows: each candidate name, asked of MLIR."""
+    import torch_mlir.dialects
+
+    names = set(_OTHER_DIALECTS)
+    for directory in torch_mlir.dialects.__path__:  # a namespace package
+        for file in os.listdir(directory):
+            if file.endswith(".py"):
+                with open(os.path.join(directory, file), errors="replace") as f:
+                    names.update(re.findall(r'DIALECT_NAMESPACE = "([A-Za-z0-9_.]+)"', f.read()))
+    context = new_context()
+    found = []
+    for name in sorted(names):
+        try:
+            context.get_dialect_descriptor(name)
+            found.append(name)
+        except ValueError:
+            pass
+    return found
+
+
 @dataclass
 class Chunk:
-    text: str
+    text: str | bytes  # bytes: an MLIR bytecode file, never split
     first_line: int  # 0-based line of the chunk's start in the whole input
 
 
@@ -248,8 +306,14 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     args, rest = _argument_parser().parse_known_args(normalize_arguments(argv))
     try:
+        if args.version:
+            stdout.write(version_text())
+            return 0
         for plugin in args.load_pass_plugin:
             load_pass_plugin(plugin)
+        if args.show_dialects:
+            stdout.write("Available Dialects: " + ",".join(dialect_names()) + "\n")
+            return 0
         if args.list_passes:
             list_passes(stdout)
             return 0
@@ -262,6 +326,8 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
             args.pass_pipeline = _named_pipeline(args.pipeline)
         if args.pass_pipeline and rest:
             raise UsageError("--pass-pipeline cannot be combined with per-pass flags " + " ".join(rest))
+        if args.emit_bytecode and args.split_input_file:
+            raise UsageError("--emit-bytecode writes one module; it cannot be combined with --split-input-file")
         pipeline = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else _pass_flags_to_pipeline(rest)
         with new_context() as context:  # report pipeline errors once, not once per chunk
             build_pass_manager(pipeline, context)
@@ -275,12 +341,15 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
     except OSError as e:
         stderr.write(f"tosaic-opt: error: cannot read '{args.input}': {e.strerror}\n")
         return 1
-    chunks = split_chunks(data.decode("utf-8", errors="replace"), args.split_input_file)
+    if data.startswith(BYTECODE_MAGIC):
+        chunks = [Chunk(data, 0)]
+    else:
+        chunks = split_chunks(data.decode("utf-8", errors="replace"), args.split_input_file)
 
     outputs, failed = [], False
     for chunk in chunks:
         verifier = None
-        if args.verify_diagnostics:
+        if args.verify_diagnostics and isinstance(chunk.text, str):
             try:
                 verifier = DiagnosticVerifier(parse_expected(chunk.text, chunk.first_line), display_name,
                                               only_expected=args.verify_diagnostics == "only-expected")
@@ -295,20 +364,32 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
         failed |= not ok
         if result is not None:
             outputs.append(result)
-        else:
+        elif not args.emit_bytecode:
             outputs.append("")  # as mlir-opt: a failed chunk's output is empty
     return _write_output(args, outputs, stdout, stderr) or (1 if failed else 0)
 
 
 def _write_output(args, outputs: list, stdout, stderr) -> int:
-    # mlir-opt's layout: each chunk's IR and a blank line, chunks separated by the marker.
-    separator = f"{args.split_input_file}\n" if args.split_input_file else ""
-    text = separator.join(outputs)
-    if args.output == "-":
-        stdout.write(text)
-        return 0
+    if args.emit_bytecode:
+        data = b"".join(outputs)
+        if args.output == "-":
+            if not hasattr(stdout, "buffer"):
+                stderr.write("tosaic-opt: error: bytecode needs a binary output; use -o FILE\n")
+                return 1
+            stdout.flush()
+            stdout.buffer.write(data)
+            stdout.buffer.flush()
+            return 0
+        mode, text = "wb", data
+    else:
+        # mlir-opt's layout: each chunk's IR and a blank line, chunks separated by the marker.
+        separator = f"{args.split_input_file}\n" if args.split_input_file else ""
+        mode, text = "w", separator.join(outputs)
+        if args.output == "-":
+            stdout.write(text)
+            return 0
     try:
-        with open(args.output, "w") as f:
+        with open(args.output, mode) as f:
             f.write(text)
     except OSError as e:
         stderr.write(f"tosaic-opt: error: cannot write '{args.output}': {e.strerror}\n")
@@ -357,14 +438,16 @@ def _dump_settings(args) -> _DumpSettings | None:
         print_module_scope=args.mlir_print_ir_module_scope,
         print_after_change=args.mlir_print_ir_after_change,
         print_after_failure=args.mlir_print_ir_after_failure,
+        large_elements_limit=args.mlir_elide_elementsattrs_if_larger,
         enable_debug_info=args.mlir_print_debuginfo,
+        print_generic_op_form=args.mlir_print_op_generic,
         tree_printing_dir_path=args.mlir_print_ir_tree_dir,
     )
     return _DumpSettings(mlir, before, after, selective=bool(before or after))
 
 
 def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=None):
-    """(the chunk's output, None after a failure; whether it succeeded)"""
+    """(the chunk's output: text, bytecode or None after a failure, whether it succeeded)"""
     context = new_context()
     context.allow_unregistered_dialects = args.allow_unregistered_dialect
     errors = []
@@ -384,7 +467,8 @@ def _process_chunk(chunk: Chunk, pipeline, args, display_name, stderr, verifier=
     with context:
         try:
             # Leading newlines keep line numbers those of the whole input file.
-            module = ir.Module.parse("\n" * chunk.first_line + chunk.text)
+            text = chunk.text if isinstance(chunk.text, bytes) else "\n" * chunk.first_line + chunk.text
+            module = ir.Module.parse(text)
         except ir.MLIRError:
             return None, False
         try:
@@ -442,9 +526,19 @@ def _run_pass_manager(pm, module, capture: bool, dumps, display_name, stderr, di
     return ok
 
 
-def _output(module: ir.Module, args, display_name: str) -> str:
-    asm = module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo)
-    return relocate(asm, display_name) + "\n"
+def _output(module: ir.Module, args, display_name: str) -> str | bytes:
+    flags = dict(
+        enable_debug_info=args.mlir_print_debuginfo,
+        print_generic_op_form=args.mlir_print_op_generic,
+        large_elements_limit=args.mlir_elide_elementsattrs_if_larger,
+    )
+    if args.emit_bytecode:
+        # Bytecode keeps every location; give them the input's name, as for text.
+        named = ir.Module.parse(relocate(module.operation.get_asm(enable_debug_info=True), display_name))
+        buffer = io.BytesIO()
+        named.operation.write_bytecode(buffer)
+        return buffer.getvalue()
+    return relocate(module.operation.get_asm(**flags), display_name) + "\n"
 
 
 def main() -> None:
