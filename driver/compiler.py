@@ -107,6 +107,7 @@ def compile(
     io_dtype: str | None = None,
     preserve_io_quantization: bool = True,
     int48_bias: str = "auto",
+    dump_stages: str | None = None,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -132,6 +133,9 @@ def compile(
     (int48 bias in the convolution), "split" (no bias in the convolution; rescale the
     accumulator to int32 and add the bias there) or "auto": native, except on
     Ethos-U55/U65 for a convolution whose bias and accumulator need more than 40 bits.
+
+    `dump_stages` is a directory for the IR at each stage, each file headed by the
+    command that makes the next (see `tosaic.pipelines.stages`).
     """
     compile_target = targets.target(target)
     integer = compile_target.family.integer
@@ -171,17 +175,21 @@ def compile(
     lap("export")
     context = new_context()
     module = importer.import_torch(exported, context)
+    stages = _stage_dump(dump_stages, module)
     lap("import")
     importer.lower_to_tosa(module, quantized=quantized)
+    _stage_after_torch_to_tosa(stages, module, quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
     pipeline_name = pipeline_for_target(target)
     pipeline = target_pipeline(target, int48_bias, preserve_io_quantization)
-    importer.run_pipeline(module, pipeline, f"the {target} pipeline")
+    (stages.run_pipeline if stages else importer.run_pipeline)(module, pipeline, f"the {target} pipeline")
     ops_after = op_counts(module)
     lap("passes")
     tosa_target = tosa_flatbuffer.target_for(module, compile_target.family.tosa)
     tosa_flatbuffer.attach_and_validate(module, tosa_target)
+    if stages:
+        stages.finish(tosa_target)
     lap("validate")
     flatbuffer = tosa_flatbuffer.serialize(module, tosa_target)
     lap("serialize")
@@ -278,10 +286,31 @@ def _example_inputs_of(exported):
 def write_outputs(result: CompileResult, output_dir: str) -> None:
     os.makedirs(output_dir, exist_ok=True)
     with open(os.path.join(output_dir, "model.mlir"), "w") as f:
-        f.write(result.mlir)
+        f.write(result.mlir + "\n")  # as tosaic-opt (and mlir-opt) write a module
     with open(os.path.join(output_dir, "model.tosa"), "wb") as f:
         f.write(result.flatbuffer)
     with open(os.path.join(output_dir, "report.json"), "w") as f:
         json.dump(result.report, f, indent=2, sort_keys=True)
         f.write("\n")
     result.output_dir = output_dir
+
+
+# --dump-stages (tosaic.pipelines.stages) ------------------------------------------
+
+
+def _stage_dump(directory: str | None, module: ir.Module):
+    """Start dumping stages with the IR after the FX import; None without a directory."""
+    if directory is None:
+        return None
+    from tosaic.pipelines.stages import StageDump
+
+    stages = StageDump(directory, importer.run_pipeline)
+    stages.add(module, "import", "the torch-backend IR (torch dialect) after the FX import")
+    return stages
+
+
+def _stage_after_torch_to_tosa(stages, module: ir.Module, quantized: bool) -> None:
+    if stages:
+        pipeline = importer.QUANTIZED_TORCH_TO_TOSA_PIPELINE if quantized else importer.TORCH_TO_TOSA_PIPELINE
+        stages.add(module, "torch-to-tosa", "TOSA after torch-mlir's TorchToTosa (float ops; a quantized "
+                   "program's Q/DQ as tosaic.quantize/dequantize)", made_by=pipeline)

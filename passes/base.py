@@ -2,7 +2,8 @@
 
 A pass is a subclass of `Pass` in its own module under `tosaic/passes/`. The class
 attributes `name`, `summary` and `anchor`, plus its `Option` fields, are the single
-source for `tosaic-opt --list-passes`, the pipeline parser and the generated docs.
+source for `tosaic-opt --list-passes`, the pipeline parser and the generated docs; its
+`Statistic` fields are what `tosaic-opt --mlir-pass-statistics` reports.
 
     class CancelTransposes(Pass):
         name = "tosaic-cancel-transposes"
@@ -71,7 +72,42 @@ class Option:
     def format(self, value: Any) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
-        return str(value)
+        text = str(value)
+        # Quoted where the pipeline parser would otherwise read it differently (empty, spaces).
+        return f'"{text}"' if self.type is str and (not text or any(c.isspace() for c in text)) else text
+
+
+class Statistic:
+    """A counter a pass reports under `tosaic-opt --mlir-pass-statistics`, as MLIR's
+    `Pass::Statistic`. Declare it on the class, count on the instance:
+
+        class FoldThings(Pass):
+            folded = Statistic("Number of things folded")   # reported as 'folded'
+
+            def run(self, op):
+                ...
+                self.folded += 1
+
+    Its name is the attribute name in kebab-case unless `name` is given. The value sums
+    over every op the pass runs on in one pipeline.
+    """
+
+    def __init__(self, description: str = "", name: str = ""):
+        self.description = description
+        self.name = name
+        self.attr = ""
+
+    def __set_name__(self, owner, attr: str) -> None:
+        self.attr = attr
+        self.name = self.name or attr.replace("_", "-")
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return instance.__dict__.get(self.attr, 0)
+
+    def __set__(self, instance, value) -> None:
+        instance.__dict__[self.attr] = int(value)
 
 
 class PassFailure(Exception):
@@ -87,17 +123,22 @@ class Pass:
     # The op kind this pass runs on; the pipeline nests it like an upstream pass.
     anchor: ClassVar[str] = "builtin.module"
     options: ClassVar[dict[str, Option]] = {}
+    statistics: ClassVar[dict[str, Statistic]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        declared = {}
+        declared, counters = {}, {}
         for base in reversed(cls.__mro__[1:]):
             declared.update(getattr(base, "options", {}))
+            counters.update(getattr(base, "statistics", {}))
         for attr, value in list(vars(cls).items()):
             if isinstance(value, Option):
                 value.attr = attr
                 declared[value.flag] = value
+            elif isinstance(value, Statistic):
+                counters[value.name] = value
         cls.options = declared
+        cls.statistics = counters
         if cls.name:
             _REGISTRY[cls.name] = cls
 
@@ -132,6 +173,10 @@ class Pass:
 
     def run(self, op: ir.Operation) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def statistic_values(self) -> list[tuple[str, str, int]]:
+        """(name, description, value) of each declared Statistic."""
+        return [(s.name, s.description, s.__get__(self)) for s in self.statistics.values()]
 
     # Diagnostics ---------------------------------------------------------
     @staticmethod

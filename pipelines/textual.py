@@ -4,11 +4,10 @@ The syntax is mlir-opt's: `builtin.module(func.func(a{opt=v}),b,canonicalize)`.
 Everything runs in one MLIR `PassManager`:
 
 - Upstream passes go in as textual elements, so MLIR parses their options and nests them.
-- A tosaic pass goes in as a Python-defined pass (`PassManager.add(callable)`). The
-  bindings cannot nest a Python pass under an op-anchored pass manager, so it is added at
-  module level and runs itself on every op its nesting path names (for
-  `builtin.module(func.func(p))`: each `func.func` directly inside the module), exactly
-  the ops MLIR would have scheduled it on.
+- A tosaic pass goes in as a Python pass nested in the pass manager of its anchor, through
+  MLIR's C API (`tosaic.pipelines.nesting`): MLIR schedules it on each anchored op, in
+  pipeline order with the upstream passes around it, and its IR dumps, timing and
+  failures are those of a pass at that place.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from typing import Callable
 from torch_mlir import ir, passmanager
 
 from tosaic.passes.base import Pass, PassFailure, PassOptionError, registered_passes
+from tosaic.pipelines.nesting import add_python_pass
 
 
 class PipelineError(ValueError):
@@ -135,74 +135,61 @@ class _Parser:
 
 
 @dataclass
-class IRPrinting:
-    """Which pass names to print the IR before/after (mlir-opt's --mlir-print-ir-*)."""
-
-    before: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
-    debug_info: bool = False
-    display_name: str = "-"
-
-
-@dataclass
 class BuiltPipeline:
     pass_manager: passmanager.PassManager
-    text: str  # the pipeline as MLIR prints it
+    # The pipeline as it runs, in `--pass-pipeline` syntax: every option of every pass
+    # spelled out, adjacent nests on one op merged (as MLIR merges them when it runs).
+    text: str
+    # Our Python pass instances, in pipeline order.
+    python_passes: list[Pass] = field(default_factory=list)
 
 
-def build_pass_manager(
-    pipeline: NestedPipeline | str,
-    context: ir.Context,
-    printing: IRPrinting | None = None,
-) -> BuiltPipeline:
-    """Turn a parsed pipeline into one PassManager; raises PipelineError with suggestions."""
+def build_pass_manager(pipeline: NestedPipeline | str, context: ir.Context) -> BuiltPipeline:
+    """Turn a parsed pipeline into one PassManager; raises PipelineError with suggestions.
+
+    Upstream passes go in as textual elements; a tosaic pass goes in as a Python pass
+    nested under its anchor (`tosaic.pipelines.nesting`). With a Python pass in it, the
+    context runs single-threaded."""
     if isinstance(pipeline, str):
         pipeline = parse_pipeline(pipeline)
-    printing = printing or IRPrinting()
     ours = registered_passes()
     pm = passmanager.PassManager("builtin.module", context)
-    pending: list[tuple[tuple[str, ...], str]] = []  # upstream text elements to batch
-
-    def flush():
-        # Consecutive upstream passes with one nesting path go in as one nested pipeline,
-        # keeping MLIR's own per-op interleaving.
-        while pending:
-            path = pending[0][0]
-            run = []
-            while pending and pending[0][0] == path:
-                run.append(pending.pop(0)[1])
-            _add_upstream(pm, path, ",".join(run))
+    instances: list[Pass] = []
 
     def visit(node: NestedPipeline, path: tuple[str, ...]):
         for element in node.elements:
             if isinstance(element, NestedPipeline):
                 visit(element, path + (element.anchor,))
-                continue
-            wanted = _matches(element.name, printing.before)
-            if wanted:
-                flush()
-                pm.add(_printer("Before", element.name, printing), name=f"print-before-{element.name}")
-            if element.name in ours:
-                flush()
+            elif element.name in ours:
                 instance = _instantiate(ours[element.name], element)
                 _check_anchor(instance, path)
-                pm.add(_runner(instance, path), name=element.name, argument=element.name)
+                add_python_pass(
+                    pm, path[1:], _runner(instance), name=type(instance).__name__,
+                    argument=str(instance), description=instance.summary,
+                    op_name="" if instance.anchor == "any" else instance.anchor,
+                )
+                instances.append(instance)
             else:
-                pending.append((path[1:], element.text()))
-            if _matches(element.name, printing.after):
-                flush()
-                pm.add(_printer("After", element.name, printing), name=f"print-after-{element.name}")
-        flush()
+                _add_upstream(pm, path[1:], element.text())
 
-    try:
-        visit(pipeline, (pipeline.anchor,))
-    except PipelineError:
-        raise
-    return BuiltPipeline(pm, str(pm))
+    visit(pipeline, (pipeline.anchor,))
+    if instances:
+        context.enable_multithreading(False)
+    return BuiltPipeline(pm, merge_nests(parse_pipeline(str(pm))).text(), instances)
 
 
-def _matches(name: str, names: tuple[str, ...]) -> bool:
-    return name in names
+def merge_nests(pipeline: NestedPipeline) -> NestedPipeline:
+    """`a(b(x)),a(b(y))` -> `a(b(x,y))`: adjacent nests on the same op become one."""
+    merged: list = []
+    for element in pipeline.elements:
+        if isinstance(element, NestedPipeline):
+            element = merge_nests(element)
+            last = merged[-1] if merged else None
+            if isinstance(last, NestedPipeline) and last.anchor == element.anchor:
+                merged[-1] = merge_nests(NestedPipeline(last.anchor, last.elements + element.elements))
+                continue
+        merged.append(element)
+    return NestedPipeline(pipeline.anchor, merged)
 
 
 def _instantiate(cls: type[Pass], element: PassElement) -> Pass:
@@ -220,8 +207,8 @@ def _check_anchor(instance: Pass, path: tuple[str, ...]):
         )
 
 
-def _add_upstream(pm: passmanager.PassManager, path: tuple[str, ...], elements: str):
-    text = elements
+def _add_upstream(pm: passmanager.PassManager, path: tuple[str, ...], element: str):
+    text = element
     for anchor in reversed(path):
         text = f"{anchor}({text})"
     try:
@@ -293,53 +280,23 @@ def _is_upstream_pass(name: str) -> bool:
 # Python pass plumbing ---------------------------------------------------------------
 
 
-def _anchored_ops(root: ir.Operation, path: tuple[str, ...]) -> list[ir.Operation]:
-    """The ops MLIR's nesting would schedule a pass on: follow `path` below the module."""
-    ops = [root]
-    for anchor in path[1:]:
-        ops = [
-            child.operation
-            for op in ops
-            for region in op.regions
-            for block in region.blocks
-            for child in block.operations
-            if child.operation.name == anchor
-        ]
-    return ops
+def _runner(instance: Pass) -> Callable[[ir.Operation], bool]:
+    """Run the pass on one anchored op; False (after an error diagnostic) fails it."""
 
+    def run(op: ir.Operation) -> bool:
+        try:
+            instance.run(op)
+            return True
+        except PassFailure:
+            return False
+        except Exception as e:  # a bug in the pass, not in the input
+            with op.location:
+                op.location.emit_error(f"internal error in pass '{instance.name}': {type(e).__name__}: {e}")
+            if os.environ.get("TOSAIC_DEBUG"):
+                traceback.print_exc()
+            return False
 
-def _runner(instance: Pass, path: tuple[str, ...]) -> Callable:
-    def run(module_op, external_pass):
-        for op in _anchored_ops(module_op, path):
-            try:
-                instance.run(op)
-            except PassFailure:
-                external_pass.signal_pass_failure()
-                return
-            except Exception as e:  # a bug in the pass, not in the input
-                with op.location:
-                    op.location.emit_error(
-                        f"internal error in pass '{instance.name}': {type(e).__name__}: {e}"
-                    )
-                if os.environ.get("TOSAIC_DEBUG"):
-                    traceback.print_exc()
-                external_pass.signal_pass_failure()
-                return
-
-    run.__name__ = instance.name
     return run
-
-
-def _printer(when: str, pass_name: str, printing: IRPrinting) -> Callable:
-    def print_ir(module_op, _external_pass):
-        sys.stderr.write(f"// -----// IR Dump {when} {pass_name} //----- //\n")
-        sys.stderr.write(
-            relocate(module_op.get_asm(enable_debug_info=printing.debug_info), printing.display_name)
-        )
-        sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return print_ir
 
 
 def relocate(asm: str, display_name: str) -> str:

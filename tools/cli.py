@@ -157,7 +157,7 @@ def cmd_compile(args) -> int:
                             scheme=args.scheme, calibration_data=calibration,
                             vela_options=vela_options, io_dtype=args.io_dtype,
                             preserve_io_quantization=args.preserve_io_quantization,
-                            int48_bias=args.int48_bias)
+                            int48_bias=args.int48_bias, dump_stages=args.dump_stages)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -316,6 +316,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="int16-activation convolutions: int48 bias in the convolution (native), or "
                    "conv without bias + rescale to int32 + add (split); auto: native, split where a "
                    f"bias needs more than the target's bits ({_narrow_bias_targets()})")
+    c.add_argument("--dump-stages", metavar="DIR",
+                   help="write the IR at each stage (import, TorchToTosa, each pipeline phase) to DIR, "
+                   "each file headed by the tosaic-opt command that makes the next; DIR/replay.sh runs them")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "

@@ -19,7 +19,7 @@ import lit.formats
 config.name = "tosaic"
 config.test_format = lit.formats.ShTest()
 config.suffixes = [".mlir"]
-config.excludes = ["Output", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Output", "Inputs", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.test_source_root = os.path.dirname(os.path.abspath(__file__))
 config.test_exec_root = config.test_source_root  # %t lives in <dir>/Output/

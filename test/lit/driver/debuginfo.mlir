@@ -4,7 +4,7 @@
 // RUN: tosaic-opt %s --tosaic-fold-transposes --mlir-print-debuginfo | filecheck %s
 // RUN: tosaic-opt --tosaic-fold-transposes --mlir-print-debuginfo < %s | filecheck %s --check-prefix=STDIN
 // RUN: tosaic-opt - --tosaic-fold-transposes --mlir-print-debuginfo < %s | filecheck %s --check-prefix=STDIN
-// The IR printed after a pass names the file too.
+// The IR printed after a pass (the function it ran on) names the file too.
 // RUN: tosaic-opt %s --tosaic-fold-transposes --mlir-print-debuginfo --mlir-print-ir-after=tosaic-fold-transposes -o %t 2>&1 | filecheck %s --check-prefix=AFTER
 // Without the flag, no locations.
 // RUN: tosaic-opt %s --tosaic-fold-transposes | filecheck %s --check-prefix=NOLOC
@@ -19,9 +19,9 @@
 // STDIN: [[CLAMP]] = loc("<stdin>":[[# @LINE + 12]]:8)
 // STDIN-NOT: loc("-"
 
-// AFTER: // -----// IR Dump After tosaic-fold-transposes //----- //
-// AFTER: tosa.clamp %arg0 {{.*}} loc([[CLAMP:#loc[0-9]*]])
-// AFTER: [[CLAMP]] = loc("{{.*}}debuginfo.mlir":[[# @LINE + 7]]:8)
+// AFTER: // -----// IR Dump After FoldTransposes: tosaic-fold-transposes{{.*}} //----- //
+// AFTER-NEXT: func.func @f(
+// AFTER-NEXT: tosa.clamp %arg0 {{.*}} loc("{{.*}}debuginfo.mlir":[[# @LINE + 7]]:8)
 
 // NOLOC-NOT: loc(
 // NOLOC: tosa.clamp %arg0

@@ -7,12 +7,14 @@
 // The same order from per-pass flags.
 // RUN: tosaic-opt %s --tosaic-fold-transposes --tosa-layerwise-constant-fold | filecheck %s --check-prefix=OURS-FIRST
 
-// The pipeline as run, on stderr: our pass between two nested upstream pipelines.
+// The pipeline as run, on stderr: our pass nested between two upstream passes in one
+// func.func pipeline, every option spelled out.
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(cse,tosaic-fold-transposes,tosa-layerwise-constant-fold),canonicalize)' --dump-pass-pipeline -o %t 2>&1 | filecheck %s --check-prefix=DUMP
 // RUN: filecheck %s --check-prefix=OURS-FIRST --input-file=%t
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-fold-transposes))' --dump-pass-pipeline 2>/dev/null | filecheck %s --check-prefix=DUMP-STDOUT
 
-// --mlir-timing reports both kinds of passes.
+// --mlir-timing reports both kinds of passes, ours under the func.func pipeline it is
+// nested in, by its class name.
 // RUN: tosaic-opt %s --pass-pipeline='builtin.module(func.func(tosaic-fold-transposes,tosa-layerwise-constant-fold),canonicalize)' --mlir-timing -o %t 2>&1 | filecheck %s --check-prefix=TIMING
 
 // OURS-FIRST-LABEL: func.func @f(
@@ -28,7 +30,7 @@
 // UPSTREAM-FIRST-NEXT: %[[ADD:.*]] = tosa.add %arg0, %[[CT]]
 // UPSTREAM-FIRST-NEXT: tosa.transpose %[[ADD]] {perms = array<i32: 0, 3, 1, 2>}
 
-// DUMP: builtin.module(func.func(cse),tosaic-fold-transposes,func.func(tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),canonicalize{{{.*}}max-iterations=10{{.*}}})
+// DUMP: {{^}}builtin.module(func.func(cse,tosaic-fold-transposes{sink=true max-iterations=32},tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),canonicalize{{{.*}}max-iterations=10{{.*}}}){{$}}
 // DUMP-NOT: builtin.module
 
 // DUMP-STDOUT-NOT: builtin.module(
@@ -37,10 +39,10 @@
 
 // TIMING: Execution time report
 // TIMING: Name
-// TIMING-NEXT: tosaic-fold-transposes
-// TIMING-NEXT: 'func.func' Pipeline
-// TIMING-NEXT: TosaLayerwiseConstantFoldPass
-// TIMING-NEXT: CanonicalizerPass
+// TIMING-NEXT: {{^ *[0-9.]+ \( *[0-9.]+%\)  }}'func.func' Pipeline
+// TIMING-NEXT: {{^ *[0-9.]+ \( *[0-9.]+%\)    }}FoldTransposes
+// TIMING-NEXT: {{^ *[0-9.]+ \( *[0-9.]+%\)    }}TosaLayerwiseConstantFoldPass
+// TIMING-NEXT: {{^ *[0-9.]+ \( *[0-9.]+%\)  }}CanonicalizerPass
 // TIMING: Total
 func.func @f(%arg0: tensor<1x2x2x3xf32>) -> tensor<1x3x2x2xf32> {
   %c = "tosa.const"() <{values = dense<[[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]], [[9.0, 10.0], [11.0, 12.0]]]]> : tensor<1x3x2x2xf32>}> : () -> tensor<1x3x2x2xf32>

@@ -49,8 +49,9 @@ func.func @f(%arg0: tensor<1x16x8x3xf32>) -> tensor<1x3x16x8xf32> {
   return %2 : tensor<1x3x16x8xf32>
 }
 
-// tosa-layerwise-constant-fold runs on func.func only; as a flag it is nested for us.
-// DUMP-OURS: builtin.module(tosaic-fold-transposes)
+// tosaic-fold-transposes and tosa-layerwise-constant-fold run on func.func only; as
+// flags they are nested for us.
+// DUMP-OURS: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=true max-iterations=32})){{$}}
 // DUMP-UPSTREAM: builtin.module(func.func(tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),canonicalize{
 
 // CONST-FOLD-LABEL: func.func @g(

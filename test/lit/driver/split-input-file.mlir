@@ -1,6 +1,7 @@
 // Each chunk is its own module: @same is defined twice without a redefinition error.
 // A failing chunk reports lines of the whole file, prints no output, and makes the exit
-// code 1, while the chunks around it are still processed and printed.
+// code 1, while the chunks around it are still processed and printed. The layout is
+// mlir-opt's: each chunk's IR and a blank line, a failed chunk's empty, then the marker.
 // RUN: %expect-exit 1 tosaic-opt %s --split-input-file --tosaic-fold-transposes > %t 2> %t.err
 // RUN: filecheck %s --input-file=%t
 // RUN: filecheck %s --check-prefix=ERR --input-file=%t.err
@@ -27,6 +28,7 @@
 // CHECK: }
 // CHECK-NEXT: }
 // CHECK-EMPTY:
+// CHECK-NEXT: // -----
 // CHECK-NEXT: // -----
 // CHECK-NEXT: module {
 func.func @same(%arg0: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
@@ -74,6 +76,7 @@ func.func @bad_perms(%arg0: tensor<1x2x3xf32>) -> tensor<1x2x3xf32> {
 // -----
 
 // CHECK: // -----
+// CHECK-NEXT: // -----
 // CHECK-NEXT: module {
 // CHECK-NEXT: func.func @last(%arg0: tensor<3xf32>) -> tensor<3xf32> {
 // CHECK-NOT: // -----
