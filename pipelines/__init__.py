@@ -22,11 +22,15 @@ _INTEGER_LOWERING = "func.func(tosaic-lower-quantized)"
 
 
 # Passes a pipeline variant runs on the finished integer graph, before the final cleanup.
+# Every Ethos-U: Vela 5.2.0 does not fuse the output RESCALE into a TRANSPOSE_CONV2D (and
+# cannot run an int16 one on the U55), so it becomes a conv2d over the zero-inserted input.
+_ETHOS_U = "func.func(tosaic-decompose-transpose-conv2d),"
 _TARGET_PASSES = {
     "tosa-int": "",
     # Ethos-U55 and U65 (one NPU architecture to Vela): Vela 5.2.0 runs CONV3D there only
     # with kernel depth 1.
-    "tosa-int-ethos-u55": "func.func(tosaic-decompose-conv3d),",
+    "tosa-int-ethos-u55": "func.func(tosaic-decompose-conv3d)," + _ETHOS_U,
+    "tosa-int-ethos-u85": _ETHOS_U,
 }
 
 
@@ -63,9 +67,9 @@ PIPELINES: dict[str, str] = {
     **{variant: integer_pipeline(variant) for variant in _TARGET_PASSES},
 }
 
-# Accelerator families whose TOSA graph needs its own pipeline variant; the others (the
-# Ethos-U85, which runs any conv3d) take the plain tosa-int pipeline.
-_ACCELERATOR_PIPELINES = {"ethos-u55": "tosa-int-ethos-u55", "ethos-u65": "tosa-int-ethos-u55"}
+# The pipeline variant of each accelerator family (the Ethos-U85 runs any conv3d).
+_ACCELERATOR_PIPELINES = {"ethos-u55": "tosa-int-ethos-u55", "ethos-u65": "tosa-int-ethos-u55",
+                          "ethos-u85": "tosa-int-ethos-u85"}
 
 
 def pipeline_for_target(target: str) -> str:

@@ -301,8 +301,8 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     pl = sub.add_parser("pipeline", help="print a named pass pipeline")
-    pl.add_argument("name", nargs="?", help="a pipeline (tosa-fp, tosa-int, tosa-int-ethos-u55) or a "
-                    "--target accelerator (ethos-u55-128: the pipeline compile runs for it)")
+    pl.add_argument("name", nargs="?", help="a pipeline (tosa-fp, tosa-int, tosa-int-ethos-u55, tosa-int-ethos-u85) "
+                    "or a --target accelerator (ethos-u55-128: the pipeline compile runs for it)")
     pl.set_defaults(func=cmd_pipeline)
 
     doc = sub.add_parser("docs", help="print the pass reference (Markdown), generated from the passes")
