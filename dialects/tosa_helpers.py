@@ -50,6 +50,14 @@ def make_const_shape(dims, loc=None) -> ir.Value:
     ).result
 
 
+def constant_shape(value: ir.Value) -> list[int] | None:
+    """The dims of a `tosa.const_shape` (a slice's start and size, a reshape's shape), or None."""
+    op = defining_op(value)
+    if op is None or op.name != "tosa.const_shape":
+        return None
+    return [int(v) for v in ir.DenseIntElementsAttr(op.attributes["values"])]
+
+
 def make_reshape(value: ir.Value, shape, loc=None) -> ir.Value:
     out_type = with_shape(value.type, list(shape))
     return tosa.reshape(value, make_const_shape(list(shape), loc=loc), results=[out_type], loc=loc)

@@ -35,6 +35,9 @@ class OpFacts:
     # the output channel (flattened in order).
     weight_operand: int | None = None
     output_channel_dims: tuple[int, ...] | None = None
+    # An integer convolution whose accumulator and bias follow the input width (i32 for
+    # int8, i48 for int16), with operands (input, weight, bias, input_zp, weight_zp).
+    convolution: bool = False
 
 
 def _table(*entries: OpFacts) -> dict[str, OpFacts]:
@@ -59,10 +62,10 @@ OPS: dict[str, OpFacts] = _table(
     *(OpFacts(f"tosa.reduce_{name}", axis=True) for name in "sum max min product all any".split()),
     # argmax drops its axis (the rank changes), so it does not rename under a transpose.
     OpFacts("tosa.argmax"),
-    OpFacts("tosa.conv2d", weight_operand=1, output_channel_dims=(0,)),
-    OpFacts("tosa.depthwise_conv2d", weight_operand=1, output_channel_dims=(2, 3)),
-    OpFacts("tosa.conv3d", weight_operand=1, output_channel_dims=(0,)),
-    OpFacts("tosa.transpose_conv2d", weight_operand=1, output_channel_dims=(0,)),
+    OpFacts("tosa.conv2d", weight_operand=1, output_channel_dims=(0,), convolution=True),
+    OpFacts("tosa.depthwise_conv2d", weight_operand=1, output_channel_dims=(2, 3), convolution=True),
+    OpFacts("tosa.conv3d", weight_operand=1, output_channel_dims=(0,), convolution=True),
+    OpFacts("tosa.transpose_conv2d", weight_operand=1, output_channel_dims=(0,), convolution=True),
     OpFacts("tosa.matmul", weight_operand=1),
 )
 
@@ -84,8 +87,9 @@ DATA_MOVEMENT = _names(lambda f: f.data_movement)
 BYTE_MOVES = _names(lambda f: f.byte_move)
 TRACED_LAYOUTS = _names(lambda f: f.traced_layout)
 AXIS = _names(lambda f: f.axis)
-# Integer convolutions whose accumulator and bias follow the input width (i32 / i48).
-CONVOLUTIONS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.conv3d")
+# Integer convolutions whose accumulator and bias follow the input width (i32 / i48), in
+# the table's order.
+CONVOLUTIONS = tuple(name for name, entry in OPS.items() if entry.convolution)
 WEIGHT_OPERAND = {name: entry.weight_operand for name, entry in OPS.items() if entry.weight_operand is not None}
 OUTPUT_CHANNEL_DIMS = {name: entry.output_channel_dims for name, entry in OPS.items()
                        if entry.output_channel_dims is not None}

@@ -1,5 +1,5 @@
-"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d / conv3d (float) -> [clamp] -> quantize`
-into integer TOSA.
+"""Fold `dequantize -> tosa.conv2d / depthwise_conv2d / conv3d / transpose_conv2d (float) -> [clamp] ->
+quantize` into integer TOSA.
 
     x_q, w_q --conv(acc i32, input_zp, weight_zp 0)--> acc --rescale(per channel)--> y_q
 
@@ -50,6 +50,17 @@ element:
   concatenates: `quantize(clamp?(concat(conv(slice(dq x), slice(dq w), slice(dq b)), ...)))`
   becomes a concat of the per-group integer convolutions, each rescaled to the output's
   quantization.
+- transpose (torch conv_transpose2d, groups 1): the same plan on `tosa.transpose_conv2d`,
+  whose OHWI weight carries the quantizer's per-channel scales (torch axis 1) on dim 0, and
+  whose operands are conv2d's; int4 weights with int8 activations as for conv2d (TOSA
+  EXT-INT4 has them). torch-mlir applies torch's padding and output_padding as a slice of
+  the full output (out_pad 0): `quantize(clamp?(slice(transpose_conv2d)))`. The slice is
+  folded into a negative out_pad (`folded_out_pad`); beyond TOSA's out_pad > -kernel size
+  it stays, on the integer result. int16: |acc| is bounded by sum|w| over the whole kernel,
+  as for conv2d (tosaic-int48-bias uses the same bound), though a stride-s output sees only
+  about 1/s^2 of the taps. Vela does not fuse the output RESCALE into TRANSPOSE_CONV2D, so
+  the Ethos-U pipelines make it a conv2d over the zero-inserted input
+  (tosaic-decompose-transpose-conv2d, which has Vela's limits and cycles).
 """
 
 from __future__ import annotations
@@ -60,7 +71,7 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import quant, tosa_ops
-from tosaic.dialects.tosa_helpers import defining_op, make_integer_const, make_reshape, ranked_shape
+from tosaic.dialects.tosa_helpers import constant_shape, defining_op, make_integer_const, make_reshape, ranked_shape
 from tosaic.lowering.build import (
     emit_layouts,
     integer_convolution,
@@ -71,13 +82,13 @@ from tosaic.lowering.build import (
 )
 from tosaic.lowering.match import QuantizedOperand, channel_vector, integer_bias, peel_output, quantizes_below, \
     trace_quantized
-from tosaic.lowering.registry import WEIGHTED, Refuse, Replace, family, lower_each, lowering
+from tosaic.lowering.registry import WEIGHTED, WEIGHTED_TRANSPOSED, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("conv", summary=(
-    "Fold dequantize -> conv2d/depthwise_conv2d (also grouped)/conv3d -> [clamp] -> quantize into integer "
-    "convolutions (int8 activations with int8 or int4 weights, i32 acc; int16 activations with int8 weights, "
-    "i48 acc and bias) + rescale"), failure="quantized convolution could not be lowered")
+    "Fold dequantize -> conv2d/depthwise_conv2d (also grouped)/conv3d/transpose_conv2d -> [clamp] -> quantize "
+    "into integer convolutions (int8 activations with int8 or int4 weights, i32 acc; int16 activations with int8 "
+    "weights, i48 acc and bias) + rescale"), failure="quantized convolution could not be lowered")
 
 
 # Convolutions -------------------------------------------------------------------------
@@ -107,6 +118,9 @@ class _ConvPlan:
     acc_bounds: np.ndarray | None = None  # int16 input: the largest |accumulator| without bias
     w_width: int = 8  # 4: an int4 weight
     int8_reason: str | None = None  # why an int4-range weight stays int8
+    out_pad: list[int] | None = None  # transpose conv: out_pad with its output crop folded in
+    out_shape: list[int] | None = None  # ... and the cropped output's shape
+    crop_after: object = None  # a crop out_pad cannot take: sliced off the integer result
 
     @property
     def acc_width(self) -> int:
@@ -116,9 +130,11 @@ class _ConvPlan:
         """The int32 (int8 input) or int48 (int16 input) accumulator, at the insertion point."""
         conv = self.conv
         acc_element = ir.IntegerType.get_signless(self.acc_width)
-        acc_type = ir.RankedTensorType.get(ranked_shape(conv.results[0]), acc_element)
+        acc_type = ir.RankedTensorType.get(self.out_shape or ranked_shape(conv.results[0]), acc_element)
         attributes = {name: conv.attributes[name] for name in conv.attributes}
         attributes["acc_type"] = ir.TypeAttr.get(acc_element)
+        if self.out_pad is not None:
+            attributes["out_pad"] = ir.DenseI64ArrayAttr.get(self.out_pad)
         x, w = self.x.integer(), self.w.integer(self.w_width)
         w_shape = ranked_shape(w)
         if conv.name == "tosa.depthwise_conv2d" and w_shape[3] > 1 and expand_depth_multiplier:
@@ -144,9 +160,44 @@ class _ConvPlan:
         return lowered.result
 
 
-def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
+def crop_of(conv):
+    """The `tosa.slice` that is the only user of a transpose conv's result, if it crops only
+    the spatial dims (torch-mlir's way of applying torch's padding and output_padding)."""
+    uses = list(conv.results[0].uses)
+    if len(uses) != 1:
+        return None
+    user = uses[0].owner
+    user = user.operation if hasattr(user, "operation") else user
+    if user.name != "tosa.slice":
+        return None
+    start = constant_shape(user.operands[1])
+    shape, cropped = ranked_shape(conv.results[0]), ranked_shape(user.results[0])
+    if start is None or shape is None or cropped is None:
+        return None
+    if start[0] != 0 or start[3] != 0 or cropped[0] != shape[0] or cropped[3] != shape[3]:
+        return None
+    return user
+
+
+def folded_out_pad(conv, crop) -> list[int] | None:
+    """The transpose conv's out_pad with `crop` (a slice of its result) folded in: each
+    spatial side loses what the crop drops there; None if TOSA cannot take that
+    (ERROR_IF out_pad <= -kernel size)."""
+    top, bottom, left, right = ir.DenseI64ArrayAttr(conv.attributes["out_pad"])
+    start = constant_shape(crop.operands[1])
+    full, cropped = ranked_shape(conv.results[0]), ranked_shape(crop.results[0])
+    kernel = ranked_shape(conv.operands[1])[1:3]
+    pad = [top - start[1], bottom - (full[1] - start[1] - cropped[1]),
+           left - start[2], right - (full[2] - start[2] - cropped[2])]
+    if any(p <= -kernel[i // 2] for i, p in enumerate(pad)):
+        return None
+    return pad
+
+
+def plan_conv(conv, int4_weights: bool = True, crop=None) -> _ConvPlan | str | None:
     """How to lower one float convolution: a plan, a reason it cannot be, or None if its
-    operands are not quantized at all."""
+    operands are not quantized at all. `crop`: a transpose conv's output slice
+    (`crop_of`), folded into its out_pad."""
     conv = conv.operation
     x, w = trace_quantized(conv.operands[0]), trace_quantized(conv.operands[1])
     if x is None or w is None:
@@ -172,6 +223,12 @@ def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
         w_width, int8_reason = 8, f"TOSA has no int4 weights with i{x.width} activations"
     plan = _ConvPlan(conv, x, w, x_params[1], x_params[0] * w_scales, bias, w_width=w_width,
                      int8_reason=int8_reason)
+    if crop is not None:
+        plan.out_pad = folded_out_pad(conv, crop)
+        if plan.out_pad is None:
+            plan.crop_after = crop
+        else:
+            plan.out_shape = ranked_shape(crop.results[0])
     if x.width == 16:
         weights = w.constant()
         if weights is None:
@@ -183,14 +240,15 @@ def plan_conv(conv, int4_weights: bool = True) -> _ConvPlan | str | None:
     return plan
 
 
-def _lower_at(q_op, root, options) -> Refuse | Replace | None:
+def _lower_at(q_op, root, options, crop=None) -> Refuse | Replace | None:
     """quantize(layouts(clamp?(layouts(root)))) for a convolution or a grouped
-    convolution's concat `root`, lowered."""
+    convolution's concat `root`, lowered; for a transpose conv with an output `crop`,
+    quantize(layouts(clamp?(layouts(crop(root)))))."""
     out_q = quant.QParams.of(q_op)
     if out_q.per_channel:
         return None
     clamp, layouts, producer = peel_output(q_op)
-    if producer is None or producer != root:
+    if producer is None or producer != (crop or root):
         return None
     if root.name == "tosa.concat":
         convs = [defining_op(v) for v in root.operands]
@@ -199,7 +257,7 @@ def _lower_at(q_op, root, options) -> Refuse | Replace | None:
         concat = root
     else:
         convs, concat = [root], None
-    plans = [plan_conv(c, options["int4_weights"]) for c in convs]
+    plans = [plan_conv(c, options["int4_weights"], crop) for c in convs]
     if any(p is None for p in plans):
         return None
     for conv, plan in zip(convs, plans):
@@ -222,6 +280,8 @@ def _lower_at(q_op, root, options) -> Refuse | Replace | None:
                 continue
             pieces.append(requantize_int48(accumulator, p.acc_scales, p.acc_bounds, p.bias, out_q, clamp,
                                            out_element))
+        pieces = [emit_layouts(piece, [p.crop_after]) if p.crop_after is not None else piece
+                  for piece, p in zip(pieces, plans)]
         if concat is None:
             result = pieces[0]
         else:
@@ -235,9 +295,10 @@ def _lower_at(q_op, root, options) -> Refuse | Replace | None:
     return Replace.one(q_op, result)
 
 
-def _lower_below(root, run):
-    """Every quantize the convolution (or grouped convolution) `root` reaches, lowered."""
-    return lower_each(quantizes_below(root), lambda q_op: _lower_at(q_op, root, run.options))
+def _lower_below(root, run, crop=None):
+    """Every quantize the convolution (or grouped convolution) `root` reaches (through its
+    output `crop`, if any), lowered."""
+    return lower_each(quantizes_below(crop or root), lambda q_op: _lower_at(q_op, root, run.options, crop))
 
 
 # The aten convolutions each becomes (torch-mlir lowers conv1d as a conv2d; groups decide
@@ -272,3 +333,10 @@ def lower_conv3d(conv, run):
 def lower_grouped_conv2d(concat, run):
     """grouped conv2d (a concat of per-group convolutions) -> concat of integer convolutions."""
     return _lower_below(concat, run)
+
+
+@lowering("transpose_conv2d", family="conv", root="tosa.transpose_conv2d", activations=("int8", "int16"),
+          weights=("int8", "int4"), annotates={"aten.conv_transpose2d.input": WEIGHTED_TRANSPOSED})
+def lower_transpose_conv2d(conv, run):
+    """transpose conv2d (groups 1; torch's padding as a negative out_pad) -> integer transpose_conv2d + rescale."""
+    return _lower_below(conv, run, crop_of(conv))

@@ -46,6 +46,24 @@ constant (the function would depend on the position), a second non-constant inpu
 intermediate value used outside the region, mixed int8/int16 or per-channel
 quantization. A region that matches but is NaN for some input code, or an int16 one with
 a nonzero zero point, is refused with a diagnostic.
+
+leaky_relu (entry `leaky_relu`, tried before `table` on the same quantize): torch-mlir's
+add(maximum(x, 0), mul(minimum(x, 0), slope)), maximum and minimum as clamps once
+tosaic-form-clamps ran. int8: the 256-entry table above, exact, and free after a
+convolution (Vela fuses a TABLE into the op before it). int16: the two branches
+requantized, as `qmath.leaky_relu_plan` plans them, and the right one picked:
+
+    a = RESCALE(x -> i32, s_x / s_y)   b = RESCALE(x -> i32, slope * s_x / s_y)
+    y = RESCALE(MAXIMUM(a, b) -> i16, 1)    (MINIMUM for slope > 1; TOSA's integer
+                                             MAXIMUM/MINIMUM are int32 only)
+
+checked at every input code like the int16 table forms (within 1 LSB of the quantized
+function everywhere, equal at int16-min-exact of the codes; the table forms otherwise, and
+for a slope <= 0 or of 1). Vela cycles, ethos-u55-128 / ethos-u85-256, int16 table forms
+-> this: 3x3 conv (3 -> 16 channels, 16x16) + leaky_relu 107466 -> 39786 / 33834 -> 9834
+(Vela fuses the RESCALEs into the conv and the MAXIMUM); leaky_relu alone on 1x16x16x16
+96384 -> 27648 / 35906 -> 24615. The same form for int8 loses to the table: 9328 -> 35440
+/ 5791 -> 6491 after the conv, 4672 -> 27648 / 5100 -> 3076 alone.
 """
 
 from __future__ import annotations
@@ -55,8 +73,15 @@ from torch_mlir import ir
 from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, make_rescale, ranked_shape
-from tosaic.lowering.build import integer_rescale, saturate
+from tosaic.dialects.tosa_helpers import (
+    defining_op,
+    has_single_use,
+    is_zero_constant,
+    make_integer_const,
+    make_rescale,
+    ranked_shape,
+)
+from tosaic.lowering.build import integer_clamp, integer_rescale, saturate
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath, table16
 
@@ -511,3 +536,113 @@ def lower_table(q_op, run):
     """Any elementwise float function of one quantized input (sigmoid, tanh, hardswish, GELU ...) ->
     tosa.table (int8: 256 entries; int16: the 513-entry interpolated table + rescale)."""
     return lower_table_at(q_op, run.options["int16_min_exact"], run.options["int16_form"])
+
+
+# --------------------------------------------------------------------------- leaky_relu
+
+
+def _splat_float(value: ir.Value):
+    splat = splat_value(value)
+    return float(splat[1]) if splat is not None and splat[0] == "float" else None
+
+
+def _operands_of(op, name: str):
+    """`op`'s two data operands, if it is a `name` op with a single use (a region member)."""
+    if op is None or op.name != name or not has_single_use(op.results[0]):
+        return None
+    if name == "tosa.mul" and not is_zero_constant(op.operands[2]):
+        return None
+    return list(op.operands)[:2]
+
+
+_FLOAT_MAX = float(np.finfo(np.float32).max)
+
+
+def _against_zero(op, name: str):
+    """x of a single-use `name`(x, 0.0) (either operand order), or of the clamp that
+    tosaic-form-clamps makes of it (maximum: [0, max float], minimum: [-max float, 0])."""
+    if op is not None and op.name == "tosa.clamp" and has_single_use(op.results[0]):
+        lo = ir.FloatAttr(op.attributes["min_val"]).value
+        hi = ir.FloatAttr(op.attributes["max_val"]).value
+        wanted = (0.0, _FLOAT_MAX) if name == "tosa.maximum" else (-_FLOAT_MAX, 0.0)
+        is_float = isinstance(ir.RankedTensorType(op.results[0].type).element_type, ir.F32Type)
+        return op.operands[0] if is_float and (lo, hi) == wanted else None
+    operands = _operands_of(op, name)
+    if operands is None:
+        return None
+    for x, zero in (operands, operands[::-1]):
+        if _splat_float(zero) == 0.0:
+            return x
+    return None
+
+
+def match_leaky_relu(q_op):
+    """quantize(add(maximum(x, 0), mul(minimum(x, 0), slope))), torch-mlir's aten.leaky_relu
+    (maximum and minimum also as clamps), with x = dequantize(q), operands in either order
+    -> (the dequantize, slope), or None."""
+    add = _operands_of(defining_op(q_op.operands[0]), "tosa.add")
+    if add is None:
+        return None
+    for positive, negative in (add, add[::-1]):
+        x = _against_zero(defining_op(positive), "tosa.maximum")
+        product = _operands_of(defining_op(negative), "tosa.mul")
+        if x is None or product is None:
+            continue
+        for minimum, slope in (product, product[::-1]):
+            slope = _splat_float(slope)
+            x_negative = _against_zero(defining_op(minimum), "tosa.minimum")
+            dq = defining_op(x)
+            if slope is not None and x_negative == x and quant.is_dequantize(dq):
+                return dq, slope
+    return None
+
+
+def _leaky_relu_form(q_op, dq, slope: float, min_exact: float):
+    """The two-RESCALE form's plan, if TOSA can encode it and it is within 1 LSB of the
+    quantized function at every input code and equal to it at `min_exact` of them; else None."""
+    in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
+    bits = ir.IntegerType(ir.RankedTensorType(q_op.results[0].type).element_type).width
+    try:
+        plan = qmath.leaky_relu_plan(in_q, out_q, slope, bits)
+    except ValueError:
+        return None
+    region = find_region(q_op.operands[0], ranked_shape(q_op.results[0]))
+    if region is None:
+        return None
+    lo, hi = max(in_q.qmin, table16.INT16_MIN), min(in_q.qmax, table16.INT16_MAX)
+    codes = np.arange(lo, hi + 1)
+    target = qmath.quantize(int16_function(region, lo, hi)(codes.astype(np.float64)), out_q.scale[0],
+                            out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
+    errors = np.abs(plan.reference(codes, in_q.zero_point[0], out_q.zero_point[0], bits) - target)
+    if errors.max() > 1 or np.mean(errors == 0) < min_exact:
+        return None
+    return plan
+
+
+def _emit_leaky_relu(x: ir.Value, plan: qmath.LeakyReluPlan, in_zp: int, out_zp: int, out_type) -> ir.Value:
+    """rescale to i32 per branch, maximum/minimum in i32, unit rescale to the output (+ clamp)."""
+    i32 = _i32_like(x)
+    a, b = (make_rescale(x, i32, [m], [s], in_zp, 0) for m, s in (plan.positive, plan.negative))
+    combined = (tosa.maximum if plan.combine == "maximum" else tosa.minimum)(i32, a, b)
+    result = make_rescale(combined, out_type, [1 << 30], [30], 0, out_zp)
+    return result if plan.clamp is None else integer_clamp(result, *plan.clamp)
+
+
+@lowering("leaky_relu", family="table", root=quant.QUANTIZE, benefit=2, activations=("int8", "int16"),
+          annotates={"aten.leaky_relu.default": OWN_OUTPUT, "aten.leaky_relu_.default": OWN_OUTPUT})
+def lower_leaky_relu(q_op, run):
+    """leaky_relu -> int8: one 256-entry tosa.table (exact; Vela fuses it into the producer);
+    int16: two RESCALEs + MAXIMUM (MINIMUM for a slope > 1) where that is within 1 LSB, else a table form."""
+    match = match_leaky_relu(q_op)
+    if match is None:
+        return None
+    dq, slope = match
+    in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
+    x, out_type = dq.operands[0], q_op.results[0].type
+    element = ir.RankedTensorType(out_type).element_type
+    int16 = x.type == out_type and _is_int16_per_tensor(in_q, element) and _is_int16_per_tensor(out_q, element)
+    plan = _leaky_relu_form(q_op, dq, slope, run.options["int16_min_exact"]) if int16 else None
+    if plan is None:
+        return lower_table_at(q_op, run.options["int16_min_exact"], run.options["int16_form"])
+    with ir.InsertionPoint(q_op), q_op.location:
+        return Replace.one(q_op, _emit_leaky_relu(x, plan, in_q.zero_point[0], out_q.zero_point[0], out_type))

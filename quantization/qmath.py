@@ -65,6 +65,8 @@ __all__ = [
     "TOSA_INT4_RANGE",
     "int4_values_fit",
     "packed_bytes",
+    "LeakyReluPlan",
+    "leaky_relu_plan",
 ]
 
 
@@ -862,3 +864,58 @@ def requantize_plan(in_q, in_bits: int, in_unsigned: bool, out_q, out_bits: int,
         storage_lo, storage_hi = storage_range(out_name, out_unsigned)
         clamp = (max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi))
     return RequantizePlan((multiplier, shift), clamp, in_unsigned, out_unsigned)
+
+
+@dataclass(frozen=True)
+class LeakyReluPlan:
+    """leaky_relu(x) = x >= 0 ? x : slope * x on quantized values: the input RESCALEd to int32
+    twice, once per branch, their MAXIMUM (0 < slope < 1) or MINIMUM (slope > 1) in int32
+    (TOSA 1.0's integer MAXIMUM/MINIMUM are int32 only), a unit RESCALE to the output
+    storage adding its zero point, and a clamp when the result can leave the output's range."""
+
+    positive: tuple[int, int]  # (multiplier, shift) of in_scale / out_scale
+    negative: tuple[int, int]  # ... of slope * in_scale / out_scale
+    combine: str  # "maximum" or "minimum"
+    clamp: tuple[int, int] | None
+
+    def reference(self, codes: np.ndarray, in_zp: int, out_zp: int, bits: int) -> np.ndarray:
+        """What the integer form computes for input `codes` (numpy, int64 result)."""
+        name = f"int{bits}"
+        a, b = (rescale_reference(np.asarray(codes, np.int64), in_zp, 0, m, s, in_dtype=name,
+                                  out_dtype="int32").astype(np.int64) for m, s in (self.positive, self.negative))
+        combined = np.maximum(a, b) if self.combine == "maximum" else np.minimum(a, b)
+        result = np.clip(combined + out_zp, *qrange(name))
+        return result if self.clamp is None else np.clip(result, *self.clamp)
+
+
+def leaky_relu_plan(in_q, out_q, slope: float, bits: int) -> LeakyReluPlan:
+    """The integer form of leaky_relu from `in_q` to `out_q` (per tensor, `bits`-bit storage
+    both). With s = in_scale / out_scale, a = rescale(x - zp, s) and b = rescale(x - zp,
+    slope * s) are the two branches in output LSBs, each rounded once; rounding is monotonic,
+    so where x >= zp, a >= b when slope < 1 (the maximum picks the right branch) and a <= b
+    when slope > 1 (the minimum), and the other way round where x < zp. Raises ValueError
+    for a slope <= 0 or of 1 (no such form; the table takes those) or a scale TOSA cannot
+    encode for the input's range."""
+    if not slope > 0 or slope == 1:
+        raise ValueError(f"slope {slope} has no two-branch form (needs 0 < slope != 1)")
+    name = f"int{bits}"
+    in_zp, out_zp = in_q.zero_point[0], out_q.zero_point[0]
+    validate_rescale_zero_point(in_zp, name)
+    validate_rescale_zero_point(out_zp, name)
+    lo, hi = max(in_q.qmin, qrange(name)[0]), min(in_q.qmax, qrange(name)[1])
+    bound = max(abs(lo - in_zp), abs(hi - in_zp))
+    branches = []
+    for scale in (in_q.scale[0] / out_q.scale[0], slope * in_q.scale[0] / out_q.scale[0]):
+        reason = rescale_fits(scale, bound)
+        if reason:
+            raise ValueError(reason)
+        if bound * scale + 1 >= 1 << 29:  # the unit RESCALE (shift 30) REQUIREs |value| < 2**29
+            raise ValueError(f"scale {scale:.6g} takes int32 values past the unit rescale's 2**29")
+        branches.append(compute_multiplier_and_shift(scale, True))
+    plan = LeakyReluPlan(branches[0], branches[1], "maximum" if slope < 1 else "minimum", None)
+    # Monotonic in x: the ends of the input range bound the results.
+    reached = plan.reference(np.asarray([lo, hi]), in_zp, out_zp, bits)
+    if out_q.qmin > int(reached.min()) or out_q.qmax < int(reached.max()):
+        storage_lo, storage_hi = qrange(name)
+        plan = replace(plan, clamp=(max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi)))
+    return plan

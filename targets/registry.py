@@ -99,7 +99,12 @@ _INTEGER = TosaTarget("pro_int")
 _TOSA_INT_PIPELINE = PipelineVariant("tosa-int")
 # Vela 5.2.0 runs CONV3D on the Ethos-U55 and U65 (one NPU architecture to Vela) only with
 # kernel depth 1: their pipeline decomposes a deeper conv3d.
-_ETHOS_U55_PIPELINE = PipelineVariant("tosa-int-ethos-u55", extra_passes=("func.func(tosaic-decompose-conv3d)",))
+# Every Ethos-U: Vela 5.2.0 does not fuse the output RESCALE into a TRANSPOSE_CONV2D (and
+# cannot run an int16 one on the U55), so it becomes a conv2d over the zero-inserted input.
+_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)",)
+_ETHOS_U55_PIPELINE = PipelineVariant("tosa-int-ethos-u55",
+                                      extra_passes=("func.func(tosaic-decompose-conv3d)",) + _ETHOS_U_PASSES)
+_ETHOS_U85_PIPELINE = PipelineVariant("tosa-int-ethos-u85", extra_passes=_ETHOS_U_PASSES)
 # Ethos-U55/U65 convolutions take a 40-bit bias: those NPUs accumulate in 40 bits, and Vela
 # 5.2.0 drops the rest of an int48 bias without a word. The Ethos-U85 keeps 48.
 _ETHOS_U55_BIAS_BITS = 40
@@ -139,7 +144,7 @@ FAMILIES: tuple[TargetFamily, ...] = (
         name="ethos-u85",
         summary="Arm Ethos-U85 NPU, through Vela",
         tosa=_INTEGER,
-        pipeline=_TOSA_INT_PIPELINE,
+        pipeline=_ETHOS_U85_PIPELINE,
         vela=VelaDefaults("Ethos_U85_SYS_DRAM_Mid", "Dedicated_Sram_384KB"),
         macs=(128, 256, 512, 1024, 2048),
     ),

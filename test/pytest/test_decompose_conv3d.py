@@ -100,12 +100,14 @@ def test_accumulator_is_bit_identical(case):
 
 def test_only_ethos_u55_u65_run_it():
     assert pipeline_for_target("ethos-u55-128") == pipeline_for_target("ethos-u65-256") == "tosa-int-ethos-u55"
-    assert pipeline_for_target("ethos-u85-256") == "tosa-int"
+    assert pipeline_for_target("ethos-u85-256") == "tosa-int-ethos-u85"
     assert pipeline_for_target("tosa-int") == "tosa-int"
     assert "tosaic-decompose-conv3d" in pipeline_text("tosa-int-ethos-u55")
     assert "tosaic-decompose-conv3d" not in pipeline_text("tosa-int")
-    # otherwise the same pipeline
-    assert pipeline_text("tosa-int-ethos-u55").replace("func.func(tosaic-decompose-conv3d),", "") == pipeline_text("tosa-int")
+    assert "tosaic-decompose-conv3d" not in pipeline_text("tosa-int-ethos-u85")
+    # otherwise the same pipeline as the U85's
+    assert pipeline_text("tosa-int-ethos-u55").replace("func.func(tosaic-decompose-conv3d),", "") == \
+        pipeline_text("tosa-int-ethos-u85")
 
 
 def test_cli_prints_the_pipeline_of_an_accelerator():
@@ -115,4 +117,4 @@ def test_cli_prints_the_pipeline_of_an_accelerator():
     # What `tosaic compile --target` runs: the U55 variant, with its 40-bit native bias.
     assert u55.stdout.strip() == target_pipeline("ethos-u55-128")
     assert "tosaic-decompose-conv3d" in u55.stdout and "native-bias-bits=40" in u55.stdout
-    assert u85.stdout.strip() == target_pipeline("ethos-u85-256") == pipeline_text("tosa-int")
+    assert u85.stdout.strip() == target_pipeline("ethos-u85-256") == pipeline_text("tosa-int-ethos-u85")

@@ -125,7 +125,7 @@ def test_conv3d_a8w4(tmp_path):
         assert check.result.vela.npu_ops > 0 and check.result.vela.cpu_ops == 0, accelerator
         outputs[accelerator] = tosaic.run(check.result.flatbuffer, check.feeds)
         u55 = accelerator.startswith("ethos-u55")
-        assert check.result.report["pipeline_name"] == ("tosa-int-ethos-u55" if u55 else "tosa-int")
+        assert check.result.report["pipeline_name"] == ("tosa-int-ethos-u55" if u55 else "tosa-int-ethos-u85")
         kernel = "8x1x3x3x12xi4" if u55 else "8x3x3x3x4xi4"
         assert f"tensor<{kernel}>" in check.result.mlir, accelerator
     # the rewrite is exact: the same int8 outputs as the conv3d it replaces

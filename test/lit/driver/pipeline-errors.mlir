@@ -17,7 +17,7 @@
 
 // A named pipeline (--pipeline) that does not exist, or one combined with --pass-pipeline.
 // RUN: %expect-exit 1 tosaic-opt %s --split-input-file --pipeline=tosa-float 2>&1 | filecheck %s --check-prefix=NAMED
-// NAMED: tosaic-opt: error: unknown pipeline 'tosa-float'; available: tosa-fp, tosa-int, tosa-int-ethos-u55
+// NAMED: tosaic-opt: error: unknown pipeline 'tosa-float'; available: tosa-fp, tosa-int, tosa-int-ethos-u55, tosa-int-ethos-u85
 // NAMED-NOT: {{.}}
 // RUN: %expect-exit 1 tosaic-opt %s --pipeline=tosa-int --pass-pipeline='builtin.module(cse)' 2>&1 | filecheck %s --check-prefix=NAMED-BOTH
 // NAMED-BOTH: tosaic-opt: error: --pipeline and --pass-pipeline cannot be combined

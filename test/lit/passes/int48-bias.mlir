@@ -104,3 +104,37 @@ func.func @single_step(%arg0: tensor<1x4x4x1xi16>) -> tensor<1x4x4x1xi16> {
   %r = tosa.rescale %acc, %m, %s, %zp48, %zp16 {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = false} : (tensor<1x4x4x1xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi16>) -> tensor<1x4x4x1xi16>
   return %r : tensor<1x4x4x1xi16>
 }
+
+// -----
+
+// A transpose_conv2d (the transpose_conv2d lowering's int16 form) splits and folds like the
+// other convolutions: the i48 bias [8, -8] leaves it for an i32 add after the 2^0 narrowing.
+// SPLIT-LABEL: func.func @transpose_conv2d
+// SPLIT-DAG: %[[ZERO:.*]] = "tosa.const"() <{values = dense<0> : tensor<2xi48>}>
+// SPLIT-DAG: %[[BIAS:.*]] = "tosa.const"() <{values = dense<{{\[\[\[\[}}8, -8]]]]> : tensor<1x1x1x2xi32>}>
+// SPLIT: %[[ACC:.*]] = tosa.transpose_conv2d %arg0, %{{.*}}, %[[ZERO]], %{{.*}}, %{{.*}} {acc_type = i48, out_pad = array<i64: -1, 0, -1, 0>, stride = array<i64: 2, 2>} : {{.*}} -> tensor<1x7x7x2xi48>
+// SPLIT-NEXT: %[[NARROW:.*]] = tosa.rescale %[[ACC]], {{.*}} scale32 = false} : (tensor<1x7x7x2xi48>, {{.*}}) -> tensor<1x7x7x2xi32>
+// SPLIT-NEXT: %[[SUM:.*]] = tosa.add %[[NARROW]], %[[BIAS]]
+// SPLIT-NEXT: tosa.rescale %[[SUM]]
+// NATIVE-LABEL: func.func @transpose_conv2d
+// NATIVE-NOT: tosa.add
+// NATIVE: return
+// U55-LABEL: func.func @transpose_conv2d
+// U55-NOT: tosa.add
+// U55: return
+func.func @transpose_conv2d(%arg0: tensor<1x4x4x3xi16>) -> tensor<1x7x7x2xi16> {
+  %shift = "tosa.const"() <{values = dense<[33, 32]> : tensor<2xi8>}> : () -> tensor<2xi8>
+  %mult = "tosa.const"() <{values = dense<1073741824> : tensor<2xi32>}> : () -> tensor<2xi32>
+  %zp32 = "tosa.const"() <{values = dense<0> : tensor<1xi32>}> : () -> tensor<1xi32>
+  %zp48 = "tosa.const"() <{values = dense<0> : tensor<1xi48>}> : () -> tensor<1xi48>
+  %s14 = "tosa.const"() <{values = dense<14> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %m14 = "tosa.const"() <{values = dense<16384> : tensor<1xi16>}> : () -> tensor<1xi16>
+  %wzp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %zp16 = "tosa.const"() <{values = dense<0> : tensor<1xi16>}> : () -> tensor<1xi16>
+  %b = "tosa.const"() <{values = dense<[8, -8]> : tensor<2xi48>}> : () -> tensor<2xi48>
+  %w = "tosa.const"() <{values = dense<[[[[1, 2, 3], [0, 1, -1]], [[2, -2, 1], [1, 0, 0]]], [[[-4, 5, -6], [1, 1, 1]], [[0, 2, 0], [-1, 0, 3]]]]> : tensor<2x2x2x3xi8>}> : () -> tensor<2x2x2x3xi8>
+  %acc = tosa.transpose_conv2d %arg0, %w, %b, %zp16, %wzp {acc_type = i48, out_pad = array<i64: -1, 0, -1, 0>, stride = array<i64: 2, 2>} : (tensor<1x4x4x3xi16>, tensor<2x2x2x3xi8>, tensor<2xi48>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x7x7x2xi48>
+  %n = tosa.rescale %acc, %m14, %s14, %zp48, %zp32 {input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = false} : (tensor<1x7x7x2xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<1x7x7x2xi32>
+  %r = tosa.rescale %n, %mult, %shift, %zp32, %zp16 {input_unsigned = false, output_unsigned = false, per_channel = true, rounding_mode = SINGLE_ROUND, scale32 = true} : (tensor<1x7x7x2xi32>, tensor<2xi32>, tensor<2xi8>, tensor<1xi32>, tensor<1xi16>) -> tensor<1x7x7x2xi16>
+  return %r : tensor<1x7x7x2xi16>
+}
