@@ -145,6 +145,7 @@ def pack(array, layout: str, padding: int = 0) -> np.ndarray:
     if not -128 <= padding <= 127:
         raise ValueError(f"padding {padding} is not an int8 value")
     shape = list(array.shape)
+    physical_shape(shape, layout)  # raises where the layout does not apply to the rank
     padded = np.full(padded_shape(shape, layout), padding, np.int8)
     padded[tuple(slice(0, s) for s in shape)] = array
     blocks = padded.reshape(split_shape(shape, layout)).transpose(block_permutation(len(shape), layout))

@@ -15,7 +15,11 @@ Each edge gets its own conversions; tosaic-fold-int8x4 removes those that cancel
 
 `graph-io=4W4C|4H4W` makes the function's int8 arguments and results of a fitting rank
 packed: the signature changes to the packed type, an unpack follows each such argument
-and a pack precedes each such return (what `tosaic compile --io-packing` runs).
+and a pack precedes each such return (what `tosaic compile --io-packing` runs). A
+rank-4 input that the program reads through an NCHW -> NHWC transpose is packed as the
+NHWC tensor the layouts are defined on (the transpose goes; likewise an output returned
+through NHWC -> NCHW); its attributes get `tosaic.int8x4_perms = [0, 2, 3, 1]`: pack
+`x.permute(0, 2, 3, 1)`, and read an output as `unpack(...).transpose(0, 3, 1, 2)`.
 
 The padding value is the tensor's zero point (the consumer's input zero point, the
 rescale's output zero point, the graph IO's `tosaic.io` zero point; 0 if none is known),
@@ -28,7 +32,7 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import attributes, int8x4
-from tosaic.dialects.tosa_helpers import constant_array, defining_op
+from tosaic.dialects.tosa_helpers import constant_array, defining_op, has_single_use, permute, transpose_perms
 from tosaic.passes.base import Option, Pass
 
 # The consumer op's layout under layout=by-consumer, and the operands it reads
@@ -160,22 +164,41 @@ class AssignInt8x4Layouts(Pass):
         fn_type = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
         inputs, results = list(fn_type.inputs), list(fn_type.results)
         for index, arg in enumerate(block.arguments):
-            shape = list(ir.RankedTensorType(arg.type).shape) if _is_int8_tensor(arg.type) else None
-            if shape is None or int8x4.block_dims(self.graph_io, len(shape)) is None:
+            if not _is_int8_tensor(arg.type):
                 continue
-            packed = int8x4.PackedType(self.graph_io, tuple(shape),
+            shape = list(ir.RankedTensorType(arg.type).shape)
+            # The program's NCHW input read as NHWC: pack the NHWC tensor the layouts define.
+            to_nhwc = [u.owner for u in arg.uses]
+            to_nhwc = to_nhwc if len(shape) == 4 and to_nhwc and all(
+                u.name == "tosa.transpose" and transpose_perms(u) == _NCHW_TO_NHWC for u in to_nhwc) else []
+            logical = permute(shape, _NCHW_TO_NHWC) if to_nhwc else shape
+            if int8x4.block_dims(self.graph_io, len(logical)) is None:
+                continue
+            packed = int8x4.PackedType(self.graph_io, tuple(logical),
                                        self._padding(_io_zero_point(func, "arg_attrs", index)))
             users = [(use.owner, use.operand_number) for use in arg.uses]
             arg.set_type(packed.tensor_type())
             inputs[index] = arg.type
             with ir.InsertionPoint.at_block_begin(block), func.location:
                 u = int8x4.create_unpack(arg)
-            for owner, number in users:
-                owner.operands[number] = u
+            if to_nhwc:
+                for transpose in to_nhwc:
+                    transpose.results[0].replace_all_uses_with(u)
+                    transpose.operation.erase()
+                _set_arg_attribute(func, "arg_attrs", index, len(inputs), attributes.INT8X4_PERMS, _NCHW_TO_NHWC)
+            else:
+                for owner, number in users:
+                    owner.operands[number] = u
         terminator = block.operations[len(block.operations) - 1]
         for index, value in enumerate(list(terminator.operands)):
             if not _is_int8_tensor(value.type):
                 continue
+            producer = defining_op(value)
+            # An NHWC result returned as NCHW: pack the NHWC tensor (the transpose goes).
+            from_nhwc = producer is not None and producer.name == "tosa.transpose" \
+                and transpose_perms(producer) == _NHWC_TO_NCHW and has_single_use(value)
+            if from_nhwc:
+                value = producer.operands[0]
             shape = list(ir.RankedTensorType(value.type).shape)
             if int8x4.block_dims(self.graph_io, len(shape)) is None:
                 continue
@@ -183,5 +206,25 @@ class AssignInt8x4Layouts(Pass):
                                        self._padding(_io_zero_point(func, "res_attrs", index)))
             with ir.InsertionPoint(terminator), terminator.location:
                 terminator.operands[index] = int8x4.create_pack(value, packed)
+            if from_nhwc:
+                producer.operation.erase()
+                _set_arg_attribute(func, "res_attrs", index, len(results), attributes.INT8X4_PERMS, _NCHW_TO_NHWC)
             results[index] = packed.tensor_type()
         func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, results))
+
+
+_NCHW_TO_NHWC = [0, 2, 3, 1]
+_NHWC_TO_NCHW = [0, 3, 1, 2]
+
+
+def _set_arg_attribute(func, attrs_name: str, index: int, count: int, name: str, perms) -> None:
+    """Set `name` = perms (i32 array) in argument/result `index`'s attribute dictionary."""
+    array_attr = func.attributes[attrs_name] if attrs_name in func.attributes else None
+    dicts = [ir.DictAttr(array_attr[i]) for i in range(count)] if array_attr else [ir.DictAttr.get({})] * count
+    entries = []
+    for i, d in enumerate(dicts):
+        items = {d[j].name: d[j].attr for j in range(len(d))}
+        if i == index:
+            items[name] = ir.DenseI32ArrayAttr.get(list(perms))
+        entries.append(ir.DictAttr.get(items))
+    func.attributes[attrs_name] = ir.ArrayAttr.get(entries)

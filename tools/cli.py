@@ -61,6 +61,11 @@ def _describe_io(signature) -> str:
     q = signature.quantization
     if not q:
         return f"{shape} {signature.dtype}"
+    packing = signature.packing
+    if packing:  # the words to feed/read, then what they hold
+        shape = (f"{shape} {signature.dtype} = int8x4 {packing['layout']} of "
+                 f"{'x'.join(map(str, packing['logical_shape']))}")
+        return f"{shape} {q['dtype']} (scale {q['scale']:.6g}, zero point {q['zero_point']})"
     # The dtype to feed/read; the flatbuffer's storage (signless i8 for uint8) in brackets.
     return (f"{shape} {q['dtype']} (scale {q['scale']:.6g}, zero point {q['zero_point']}; "
             f"storage {signature.dtype})")
@@ -157,7 +162,7 @@ def cmd_compile(args) -> int:
                             scheme=args.scheme, calibration_data=calibration,
                             vela_options=vela_options, io_dtype=args.io_dtype,
                             preserve_io_quantization=args.preserve_io_quantization,
-                            int48_bias=args.int48_bias)
+                            int48_bias=args.int48_bias, io_packing=args.io_packing)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -316,6 +321,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="int16-activation convolutions: int48 bias in the convolution (native), or "
                    "conv without bias + rescale to int32 + add (split); auto: native, split where a "
                    f"bias needs more than the target's bits ({_narrow_bias_targets()})")
+    c.add_argument("--io-packing", choices=["int8x4-4w4c", "int8x4-4h4w"],
+                   help="integer targets: the int8 graph inputs/outputs as packed int8x4 int32 words in that "
+                   "layout (report.json's packing entry says how; tosaic.int8x4.pack/unpack make and read them)")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "
