@@ -6,15 +6,21 @@ pack (int8 logical -> int32 words), following tosaic.dialects.int8x4's definitio
     tosa.reshape      split each of the two dims into (blocks, 4)
     tosa.transpose    to (physical dims..., j, k): a block's 16 bytes innermost
     tosa.cast         i8 -> i32 (sign-extending)
-    tosa.bitwise_and  255: the byte's bits only
+    the byte's bits only (0 .. 255): tosa.arithmetic_right_shift by 7, logical_left_shift
+                      by 8, tosa.sub (b - 256 * (b < 0)); with bitwise=true tosa.bitwise_and 255
     tosa.logical_left_shift  by [0, 8, 16, 24] along k: byte k to bits 8k .. 8k+7
-    tosa.slice x4, tosa.bitwise_or x3   the four bytes into one word
+    tosa.slice x4, tosa.add x3 (bitwise=true: tosa.bitwise_or x3)   the four bytes into one word
     tosa.reshape      to the physical shape
 
 unpack is the inverse: reshape to (..., j, 1), tosa.tile to (..., j, 4), logical_left_shift
 by [24, 16, 8, 0] then arithmetic_right_shift by 24 (byte k, sign-extended), tosa.cast
 i32 -> i8 (exact: the values are in [-128, 127]), transpose back, reshape, and tosa.slice
 off the padding.
+
+Vela 5.2.0 places every op of both lowerings on the NPU for Ethos-U85; for Ethos-U55 it
+places all but bitwise AND/OR (and logical right shift, not used), which it rejects, so
+the default (bitwise=false) form is the one that compiles for U55: see
+benchmarks/int8x4_vela.py for the per-op table.
 
 Packed graph inputs and outputs become plain i32 tensors of the physical shape; their
 argument/result attributes get `tosaic.int8x4` (layout, logical shape, padding) for the report.
@@ -34,7 +40,7 @@ from tosaic.dialects.tosa_helpers import (
     make_reshape,
     make_transpose,
 )
-from tosaic.passes.base import Pass
+from tosaic.passes.base import Option, Pass
 
 _BYTE_SHIFTS = np.array([0, 8, 16, 24])
 
@@ -56,7 +62,7 @@ def _splat(value: int, rank: int, width: int) -> ir.Value:
     return make_integer_const(np.full([1] * rank, value), width)
 
 
-def lower_pack(x: ir.Value, packed: int8x4.PackedType) -> ir.Value:
+def lower_pack(x: ir.Value, packed: int8x4.PackedType, bitwise: bool = False) -> ir.Value:
     shape, layout = list(packed.logical_shape), packed.layout
     rank = len(shape)
     padded = int8x4.padded_shape(shape, layout)
@@ -69,14 +75,21 @@ def lower_pack(x: ir.Value, packed: int8x4.PackedType) -> ir.Value:
                             int8x4.block_permutation(rank, layout))
     block_shape = packed.physical_shape + [int8x4.BLOCK]  # (..., j, k)
     r = len(block_shape)
-    words = tosa.cast(_i32(block_shape), blocks)
-    words = tosa.bitwise_and(_i32(block_shape), words, _splat(255, r, 32))
-    words = tosa.logical_left_shift(_i32(block_shape), words, _along_last(_BYTE_SHIFTS, r, 32))
-    lanes = [tosa.slice(_i32(block_shape[:-1] + [1]), words, make_const_shape([0] * (r - 1) + [k]),
+    t, lane_t = _i32(block_shape), _i32(block_shape[:-1] + [1])
+    signed = tosa.cast(t, blocks)
+    if bitwise:
+        unsigned = tosa.bitwise_and(t, signed, _splat(255, r, 32))
+    else:  # b + 256 for a negative b: b - ((b >> 7) << 8), as Ethos-U55 has no AND
+        minus_one_if_negative = tosa.arithmetic_right_shift(t, signed, _splat(7, r, 32), False)
+        unsigned = tosa.sub(t, signed, tosa.logical_left_shift(t, minus_one_if_negative, _splat(8, r, 32)))
+    # Byte k to bits 8k .. 8k+7 (byte 3's shift wraps into the sign bit, as intended).
+    shifted = tosa.logical_left_shift(t, unsigned, _along_last(_BYTE_SHIFTS, r, 32))
+    lanes = [tosa.slice(lane_t, shifted, make_const_shape([0] * (r - 1) + [k]),
                         make_const_shape(block_shape[:-1] + [1])) for k in range(int8x4.BLOCK)]
     word = lanes[0]
     for lane in lanes[1:]:
-        word = tosa.bitwise_or(_i32(block_shape[:-1] + [1]), word, lane)
+        # Disjoint bit fields: OR, or ADD, which cannot overflow (bytes 0-2 sum below 2^24).
+        word = tosa.bitwise_or(lane_t, word, lane) if bitwise else tosa.add(lane_t, word, lane)
     return make_reshape(word, packed.physical_shape)
 
 
@@ -124,6 +137,8 @@ class MaterializeInt8x4(Pass):
     name = "tosaic-materialize-int8x4"
     summary = "Lower int8x4 pack/unpack to TOSA integer ops (pad/reshape/transpose, cast/shift/bitwise)"
     anchor = "func.func"
+    bitwise = Option(bool, False, "Assemble the bytes with bitwise AND/OR (Vela 5.2.0 rejects both on Ethos-U55) "
+                     "instead of shifts and SUB/ADD (every op on the NPU on U55 and U85)")
 
     def run(self, func: ir.Operation) -> None:
         with func.location:  # the types built below take it for their diagnostics
@@ -144,8 +159,8 @@ class MaterializeInt8x4(Pass):
                  for op in ops]
         for op, packed in typed:
             with ir.InsertionPoint(op), op.location:
-                lower = lower_pack if op.name == int8x4.PACK else lower_unpack
-                value = lower(op.operands[0], packed)
+                value = lower_pack(op.operands[0], packed, self.bitwise) if op.name == int8x4.PACK \
+                    else lower_unpack(op.operands[0], packed)
             op.results[0].replace_all_uses_with(value)
             op.erase()
         self._plain_signature(func)

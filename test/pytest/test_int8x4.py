@@ -125,14 +125,17 @@ def _function(shape, layout, padding, direction):
             f"  %y = \"tosaic.{name}\"(%x) : ({src}) -> {dst}\n  return %y : {dst}\n}}\n")
 
 
+@pytest.mark.parametrize("bitwise", [False, True])
 @pytest.mark.parametrize("layout,shape", [("4W4C", (1, 5, 7, 3)), ("4W4C", (1, 2, 4, 9)),
                                           ("4H4W", (1, 5, 7)), ("4H4W", (1, 3, 6, 5))])
-def test_materialized_ops_match_reference(layout, shape):
+def test_materialized_ops_match_reference(layout, shape, bitwise):
     x = _random_int8(shape, seed=1)
+    x.reshape(-1)[:4] = [-128, -1, 127, 0]  # the sign bit in every byte lane
     for direction in ("pack", "unpack"):
         with new_context():
             module = ir.Module.parse(_function(shape, layout, -5, direction))
-            importer.run_pipeline(module, "builtin.module(func.func(tosaic-materialize-int8x4))", "materialize")
+            materialize = f"tosaic-materialize-int8x4{{bitwise={'true' if bitwise else 'false'}}}"
+            importer.run_pipeline(module, f"builtin.module(func.func({materialize}))", "materialize")
             assert "tosaic." not in str(module).replace("tosaic.int8x4 =", "")
             flatbuffer = _serialize(module)
         words = int8x4.pack(x, layout, padding=-5)
@@ -236,7 +239,7 @@ def test_io_packing_needs_an_integer_target():
 def fold_counts(name: str) -> dict:
     """Conversions tosaic-assign-int8x4-layouts inserts into example model `name`'s lowered
     tosa-int graph, and how many tosaic-fold-int8x4 removes."""
-    from examples.models import example
+    from tosaic.examples.models import example
     from tosaic.pipelines import target_pipeline
 
     model, inputs = example(name)
@@ -260,3 +263,15 @@ def fold_counts(name: str) -> dict:
 def test_fold_removes_conversions_on_the_conv_example():
     counts = fold_counts("conv_pool")
     assert counts["removed"] > 0 and counts["remaining"] < counts["inserted"]
+
+
+@pytest.mark.parametrize("accelerator", ["ethos-u55-128", "ethos-u85-256"])
+def test_packed_io_conv_net_all_on_the_npu(accelerator):
+    """The materialised pack/unpack (default form) are NPU ops for Vela 5.2.0 on both."""
+    torch.manual_seed(0)
+    shape = (1, 3, 5, 7)
+    calibration = [(torch.randn(*shape, generator=torch.Generator().manual_seed(s)),) for s in range(2)]
+    result = tosaic.compile(OddConvNet().eval(), calibration[0], target=accelerator, scheme="a8w8",
+                            calibration_data=calibration, io_packing="int8x4-4w4c")
+    placement = result.report["vela"]["placement"]
+    assert placement["cpu_ops"] == 0 and placement["npu_ops"] > 0
