@@ -249,11 +249,12 @@ def cmd_pipeline(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from tosaic.tools.docs import passes_markdown, targets_markdown
+    from tosaic.tools.docs import int8x4_markdown, passes_markdown, targets_markdown
     from tosaic.tools.ops import ops_markdown
 
-    # passes.md carries the target table after the pass reference.
-    pages = {"passes": lambda: passes_markdown() + "\n" + targets_markdown(), "ops": ops_markdown}
+    # passes.md carries the packed int8x4 type and the target table after the pass reference.
+    pages = {"passes": lambda: passes_markdown() + "\n" + int8x4_markdown() + "\n" + targets_markdown(),
+             "ops": ops_markdown}
     if args.write:
         os.makedirs(args.write, exist_ok=True)
         for name, page in pages.items():
