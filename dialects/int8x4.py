@@ -57,10 +57,12 @@ UNPACK = "tosaic.unpack_int8x4"
 ATTRIBUTE = "tosaic.int8x4"
 BLOCK = 4  # values per word, and words per block
 
+_LAYOUT_CONSTRAINT = "".join(f'    %l{i} = irdl.is "{name}"\n' for i, name in enumerate(LAYOUTS)) \
+    + f"    %layout = irdl.any_of({', '.join(f'%l{i}' for i in range(len(LAYOUTS)))})"
 # Goes inside `irdl.dialect @tosaic { ... }` (see tosaic.dialects.quant).
 IRDL_BODY = f"""
   irdl.attribute @int8x4 {{
-    {"".join(f'%l{i} = irdl.is "{name}"' + chr(10) + "    " for i, name in enumerate(LAYOUTS))}%layout = irdl.any_of({", ".join(f"%l{i}" for i in range(len(LAYOUTS)))})
+{_LAYOUT_CONSTRAINT}
     %shape = irdl.base "#builtin.dense_array"
     %element = irdl.is i8
     %padding = irdl.base "#builtin.integer"
@@ -233,7 +235,10 @@ def is_packed(t: ir.Type) -> bool:
 
 def type_problem(t: ir.Type) -> str | None:
     """Why packed tensor type `t` is malformed, or None."""
-    p = packed_type(t)
+    try:
+        p = packed_type(t)
+    except ValueError:  # IRDL checks only that it is some dense array
+        return f"the logical shape of {t} must be an array<i64: ...>"
     t = ir.RankedTensorType(t)
     if not (isinstance(t.element_type, ir.IntegerType) and ir.IntegerType(t.element_type).width == 32):
         return f"holds packed int8x4 words in {t.element_type}; the container must be i32"
@@ -251,6 +256,8 @@ def type_problem(t: ir.Type) -> str | None:
 def op_problem(op) -> str | None:
     """Why a pack/unpack op is malformed, or None."""
     name = op.operation.name
+    if len(op.operands) != 1 or len(op.results) != 1:
+        return "takes one operand and makes one result"
     packed_value, plain_value = (op.results[0], op.operands[0]) if name == PACK else (op.operands[0], op.results[0])
     if not is_packed(packed_value.type):
         return f"{'result' if name == PACK else 'operand'} must be a packed int8x4 tensor, not {packed_value.type}"

@@ -65,3 +65,11 @@ func.func @padding_not_int8(%x: tensor<1x5x7x3xi8>) {
   %p = "tosaic.pack_int8x4"(%x) : (tensor<1x5x7x3xi8>) -> tensor<1x5x2x1x4xi32, #tosaic.int8x4<"4W4C", array<i64: 1, 5, 7, 3>, i8, 200 : i64>>
   return
 }
+
+// -----
+
+func.func @float_shape(%x: tensor<1x5x7x3xi8>) {
+  // expected-error@+1 {{'tosaic.pack_int8x4' op the logical shape of tensor<1x5x2x1x4xi32, #tosaic.int8x4<"4W4C", array<f64: 1.000000e+00>, i8, 0 : i64>> must be an array<i64: ...>}}
+  %p = "tosaic.pack_int8x4"(%x) : (tensor<1x5x7x3xi8>) -> tensor<1x5x2x1x4xi32, #tosaic.int8x4<"4W4C", array<f64: 1.0>, i8, 0 : i64>>
+  return
+}
