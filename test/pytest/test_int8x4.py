@@ -236,32 +236,20 @@ def test_io_packing_needs_an_integer_target():
 # Folding on the example models ------------------------------------------------------------
 
 
-def fold_counts(name: str) -> dict:
-    """Conversions tosaic-assign-int8x4-layouts inserts into example model `name`'s lowered
-    tosa-int graph, and how many tosaic-fold-int8x4 removes."""
-    from tosaic.examples.models import example
-    from tosaic.pipelines import target_pipeline
+def _fold_benchmark():
+    import importlib.util
+    import os
 
-    model, inputs = example(name)
-    exported = importer.export_program(model, inputs)
-    from tosaic.quantization import quantize_model
-
-    exported = quantize_model(model, inputs, scheme="a8w8")
-    with new_context() as context:
-        module = importer.import_torch(exported, context)
-        importer.lower_to_tosa(module, quantized=True)
-        importer.run_pipeline(module, target_pipeline("tosa-int"), "tosa-int")
-        importer.run_pipeline(module, "builtin.module(func.func(tosaic-assign-int8x4-layouts))", "assign")
-        inserted = str(module).count('"tosaic.pack_int8x4"') + str(module).count('"tosaic.unpack_int8x4"')
-        importer.run_pipeline(module, "builtin.module(func.func(tosaic-fold-int8x4))", "fold")
-        remaining = str(module).count('"tosaic.pack_int8x4"') + str(module).count('"tosaic.unpack_int8x4"')
-        removed = int(str(module).split("tosaic.int8x4_removed = ")[1].split(" ")[0])
-    assert inserted - remaining == removed
-    return {"inserted": inserted, "removed": removed, "remaining": remaining}
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "int8x4_fold.py")
+    spec = importlib.util.spec_from_file_location("int8x4_fold", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_fold_removes_conversions_on_the_conv_example():
-    counts = fold_counts("conv_pool")
+    counts = _fold_benchmark().fold_counts("conv_pool")
+    assert counts["inserted"] - counts["remaining"] == counts["removed"]
     assert counts["removed"] > 0 and counts["remaining"] < counts["inserted"]
 
 
