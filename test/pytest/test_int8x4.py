@@ -263,3 +263,38 @@ def test_packed_io_conv_net_all_on_the_npu(accelerator):
                             calibration_data=calibration, io_packing="int8x4-4w4c")
     placement = result.report["vela"]["placement"]
     assert placement["cpu_ops"] == 0 and placement["npu_ops"] > 0
+
+
+def test_cli_io_packing_writes_the_packing_to_report_json(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    model_file = tmp_path / "net.py"
+    model_file.write_text(
+        "import torch.nn as nn, torch.nn.functional as F\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.c = nn.Conv2d(3, 5, 3, padding=1)\n"
+        "    def forward(self, x):\n"
+        "        return F.relu(self.c(x))\n")
+    out = tmp_path / "out"
+    tosaic_cli = os.path.join(os.path.dirname(sys.executable), "tosaic")
+    run = subprocess.run([tosaic_cli, "compile", f"{model_file}:Net", "--input-shape", "1x3x5x7", "--target", "tosa-int",
+                          "--scheme", "a8w8", "--io-packing", "int8x4-4w4c", "-o", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "int8x4 4W4C of 1x5x7x3" in run.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["io_packing"] == "int8x4-4w4c"
+    (entry,) = report["inputs"]
+    assert entry["dtype"] == "i32" and entry["shape"] == [1, 5, 2, 1, 4]
+    assert entry["packing"] == {
+        "format": "int8x4", "layout": "4W4C", "logical_shape": [1, 5, 7, 3], "physical_shape": [1, 5, 2, 1, 4],
+        "element": "int8", "word": "int32 little-endian", "padding": entry["quantization"]["zero_point"],
+        "program_to_logical_permutation": [0, 2, 3, 1]}
+    bad = subprocess.run([tosaic_cli, "compile", f"{model_file}:Net", "--input-shape", "1x3x5x7", "--io-packing",
+                          "int8x4-4c4w", "-o", str(out)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "invalid choice" in bad.stderr
