@@ -14,7 +14,7 @@ packed kernels do, so a chain conv -> rescale -> conv holds packed words in betw
 Each edge gets its own conversions; tosaic-fold-int8x4 removes those that cancel.
 
 `graph-io=4W4C|4H4W` makes the function's int8 arguments and results of a fitting rank
-packed: the signature changes to the packed type, an unpack follows each such argument
+(not uint8 IO, whose `tosaic.io` dtype says uint8) packed: the signature changes to the packed type, an unpack follows each such argument
 and a pack precedes each such return (what `tosaic compile --io-packing` runs). A
 rank-4 input that the program reads through an NCHW -> NHWC transpose is packed as the
 NHWC tensor the layouts are defined on (the transpose goes; likewise an output returned
@@ -67,6 +67,14 @@ def _io_zero_point(func, attrs_name: str, index: int) -> int | None:
     if attributes.IO not in entry:
         return None
     return ir.IntegerAttr(ir.DictAttr(entry[attributes.IO])["zero_point"]).value
+
+
+def _io_is_signed_int8(func, attrs_name: str, index: int) -> bool:
+    """Not uint8 graph IO (same i8 storage): the packed type's element is int8."""
+    if attrs_name not in func.attributes:
+        return True
+    entry = ir.DictAttr(ir.ArrayAttr(func.attributes[attrs_name])[index])
+    return attributes.IO not in entry or ir.StringAttr(ir.DictAttr(entry[attributes.IO])["dtype"]).value == "int8"
 
 
 def _rescale_zero_point(value: ir.Value) -> int | None:
@@ -164,7 +172,7 @@ class AssignInt8x4Layouts(Pass):
         fn_type = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
         inputs, results = list(fn_type.inputs), list(fn_type.results)
         for index, arg in enumerate(block.arguments):
-            if not _is_int8_tensor(arg.type):
+            if not _is_int8_tensor(arg.type) or not _io_is_signed_int8(func, "arg_attrs", index):
                 continue
             shape = list(ir.RankedTensorType(arg.type).shape)
             # The program's NCHW input read as NHWC: pack the NHWC tensor the layouts define.
@@ -191,7 +199,7 @@ class AssignInt8x4Layouts(Pass):
                     owner.operands[number] = u
         terminator = block.operations[len(block.operations) - 1]
         for index, value in enumerate(list(terminator.operands)):
-            if not _is_int8_tensor(value.type):
+            if not _is_int8_tensor(value.type) or not _io_is_signed_int8(func, "res_attrs", index):
                 continue
             producer = defining_op(value)
             # An NHWC result returned as NCHW: pack the NHWC tensor (the transpose goes).

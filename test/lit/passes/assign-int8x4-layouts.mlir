@@ -86,3 +86,14 @@ func.func @not_packed(%x: tensor<1x2x5x7x3xi8>, %y: tensor<1x5x7x3xi16>) -> (ten
   %2 = tosa.clamp %y {max_val = 100 : i16, min_val = 0 : i16} : (tensor<1x5x7x3xi16>) -> tensor<1x5x7x3xi16>
   return %0, %1, %2 : tensor<1x2x5x7x6xi32>, tensor<1x5x7x6xi48>, tensor<1x5x7x3xi16>
 }
+
+// -----
+
+// graph-io packs int8 IO only: uint8 IO (its tosaic.io dtype) keeps its type.
+// IO-LABEL: func.func @uint8_io
+// IO-SAME: (%arg0: tensor<1x5x7x3xi8> {tosaic.io = {dtype = "uint8"
+// IO-NOT: "tosaic.
+// IO: return
+func.func @uint8_io(%x: tensor<1x5x7x3xi8> {tosaic.io = {dtype = "uint8", scale = 0.5 : f64, zero_point = 128 : i64}}) -> (tensor<1x5x7x3xi8> {tosaic.io = {dtype = "uint8", scale = 0.5 : f64, zero_point = 128 : i64}}) {
+  return %x : tensor<1x5x7x3xi8>
+}
