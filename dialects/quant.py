@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
+from tosaic.dialects.int8x4 import IRDL_BODY as _INT8X4_IRDL
+
 _IRDL_OPERATION = """
   irdl.operation @{name} {{
     %in = irdl.any
@@ -34,10 +36,11 @@ _IRDL_OPERATION = """
     irdl.results(output: %out)
     irdl.attributes {{"scale" = %scale, "zero_point" = %zp, "axis" = %axis, "qmin" = %qmin, "qmax" = %qmax}}
   }}"""
-# Both ops carry the same quantization attributes; only the direction differs.
+# Both ops carry the same quantization attributes; only the direction differs. The
+# packed int8x4 type and its pack/unpack ops (tosaic.dialects.int8x4) share the dialect.
 IRDL_SOURCE = "irdl.dialect @tosaic {" + "".join(
     _IRDL_OPERATION.format(name=name) for name in ("quantize", "dequantize")
-) + "\n}\n"
+) + _INT8X4_IRDL + "\n}\n"
 
 QUANTIZE = "tosaic.quantize"
 DEQUANTIZE = "tosaic.dequantize"

@@ -15,6 +15,7 @@ from torch_mlir import ir
 from tosaic import targets
 from tosaic.dialects import attributes, new_context
 from tosaic.driver.errors import TosaicError
+from tosaic.driver.io_packing import IO_PACKINGS, io_packing_pipeline, packing_of
 from tosaic.driver.weight_report import weight_report
 from tosaic.frontend import importer
 from tosaic.pipelines import INT48_BIAS_FORMS, int48_bias_options, pipeline_for_target, target_pipeline
@@ -28,11 +29,14 @@ class TensorSignature:
     shape: list[int]
     dtype: str  # the flatbuffer's element type
     quantization: dict | None = None  # dtype (int8/uint8/int16), scale, zero_point
+    packing: dict | None = None  # int8x4 packed IO (--io-packing): layout, logical shape, padding
 
     def as_dict(self) -> dict:
         entry = {"shape": self.shape, "dtype": self.dtype}
         if self.quantization:
             entry["quantization"] = self.quantization
+        if self.packing:
+            entry["packing"] = self.packing
         return entry
 
 
@@ -88,7 +92,8 @@ def _signature(module: ir.Module) -> tuple[list[TensorSignature], list[TensorSig
 
     def describe(t, attrs_name, index):
         t = ir.RankedTensorType(t)
-        return TensorSignature(list(t.shape), str(t.element_type), io_quantization(attrs_name, index))
+        return TensorSignature(list(t.shape), str(t.element_type), io_quantization(attrs_name, index),
+                               packing_of(main, attrs_name, index))
 
     return (
         [describe(t, "arg_attrs", i) for i, t in enumerate(fn_type.inputs)],
@@ -108,6 +113,7 @@ def compile(
     preserve_io_quantization: bool = True,
     int48_bias: str = "auto",
     dump_stages: str | None = None,
+    io_packing: str | None = None,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -136,6 +142,10 @@ def compile(
 
     `dump_stages` is a directory for the IR at each stage, each file headed by the
     command that makes the next (see `tosaic.pipelines.stages`).
+
+    `io_packing` ("int8x4-4w4c" or "int8x4-4h4w", integer targets) makes the int8 graph
+    inputs and outputs packed int8x4 int32 words in that layout (tosaic.driver.io_packing);
+    `report["inputs"/"outputs"][i]["packing"]` describes each packed one.
     """
     compile_target = targets.target(target)
     integer = compile_target.family.integer
@@ -160,6 +170,9 @@ def compile(
         )
     if io_dtype is not None and io_dtype not in _IO_DTYPES:
         raise TosaicError(f"unknown IO dtype '{io_dtype}'; available: {', '.join(_IO_DTYPES)}")
+    if io_packing is not None and (io_packing not in IO_PACKINGS or not integer):
+        raise TosaicError(f"--io-packing takes {', '.join(IO_PACKINGS)} and an integer target, not "
+                          f"'{io_packing}' for {target}")
     if io_dtype is not None and not integer:
         raise TosaicError(f"--io-dtype quantizes the graph IO; it needs an integer target (tosa-int or an "
                           f"Ethos-U accelerator) and --scheme, not {target}")
@@ -184,6 +197,9 @@ def compile(
     pipeline_name = pipeline_for_target(target)
     pipeline = target_pipeline(target, int48_bias, preserve_io_quantization)
     (stages.run_pipeline if stages else importer.run_pipeline)(module, pipeline, f"the {target} pipeline")
+    if io_packing is not None:
+        pipeline += " " + io_packing_pipeline(io_packing)
+        importer.run_pipeline(module, io_packing_pipeline(io_packing), f"--io-packing {io_packing}")
     ops_after = op_counts(module)
     lap("passes")
     tosa_target = tosa_flatbuffer.target_for(module, compile_target.family.tosa)
@@ -204,6 +220,7 @@ def compile(
            if quantized else {}),
         "pipeline": pipeline,
         "tosa": {"profile": tosa_target.profile, "extensions": list(tosa_target.extensions)},
+        **({"io_packing": io_packing} if io_packing else {}),
         "inputs": [s.as_dict() for s in inputs],
         "outputs": [s.as_dict() for s in outputs],
         "ops": dict(sorted(ops_after.items())),

@@ -61,6 +61,11 @@ def _describe_io(signature) -> str:
     q = signature.quantization
     if not q:
         return f"{shape} {signature.dtype}"
+    packing = signature.packing
+    if packing:  # the words to feed/read, then what they hold
+        shape = (f"{shape} {signature.dtype} = int8x4 {packing['layout']} of "
+                 f"{'x'.join(map(str, packing['logical_shape']))}")
+        return f"{shape} {q['dtype']} (scale {q['scale']:.6g}, zero point {q['zero_point']})"
     # The dtype to feed/read; the flatbuffer's storage (signless i8 for uint8) in brackets.
     return (f"{shape} {q['dtype']} (scale {q['scale']:.6g}, zero point {q['zero_point']}; "
             f"storage {signature.dtype})")
@@ -157,7 +162,8 @@ def cmd_compile(args) -> int:
                             scheme=args.scheme, calibration_data=calibration,
                             vela_options=vela_options, io_dtype=args.io_dtype,
                             preserve_io_quantization=args.preserve_io_quantization,
-                            int48_bias=args.int48_bias, dump_stages=args.dump_stages)
+                            int48_bias=args.int48_bias, dump_stages=args.dump_stages,
+                            io_packing=args.io_packing)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -244,11 +250,12 @@ def cmd_pipeline(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from tosaic.tools.docs import passes_markdown, targets_markdown
+    from tosaic.tools.docs import int8x4_markdown, passes_markdown, targets_markdown
     from tosaic.tools.ops import ops_markdown
 
-    # passes.md carries the target table after the pass reference.
-    pages = {"passes": lambda: passes_markdown() + "\n" + targets_markdown(), "ops": ops_markdown}
+    # passes.md carries the packed int8x4 type and the target table after the pass reference.
+    pages = {"passes": lambda: passes_markdown() + "\n" + int8x4_markdown() + "\n" + targets_markdown(),
+             "ops": ops_markdown}
     if args.write:
         os.makedirs(args.write, exist_ok=True)
         for name, page in pages.items():
@@ -319,6 +326,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--dump-stages", metavar="DIR",
                    help="write the IR at each stage (import, TorchToTosa, each pipeline phase) to DIR, "
                    "each file headed by the tosaic-opt command that makes the next; DIR/replay.sh runs them")
+    c.add_argument("--io-packing", choices=["int8x4-4w4c", "int8x4-4h4w"],
+                   help="integer targets: the int8 graph inputs/outputs as packed int8x4 int32 words in that "
+                   "layout (report.json's packing entry says how; tosaic.int8x4.pack/unpack make and read them)")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "
