@@ -503,7 +503,11 @@ def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
     return Replace.one(q_op, result)
 
 
-_FUNCTIONS = {f"aten.{op}.default": OWN_OUTPUT for op in ("sigmoid", "tanh", "hardswish", "hardsigmoid")}
+# The single-input elementwise functions the quantizer annotates for a table (as
+# torch.export names them; gelu covers both approximate='none' and 'tanh').
+_FUNCTIONS = {f"aten.{op}.default": OWN_OUTPUT for op in (
+    "sigmoid", "tanh", "hardswish", "hardsigmoid", "exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos",
+    "silu", "gelu", "elu", "softplus", "erf", "floor", "ceil", "round", "sign", "abs", "neg")}
 
 
 @lowering("table", family="table", root=quant.QUANTIZE, activations=("int8", "int16"), annotates=_FUNCTIONS)
