@@ -135,3 +135,35 @@ def test_int16_abs_between_convs_is_abs(tmp_path):
     check = _check(ConvFunctionConv(torch.abs), "abs", "a16w8", (1, 8, 8, 8), tmp_path)
     ops = check.result.report["ops"]
     assert ops.get("tosa.abs") == 1 and "tosa.table" not in ops
+
+
+class Atan(nn.Module):
+    def forward(self, x):
+        return torch.atan(x)
+
+
+class ConvAtan(nn.Module):
+    """atan (no quantizer annotation) at the graph output, where nothing quantizes it."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 4, 1), Atan())
+
+    def forward(self, x):
+        return self.features(x)
+
+
+def test_op_the_quantizer_does_not_annotate_is_one_error():
+    """With --scheme, a float op left over is named as unsupported by tosaic's quantizer, once,
+    with its aten op and module, not as a question of whether the program is quantized."""
+    import tosaic
+    from tosaic.driver.errors import TosaicError
+
+    with pytest.raises(TosaicError) as raised:
+        tosaic.compile(ConvAtan().eval(), (torch.randn(1, 3, 4, 4),), target="tosa-int", scheme="a8w8")
+    errors = [line for line in str(raised.value).splitlines() if ": error: " in line]
+    assert len(errors) == 1, errors
+    assert ("aten.atan.default (in features.1) is not supported by tosaic's quantizer (--scheme a8w8)"
+            in errors[0])
+    assert "`tosaic ops`" in errors[0] and "is it quantized" not in errors[0]
+    assert errors[0].startswith(__file__)
