@@ -42,8 +42,8 @@ hardswish over some ranges) is refused with the closest form's figures.
 
 abs has its own entry (benefit 2, the same root): TOSA's ABS between two RESCALEs, for
 int16 anywhere and for int8 on a graph input (where a TABLE cannot fuse into a
-producer), when it gives the table's output at every input code; measured cycles are
-with the entry below.
+producer), when it gives the table's output at every input code (Vela's cycles for
+both forms are beside the entry).
 
 Not matched (left for another lowering, or for tosaic-verify-integer to report): an op in
 the region that is not elementwise (reductions, reshapes, convolutions...), a non-splat
@@ -515,11 +515,13 @@ def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
     return Replace.one(q_op, result)
 
 
-# The single-input elementwise functions the quantizer annotates for a table (as
-# torch.export names them; gelu covers both approximate='none' and 'tanh').
-_FUNCTIONS = {f"aten.{op}.default": OWN_OUTPUT for op in (
-    "sigmoid", "tanh", "hardswish", "hardsigmoid", "exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos",
-    "silu", "gelu", "elu", "softplus", "erf", "floor", "ceil", "round", "sign", "neg")}
+# The single-input elementwise functions the quantizer annotates for a table, as
+# torch.export names them (gelu covers both approximate='none' and 'tanh'), and their
+# in-place forms, which export keeps (nn.SiLU(inplace=True) is aten.silu_).
+_FUNCTION_NAMES = ("sigmoid", "tanh", "hardswish", "hardsigmoid", "exp", "log", "sqrt", "rsqrt", "reciprocal",
+                   "sin", "cos", "silu", "gelu", "elu", "erf", "floor", "ceil", "round", "sign", "neg")
+_FUNCTIONS = {f"aten.{op}{form}.default": OWN_OUTPUT for op in _FUNCTION_NAMES for form in ("", "_")}
+_FUNCTIONS["aten.softplus.default"] = OWN_OUTPUT  # no in-place form
 
 
 @lowering("table", family="table", root=quant.QUANTIZE, activations=("int8", "int16"), annotates=_FUNCTIONS)
@@ -614,7 +616,7 @@ def _is_graph_input(value: ir.Value) -> bool:
 
 
 @lowering("abs", family="table", root=quant.QUANTIZE, benefit=2, activations=("int8", "int16"),
-          annotates={"aten.abs.default": OWN_OUTPUT})
+          annotates={"aten.abs.default": OWN_OUTPUT, "aten.abs_.default": OWN_OUTPUT})
 def lower_abs(q_op, run):
     """abs (int16; int8 of a graph input) -> RESCALE to int32, ABS, RESCALE, where that is the table's
     output at every code (elsewhere the table entry's TABLE, which Vela fuses into the int8 producer)."""

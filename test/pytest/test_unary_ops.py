@@ -118,6 +118,21 @@ def test_int8_function_between_convs(name, tmp_path):
     assert ops.get("tosa.table") == 1 and ops.get("tosa.conv2d") == 2
 
 
+@pytest.mark.lowering("table")
+@pytest.mark.parametrize("module", [nn.SiLU, nn.Hardswish, nn.ELU, nn.Sigmoid], ids=lambda m: m.__name__)
+def test_int8_in_place_function(module, tmp_path):
+    """nn.SiLU(inplace=True) exports as aten.silu_: annotated like aten.silu."""
+    model = nn.Sequential(module(inplace=True)) if module is not nn.Sigmoid else ConvFunctionConv(torch.sigmoid_, 4)
+    check = _check(model, "silu", "a8w8", (1, 4, 8, 8), tmp_path)
+    assert check.result.report["ops"].get("tosa.table") == 1
+
+
+@pytest.mark.lowering("abs")
+def test_int16_in_place_abs_is_abs(tmp_path):
+    check = _check(ConvFunctionConv(torch.abs_, 4), "abs", "a16w8", (1, 4, 8, 8), tmp_path)
+    assert check.result.report["ops"].get("tosa.abs") == 1
+
+
 INT16 = ["tanh", "sigmoid", "silu", "gelu", "gelu-tanh", "exp"]
 
 
