@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from torch_mlir import ir
 
 from tosaic import targets
 from tosaic.dialects import attributes, new_context
-from tosaic.driver.errors import TosaicError
+from tosaic.driver.errors import FrontendError, TosaicError
 from tosaic.driver.io_packing import IO_PACKINGS, io_packing_pipeline, packing_of
 from tosaic.driver.weight_report import weight_report
 from tosaic.frontend import importer
@@ -196,7 +197,12 @@ def compile(
     ops_before = op_counts(module)
     pipeline_name = pipeline_for_target(target)
     pipeline = target_pipeline(target, int48_bias, preserve_io_quantization)
-    (stages.run_pipeline if stages else importer.run_pipeline)(module, pipeline, f"the {target} pipeline")
+    try:
+        (stages.run_pipeline if stages else importer.run_pipeline)(module, pipeline, f"the {target} pipeline")
+    except FrontendError as e:
+        if scheme is None:
+            raise
+        raise FrontendError(_in_quantizer_terms(str(e), exported, scheme)) from None
     if io_packing is not None:
         pipeline += " " + io_packing_pipeline(io_packing)
         importer.run_pipeline(module, io_packing_pipeline(io_packing), f"--io-packing {io_packing}")
@@ -240,6 +246,46 @@ def compile(
     if output_dir:
         write_outputs(result, output_dir)
     return result
+
+
+_DIAGNOSTIC = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<col>\d+): error: ")
+_STACK_FRAME = re.compile(r'File "(?P<file>[^"]*)", line (?P<line>\d+)')
+
+
+def _source_lines(node) -> list[tuple[str, int]]:
+    """(file, line) of each frame of the code that made an FX node."""
+    return [(file, int(line)) for file, line in _STACK_FRAME.findall(node.meta.get("stack_trace") or "")]
+
+
+def _in_quantizer_terms(message: str, program, scheme) -> str:
+    """A pipeline failure of a program tosaic's quantizer quantized (`scheme`), worded for
+    its user: when float ops are left at a source line holding an aten op the quantizer
+    does not annotate, one error per such op (naming it, its module and the line) in place
+    of the float ops' errors; otherwise the errors, without asking whether the program is
+    quantized."""
+    from tosaic.passes.verify_integer import UNQUANTIZED_HINT
+    from tosaic.quantization.quantizer import unannotated_ops
+
+    failing = {}
+    for line in message.splitlines():
+        match = _DIAGNOSTIC.match(line)
+        if match:
+            failing.setdefault((match["file"], int(match["line"])), match["col"])
+    scheme_name = getattr(scheme, "name", scheme)
+    errors = []
+    for node in unannotated_ops(program):
+        where = next((frame for frame in _source_lines(node) if frame in failing), None)
+        if where is None:
+            continue
+        stack = list((node.meta.get("nn_module_stack") or {}).values())
+        module = stack[-1][0] if stack and stack[-1][0] else None
+        errors.append(f"{where[0]}:{where[1]}:{failing[where]}: error: {node.target}"
+                      f"{f' (in {module})' if module else ''} is not supported by tosaic's quantizer "
+                      f"(--scheme {scheme_name}): it stays float, which TOSA's integer profile cannot run; "
+                      "`tosaic ops` lists the supported ops")
+    if errors:
+        return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)])
+    return message.replace(UNQUANTIZED_HINT, "no integer lowering applies; `tosaic ops` lists the supported ops")
 
 
 def _activation_types(exported) -> list[str]:

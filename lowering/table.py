@@ -40,6 +40,11 @@ of the target at every code and equal to it at `int16-min-exact` (99.5%) of them
 A region no form gets within 1 LSB of (a step, or a kink between knots, e.g. floor or
 hardswish over some ranges) is refused with the closest form's figures.
 
+abs has its own entry (benefit 2, the same root): TOSA's ABS between two RESCALEs, for
+int16 anywhere and for int8 on a graph input (where a TABLE cannot fuse into a
+producer), when it gives the table's output at every input code (Vela's cycles for
+both forms are beside the entry).
+
 Not matched (left for another lowering, or for tosaic-verify-integer to report): an op in
 the region that is not elementwise (reductions, reshapes, convolutions...), a non-splat
 constant (the function would depend on the position), a second non-constant input, an
@@ -392,20 +397,27 @@ def int16_function(region: Region, qmin: int, qmax: int):
     return function
 
 
-def build_table16(region: Region, out_q: quant.QParams, min_exact: float = 0.995,
-                  form: str = "auto") -> table16.Table16Choice:
-    """The cheapest int16 table form (table16.choose_table16) matching the quantized
-    function at every code within 1 LSB and at `min_exact` of them exactly."""
+def int16_target(region: Region, out_q: quant.QParams):
+    """The region as a function of input codes (`int16_function`), the quantized output
+    it must give at each of table16.CODES (int64), and which codes the input can take.
+    Raises ValueError when the function is not finite at one of those."""
     in_q = quant.QParams.of(region.dequantize)
     lo, hi = max(in_q.qmin, table16.INT16_MIN), min(in_q.qmax, table16.INT16_MAX)
     function = int16_function(region, lo, hi)
-    codes = table16.CODES.astype(np.float64)
-    values = function(codes)
+    values = function(table16.CODES.astype(np.float64))
     valid = (table16.CODES >= lo) & (table16.CODES <= hi)
     if not np.all(np.isfinite(values[valid])):
         bad = int(table16.CODES[np.flatnonzero(~np.isfinite(values) & valid)[0]])
         raise ValueError(f"the function is not finite for input code {bad}")
     target = qmath.quantize(values, out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
+    return function, target, valid
+
+
+def build_table16(region: Region, out_q: quant.QParams, min_exact: float = 0.995,
+                  form: str = "auto") -> table16.Table16Choice:
+    """The cheapest int16 table form (table16.choose_table16) matching the quantized
+    function at every code within 1 LSB and at `min_exact` of them exactly."""
+    function, target, valid = int16_target(region, out_q)
 
     def in_output_lsbs(positions):
         return function(positions).astype(np.float64) / out_q.scale[0]
@@ -528,7 +540,13 @@ def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
     return Replace.one(q_op, result)
 
 
-_FUNCTIONS = {f"aten.{op}.default": OWN_OUTPUT for op in ("sigmoid", "tanh", "hardswish", "hardsigmoid")}
+# The single-input elementwise functions the quantizer annotates for a table, as
+# torch.export names them (gelu covers both approximate='none' and 'tanh'), and their
+# in-place forms, which export keeps (nn.SiLU(inplace=True) is aten.silu_).
+_FUNCTION_NAMES = ("sigmoid", "tanh", "hardswish", "hardsigmoid", "exp", "log", "sqrt", "rsqrt", "reciprocal",
+                   "sin", "cos", "silu", "gelu", "elu", "erf", "floor", "ceil", "round", "sign", "neg")
+_FUNCTIONS = {f"aten.{op}{form}.default": OWN_OUTPUT for op in _FUNCTION_NAMES for form in ("", "_")}
+_FUNCTIONS["aten.softplus.default"] = OWN_OUTPUT  # no in-place form
 
 
 @lowering("table", family="table", root=quant.QUANTIZE, activations=("int8", "int16"), annotates=_FUNCTIONS)
@@ -646,3 +664,117 @@ def lower_leaky_relu(q_op, run):
         return lower_table_at(q_op, run.options["int16_min_exact"], run.options["int16_form"])
     with ir.InsertionPoint(q_op), q_op.location:
         return Replace.one(q_op, _emit_leaky_relu(x, plan, in_q.zero_point[0], out_q.zero_point[0], out_type))
+
+
+# --------------------------------------------------------------------------- ABS
+#
+# TOSA's ABS (int32 only) between two RESCALEs, which Vela runs as one NPU elementwise
+# op, beats the int16 table forms everywhere, and an int8 TABLE where the TABLE stands
+# alone: on a graph input. Where an int8 input comes from a computing op, Vela fuses the
+# TABLE into that op's output and the TABLE wins or ties. Vela 5.2.0 cycles (U55-128 /
+# U85-256), ABS form vs table:
+#     int16 abs of a 1x16x32x32 graph input 8192 / 24615  vs 176064 / 60893
+#     int16 conv -> abs -> conv, 1x16x16x16  18048 / 15961  vs  60064 / 32222
+#   int8:
+#     abs of a 1x16x32x32 graph input       8192 / 12499  vs  17216 / 13911
+#     abs of a 1x8x8x8 graph input           256 /  1538  vs   1136 /  2700
+#     conv -> abs -> conv, 1x16x16x16      12432 / 10225  vs  12560 /  8877
+#     max_pool -> abs, 1x16x32x32          20808 / 19207  vs  18912 / 14360
+#     add -> abs, 1x16x16x16                8192 /  3076  vs   6144 /  3076
+# neg keeps the TABLE: Vela runs TOSA's NEGATE at ~1.5 cycles per element on U55 against
+# the TABLE's ~1.05 (1x16x32x32 graph input: NEGATE + RESCALE 41472 / 18958, RESCALE +
+# int32 NEGATE + RESCALE 24576 / 12499, vs TABLE 17216 / 13911), and in context the
+# TABLE fuses (conv -> neg -> conv, the int32 form: 16528 / 10225 vs 12560 / 8877).
+# The ABS form is used only where it gives the table's own output (the fake-quantized
+# program's) at every input code, checked here with TOSA's RESCALE semantics.
+
+
+def _quantized_function(q_op):
+    """(region, in_q, out_q, dtype) when `q_op` quantizes an elementwise function of one
+    per-tensor int8 or int16 input of its own shape and storage type, else None."""
+    out_type = q_op.results[0].type
+    out_q = quant.QParams.of(q_op)
+    element = ir.RankedTensorType(out_type).element_type
+    dtype = "int8" if _is_int8_per_tensor(out_q, element) else "int16" if _is_int16_per_tensor(out_q, element) \
+        else None
+    shape = ranked_shape(q_op.results[0])
+    if dtype is None or shape is None:
+        return None
+    region = find_region(q_op.operands[0], shape)
+    if region is None or not _uses_stay_inside(region, q_op):
+        return None
+    in_q = quant.QParams.of(region.dequantize)
+    in_value = region.dequantize.operands[0]
+    if in_value.type != out_type or in_q.per_channel or (dtype == "int8" and not _is_int8_per_tensor(in_q, element)):
+        return None
+    return region, in_q, out_q, dtype
+
+
+def _table_target(region: Region, in_q: quant.QParams, out_q: quant.QParams, dtype: str):
+    """The input codes, the output the table gives for each (the fake-quantized
+    program's), and which codes the input can take."""
+    if dtype == "int8":
+        codes = np.arange(INT8_MIN, INT8_MAX + 1, dtype=np.int64)
+        return codes, build_table(region, out_q).astype(np.int64), (codes >= in_q.qmin) & (codes <= in_q.qmax)
+    _, target, valid = int16_target(region, out_q)
+    return table16.CODES, target, valid
+
+
+def _abs_form(codes, in_q: quant.QParams, out_q: quant.QParams, dtype: str):
+    """RESCALE to int32 (x - zero point, exactly), ABS, RESCALE by in_scale / out_scale
+    to the output: (its outputs at `codes`, its builder), or None when TOSA cannot
+    encode it."""
+    zp_in, zp_out = in_q.zero_point[0], out_q.zero_point[0]
+    if dtype != "int8" and (zp_in or zp_out):
+        return None  # TOSA: int16 RESCALEs need zero points of 0
+    lo, hi = qmath.qrange(dtype)
+    ratio = in_q.scale[0] / out_q.scale[0]
+    if qmath.rescale_fits(ratio, max(hi - zp_in, zp_in - lo)) is not None:
+        return None
+    multiplier, shift = qmath.compute_multiplier_and_shift(ratio, True)
+    magnitudes = np.abs(codes - zp_in).astype(np.int32)  # the first RESCALE: multiplier 2^30, shift 30, exact
+    outputs = qmath.rescale_reference(magnitudes, 0, zp_out, [multiplier], [shift], out_dtype=dtype)
+
+    def build(value, out_type):
+        i32 = _i32_like(value)
+        widened = make_rescale(value, i32, [1 << 30], [30], zp_in, 0)
+        return make_rescale(tosa.abs(i32, widened), out_type, [multiplier], [shift], 0, zp_out)
+
+    return outputs, build
+
+
+def _is_graph_input(value: ir.Value) -> bool:
+    """A function argument, or the quantize of one (the graph's input quantization, which
+    becomes the integer argument later in the pipeline)."""
+    producer = defining_op(value)
+    return producer is None or (quant.is_quantize(producer) and defining_op(producer.operands[0]) is None)
+
+
+@lowering("abs", family="table", root=quant.QUANTIZE, benefit=2, activations=("int8", "int16"),
+          annotates={"aten.abs.default": OWN_OUTPUT, "aten.abs_.default": OWN_OUTPUT})
+def lower_abs(q_op, run):
+    """abs (int16; int8 of a graph input) -> RESCALE to int32, ABS, RESCALE, where that is the table's
+    output at every code (elsewhere the table entry's TABLE, which Vela fuses into the int8 producer)."""
+    matched = _quantized_function(q_op)
+    if matched is None:
+        return None
+    region, in_q, out_q, dtype = matched
+    in_value = region.dequantize.operands[0]
+    if [op.name for op in region.ops] != ["tosa.abs"] or (dtype == "int8" and not _is_graph_input(in_value)):
+        return None
+    try:
+        codes, target, valid = _table_target(region, in_q, out_q, dtype)
+    except ValueError:
+        return None  # the table entry reports it
+    planned = _abs_form(codes, in_q, out_q, dtype)
+    if planned is None:
+        return None
+    outputs, build = planned
+    reached = outputs[valid].astype(np.int64)
+    if not np.array_equal(np.clip(reached, out_q.qmin, out_q.qmax), target[valid]):
+        return None
+    with ir.InsertionPoint(q_op), q_op.location:
+        result = build(in_value, q_op.results[0].type)
+        if reached.min() < out_q.qmin or reached.max() > out_q.qmax:
+            result = integer_clamp(result, out_q.qmin, out_q.qmax)
+    return Replace.one(q_op, result)

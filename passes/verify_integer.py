@@ -28,6 +28,12 @@ def _is_float_tensor(t: ir.Type) -> bool:
     )
 
 
+# Why a float op is left, as a quantized program's author would fix it. When tosaic's own
+# quantizer quantized the program (--scheme), the driver words it in its terms instead
+# (tosaic.driver.compiler).
+UNQUANTIZED_HINT = "no integer lowering applies: is it quantized?"
+
+
 def explain(op) -> str | None:
     name = op.name
     if name == quant.QUANTIZE:
@@ -42,7 +48,7 @@ def explain(op) -> str | None:
         return "dequantizes into float computation that has no integer lowering"
     types = [v.type for v in op.operands] + [r.type for r in op.results]
     if any(_is_float_tensor(t) for t in types):
-        return "computes in floating point, which TOSA's integer profile does not allow (no integer lowering applies: is it quantized?)"
+        return f"computes in floating point, which TOSA's integer profile does not allow ({UNQUANTIZED_HINT})"
     return None
 
 

@@ -588,6 +588,16 @@ class TosaicQuantizer(Quantizer):
                     _set_annotation(n, qmap)
 
 
+def unannotated_ops(program) -> list[Node]:
+    """The aten ops of `program` (an ExportedProgram or GraphModule) that compute a float
+    tensor and that this quantizer has no annotation for: quantized by it, they stay
+    float. In graph order."""
+    graph = program.graph
+    return [n for n in graph.nodes
+            if n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload)
+            and n.target.namespace == "aten" and n.target not in _ANNOTATION and _is_float_tensor(n)]
+
+
 # ---------------------------------------------------------------------------
 # Export -> prepare -> calibrate -> convert -> export
 # ---------------------------------------------------------------------------

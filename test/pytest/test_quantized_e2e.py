@@ -50,19 +50,19 @@ def test_float_target_refuses_quantized_program():
 
 
 def test_unlowered_float_op_is_refused_with_its_location():
-    class Exp(nn.Module):
+    class Atan(nn.Module):
         def __init__(self):
             super().__init__()
             self.conv = nn.Conv2d(3, 4, 1)
 
         def forward(self, x):
-            return torch.exp(self.conv(x))  # exp: quantized by nobody, no integer lowering
+            return torch.atan(self.conv(x))  # atan: quantized by nobody, no integer lowering
 
     torch.manual_seed(0)
     shape = (1, 3, 4, 4)
-    program = quantize_model(Exp().eval(), (torch.randn(*shape),), "a8w8")
+    program = quantize_model(Atan().eval(), (torch.randn(*shape),), "a8w8")
     with pytest.raises(TosaicError) as info:
         check_quantized(program, (torch.randn(*shape),))
     message = str(info.value)
-    assert "tosa.exp" in message and "floating point" in message
+    assert "floating point" in message
     assert "test_quantized_e2e.py" in message  # the user's source line
