@@ -34,6 +34,15 @@ rounding is at most (N + 1) / (2 * S) * p / s_out <= (N + 1) / 2^(K+1) / s_out, 
 0.0005 LSB for N = 32 at s_out = 1/256; the reciprocal and shifts add < 0.0001 LSB. The
 fake-quantized program's own float32 rounding is ~1e-7 relative. Mismatches therefore
 come only from values within ~0.001 LSB of a rounding boundary.
+
+Decomposed softmax (`softmax.max`): ExecuTorch's TOSAQuantizer decomposes softmax (and
+log_softmax) into amax, sub, exp, sum, reciprocal, mul [, log] before annotating, and
+quantizes every intermediate result. The fake-quantized program then rounds at each step,
+so the exact softmax above would differ from it; instead each step lowers on its own
+(sub, mul: elementwise; sum: pool's mean; exp, reciprocal, log: table), bit-exact to its
+fake-quantized step. The one step no other entry takes is the quantized max, which this
+entry lowers only where it is subtracted from its own input (x - max(x)): an int8
+reduce_max of the codes, then a rescale when its qparams differ from the input's.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, ranked_shape
-from tosaic.lowering.build import integer_rescale, saturate
+from tosaic.lowering.build import integer_rescale, requantize, saturate
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
@@ -268,4 +277,70 @@ def lower_softmax(q_op, run):
         return Refuse(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
     with ir.InsertionPoint(q_op), q_op.location:
         result = build_softmax(q, in_q, out_q, axis, out_type)
+    return Replace.one(q_op, result)
+
+
+# --------------------------------------------------------------------------- decomposed form
+
+_PASS_THROUGH = (quant.DEQUANTIZE, "tosa.rescale")  # what lies between a quantized value and its use
+
+
+def _traces_to(value: ir.Value, source: ir.Value) -> bool:
+    for _ in range(3):
+        if value == source:
+            return True
+        op = defining_op(value)
+        if _name(op) not in _PASS_THROUGH:
+            return False
+        value = op.operands[0]
+    return value == source
+
+
+def _subtracts_from_its_input(q_op, source: ir.Value) -> bool:
+    """The quantized max reaches (through a dequantize, or the rescale the elementwise
+    phase made of it) only subs from the values it is the max of: the `x - max(x)` of a
+    decomposed softmax."""
+    frontier, subs = [q_op], 0
+    for _ in range(3):
+        following = []
+        for op in frontier:
+            for use in op.results[0].uses:
+                user = use.owner
+                if _name(user) in _PASS_THROUGH:
+                    following.append(user)
+                elif _name(user) == "tosa.sub" and user.operands[1] == op.results[0] \
+                        and _traces_to(user.operands[0], source):
+                    subs += 1
+                else:
+                    return False
+        frontier = following
+    return subs > 0 and not frontier
+
+
+@lowering("softmax.max", family="softmax", root=quant.QUANTIZE, activations=("int8",))
+def lower_softmax_max(q_op, run):
+    """A decomposed softmax's quantized max(x) (ExecuTorch's amax, sub, exp, sum, reciprocal,
+    mul, each quantized) -> int8 reduce_max (+ a rescale when its qparams differ); the
+    other steps are their own entries."""
+    peak = defining_op(q_op.operands[0])
+    if _name(peak) != "tosa.reduce_max":
+        return None
+    dq = defining_op(peak.operands[0])
+    if not quant.is_dequantize(dq) or not _subtracts_from_its_input(q_op, dq.operands[0]):
+        return None
+    in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
+    q = dq.operands[0]
+    if not _is_int8_per_tensor(in_q, q.type) or not _is_int8_per_tensor(out_q, q_op.results[0].type):
+        return None
+    reduced = ranked_shape(peak.results[0])
+    if reduced is None or any(s < 0 for s in reduced):
+        return None
+    element = ir.RankedTensorType(q.type).element_type
+    with ir.InsertionPoint(q_op), q_op.location:
+        # max commutes with the (monotone) quantization: the max code is the code of the max.
+        top = tosa.ReduceMaxOp(q, peak.attributes["axis"], results=[_tensor(reduced, element)]).result
+        try:
+            result = requantize(top, in_q, out_q, ir.RankedTensorType(q_op.results[0].type).element_type)
+        except ValueError as e:
+            return Refuse(q_op, f"cannot requantize the max: {e}")
     return Replace.one(q_op, result)
