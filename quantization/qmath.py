@@ -939,3 +939,27 @@ def norm_affine(plan: NormPlan, weight, bias, out_scale: float) -> tuple[np.ndar
 def rsqrt_estimate_constants() -> tuple[int, int]:
     """a and b of the initial 1/sqrt(x) estimate, in Q29."""
     return int(round(RSQRT_ESTIMATE_A * (1 << RSQRT_Q))), int(round(RSQRT_ESTIMATE_B * (1 << RSQRT_Q)))
+
+
+# ---------------------------------------------------------------------------
+# log_softmax: ln of the exp sum from an int16 TABLE of ln(1 + f) on its mantissa
+# ---------------------------------------------------------------------------
+
+LOG_TABLE_FRACTION = 15  # ln(1 + j/512) * 2^15 < 2^15 for j <= 512; TABLE interpolates 7 more bits
+LOG_Q = LOG_TABLE_FRACTION + 7  # the TABLE's int32 output: ln(1 + f) * 2^22
+LN2_Q = int(round(math.log(2.0) * (1 << LOG_Q)))
+
+
+def log_mantissa_table() -> np.ndarray:
+    """The 513 int16 entries of ln(1 + j / 512) in Q15 (error <= 2^-16 + the
+    interpolation's (1/512)^2 / 8 ~ 5e-7 nats)."""
+    j = np.arange(513, dtype=np.float64)
+    return np.floor(np.log1p(j / 512.0) * (1 << LOG_TABLE_FRACTION) + 0.5).astype(np.int64)
+
+
+def log_softmax_bits(in_scale: float, count: int) -> tuple[int, int]:
+    """(P, round(s_in 2^P)): s_in d - ln(sum) at 2^P fits int32 for d in [-255, 0]."""
+    s = float(np.float32(in_scale))
+    bound = 255.0 * s + math.log(count) + 1.0
+    p = min(40, math.floor(math.log2(float(1 << 30) / bound)))
+    return p, int(math.floor(s * 2.0**p + 0.5))
