@@ -39,7 +39,14 @@ from torch_mlir import ir
 from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
-from tosaic.dialects.tosa_helpers import constant_array, defining_op, is_zero_constant, make_integer_const, ranked_shape
+from tosaic.dialects.tosa_helpers import (
+    constant_array,
+    defining_op,
+    is_zero_constant,
+    make_integer_const,
+    make_storage_const,
+    ranked_shape,
+)
 from tosaic.lowering.build import integer_rescale, saturate
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
@@ -380,4 +387,37 @@ def lower_layer_norm(q_op, run):
     wq, bq = qmath.norm_affine(plan, weight, 0.0 if bias is None else bias, out_q.scale[0])
     with ir.InsertionPoint(q_op), q_op.location:
         result = build_norm(q, in_q, out_q, match, plan, wq, None if bias is None else bq, q_op.results[0].type)
+    return Replace.one(q_op, result)
+
+
+# --------------------------------------------------------------------------- constants
+
+
+def _float_constant(value: ir.Value) -> np.ndarray | None:
+    """The values of a float `tosa.const` or `arith.constant` (torch-mlir's `aten.full`)."""
+    op = defining_op(value)
+    if _name(op) not in ("tosa.const", "arith.constant"):
+        return None
+    attr = op.attributes["values" if op.name == "tosa.const" else "value"]
+    array = np.array(attr)
+    if array.shape != tuple(ranked_shape(value) or ()):
+        array = np.broadcast_to(array, ranked_shape(value))  # a splat
+    return array if np.issubdtype(array.dtype, np.floating) else None
+
+
+@lowering("quantized_constant", family="norm", root=quant.QUANTIZE, activations=("int8", "int16"))
+def lower_quantized_constant(q_op, run):
+    """quantize(float constant) -> the integer constant (ExecuTorch's batch norm quantizes
+    its eps, a `full`, before adding it to the variance)."""
+    values = _float_constant(q_op.operands[0])
+    if values is None:
+        return None
+    qparams = quant.QParams.of(q_op)
+    if qparams.per_channel or not np.all(np.isfinite(values)):
+        return None
+    codes = qmath.quantize(values.astype(np.float32), qparams.scale[0], qparams.zero_point[0], qparams.qmin,
+                           qparams.qmax, np.int64)
+    element = ir.RankedTensorType(q_op.results[0].type).element_type
+    with ir.InsertionPoint(q_op), q_op.location:
+        result = make_storage_const(codes, element)
     return Replace.one(q_op, result)

@@ -1,4 +1,4 @@
-"""Make the ExecuTorch softmax / log_softmax / layer_norm fixtures (see README.md). Run in the
+"""Make the ExecuTorch softmax / log_softmax / layer_norm / batch_norm fixtures (see README.md). Run in the
 benchmark's ExecuTorch venv:
 
     benchmarks/.venv-executorch/bin/python test/pytest/data/make_executorch_softmax_norm.py test/pytest/data
@@ -33,10 +33,24 @@ class LayerNorm(nn.Module):
         return self.ln(x)
 
 
+class BatchNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(4)
+        self.bn.running_mean.copy_(torch.randn(4) * 0.2)
+        self.bn.running_var.copy_(torch.rand(4) + 0.5)
+        self.bn.weight.data = torch.randn(4) * 0.5 + 1
+        self.bn.bias.data = torch.randn(4) * 0.3
+
+    def forward(self, x):
+        return self.bn(x)
+
+
 torch.manual_seed(0)
 out = sys.argv[1]
-for name, model in [("softmax", Softmax()), ("log_softmax", LogSoftmax()), ("layer_norm", LayerNorm())]:
-    shape = (1, 16, 32)
+models = [("softmax", Softmax(), (1, 16, 32)), ("log_softmax", LogSoftmax(), (1, 16, 32)),
+          ("layer_norm", LayerNorm(), (1, 16, 32)), ("batch_norm", BatchNorm(), (1, 4, 8, 8))]
+for name, model, shape in models:
     g = torch.Generator().manual_seed(1)
     inputs = (torch.randn(*shape, generator=g),)
     quantizer = EthosUQuantizer(EthosUCompileSpec("ethos-u55-128"))
