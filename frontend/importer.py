@@ -110,12 +110,17 @@ def _slice_copy(x, dim=0, start=None, end=None, step=1):
     return torch.ops.aten.slice.Tensor(x, dim, start, end, step).clone()
 
 
+def _view_copy(x, size):
+    return torch.ops.aten.view.default(x, size).clone()
+
+
 def decomposition_table() -> dict:
     """torch-mlir's decompositions, plus the `_copy` views that some quantizers'
-    programs carry (ExecuTorch's Arm quantizer leaves `slice_copy`), which TorchToTosa
-    has no pattern for."""
+    programs carry (ExecuTorch's Arm quantizer leaves `slice_copy`, and `view_copy` in
+    its batch norm decomposition), which TorchToTosa has no pattern for."""
     table = dict(get_decomposition_table())
     table[torch.ops.aten.slice_copy.Tensor] = _slice_copy
+    table[torch.ops.aten.view_copy.default] = _view_copy
     return table
 
 

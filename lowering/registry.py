@@ -43,7 +43,11 @@ from tosaic.quantization.qmath import QuantizationError
 # - pool, then softmax, then table last: softmax and table match whole float regions
 #   (exp, sums, reciprocal ... up to a quantize), so every op a dedicated lowering can
 #   take must be integer by then; table is the catch-all for elementwise functions.
-PHASES = ("conv", "data-movement", "elementwise", "matmul", "pool", "softmax", "table")
+# - norm (layer norm, RMSNorm) with softmax, for the same reason: it matches a whole float
+#   region (sums, rsqrt, the affine) up to a quantize, whose ops no earlier phase takes (none
+#   of them has a quantize right after it), and it must run before table, whose elementwise
+#   regions would otherwise stop at its reductions.
+PHASES = ("conv", "data-movement", "elementwise", "matmul", "pool", "softmax", "norm", "table")
 
 # The modules that register entries, one per family (imported by `entries()`).
 _FAMILY_MODULES = {
@@ -53,6 +57,7 @@ _FAMILY_MODULES = {
     "matmul": "matmul",
     "pool": "pool",
     "softmax": "softmax",
+    "norm": "norm",
     "table": "table",
 }
 

@@ -34,6 +34,22 @@ rounding is at most (N + 1) / (2 * S) * p / s_out <= (N + 1) / 2^(K+1) / s_out, 
 0.0005 LSB for N = 32 at s_out = 1/256; the reciprocal and shifts add < 0.0001 LSB. The
 fake-quantized program's own float32 rounding is ~1e-7 relative. Mismatches therefore
 come only from values within ~0.001 LSB of a rounding boundary.
+
+log_softmax (`log_softmax`): s_in d - ln(S / 2^K) with d and S = sum(E) from steps 1-3.
+ln(S) = ln(Sn / 2^30) + (31 - z) ln 2, the mantissa's log from an int16 TABLE (513 entries
+ln(1 + j/512) in Q15, interpolated to Q22: error <= 2^-16 nats + 5e-7), indexed by
+(Sn - 2^30) >> 14 - 2^15; d and the log meet at 2^P (P from the input scale so the
+difference fits int32) and one RESCALE rounds to the output. The log's error is ~1e-3
+output LSB at typical scales (measured: <= 1 LSB, >= 99.75% bit-exact).
+
+Decomposed softmax (`softmax.max`): ExecuTorch's TOSAQuantizer decomposes softmax (and
+log_softmax) into amax, sub, exp, sum, reciprocal, mul [, log] before annotating, and
+quantizes every intermediate result. The fake-quantized program then rounds at each step,
+so the exact softmax above would differ from it; instead each step lowers on its own
+(sub, mul: elementwise; sum: pool's mean; exp, reciprocal, log: table), bit-exact to its
+fake-quantized step. The one step no other entry takes is the quantized max, which this
+entry lowers only where it is subtracted from its own input (x - max(x)): an int8
+reduce_max of the codes, then a rescale when its qparams differ from the input's.
 """
 
 from __future__ import annotations
@@ -46,7 +62,7 @@ from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, ranked_shape
-from tosaic.lowering.build import integer_rescale, saturate
+from tosaic.lowering.build import integer_rescale, requantize, saturate
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
@@ -181,9 +197,9 @@ def _binary(name: str, a: ir.Value, b: ir.Value, shape) -> ir.Value:
     return _create(name, _tensor(shape, _i32()), [a, b])
 
 
-def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: int, out_type: ir.Type) -> ir.Value:
+def _exp_sum(q: ir.Value, in_q: quant.QParams, axis: int):
+    """Steps 1-3: (d = q - max(q) in int32, E = exp(s_in d) 2^K per element, S = sum(E), K)."""
     shape = ranked_shape(q)
-    rank = len(shape)
     n = shape[axis]
     reduced = list(shape)
     reduced[axis] = 1
@@ -204,8 +220,19 @@ def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: 
         part = integer_rescale(looked_up, [float(256**i)], -128, 0, _tensor(shape, i32), per_channel=False)
         e = part if e is None else _binary("tosa.add", e, part, shape)
 
-    # 3. S = sum E; 4. normalise to Sn in [2^30, 2^31).
+    # 3. S = sum E.
     total = tosa.ReduceSumOp(e, ir.IntegerAttr.get(i32, axis), results=[_tensor(reduced, i32)]).result
+    return d, e, total, k
+
+
+def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: int, out_type: ir.Type) -> ir.Value:
+    shape = ranked_shape(q)
+    rank = len(shape)
+    reduced = list(shape)
+    reduced[axis] = 1
+    i32 = _i32()
+    _, e, total, k = _exp_sum(q, in_q, axis)
+    # 4. normalise to Sn in [2^30, 2^31).
     zeros = _create("tosa.clz", _tensor(reduced, i32), [total])
     norm_shift = _binary("tosa.sub", zeros, _scalar(1, rank), reduced)
     x = _binary("tosa.logical_left_shift", total, norm_shift, reduced)
@@ -231,6 +258,38 @@ def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: 
 
     # 7. requantize: one rounding, then the output range.
     out = integer_rescale(v, [2.0**-P / out_q.scale[0]], 0, out_q.zero_point[0], out_type, per_channel=False)
+    return saturate(out, out_q.qmin, out_q.qmax, INT8_MIN, INT8_MAX)
+
+
+def build_log_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: int,
+                      out_type: ir.Type) -> ir.Value:
+    """s_in d - ln(S / 2^K), with ln(S) = ln(Sn / 2^30) + (31 - z) ln 2 from an int16 TABLE
+    of ln(1 + f) on the normalised sum's mantissa (see the module docstring)."""
+    shape = ranked_shape(q)
+    rank = len(shape)
+    reduced = list(shape)
+    reduced[axis] = 1
+    d, _, total, k = _exp_sum(q, in_q, axis)
+    zeros = _create("tosa.clz", _tensor(reduced, _i32()), [total])
+    sn = _binary("tosa.logical_left_shift", total, _binary("tosa.sub", zeros, _scalar(1, rank), reduced), reduced)
+    # f = (Sn - 2^30) / 2^30 in 16 bits, as the int16 TABLE index f 2^16 - 2^15
+    f16 = _create("tosa.arithmetic_right_shift", _tensor(reduced, _i32()),
+                  [_binary("tosa.sub", sn, _scalar(1 << 30, rank), reduced), _scalar(14, rank)],
+                  {"round": ir.BoolAttr.get(False)})
+    index = integer_rescale(_binary("tosa.sub", f16, _scalar(1 << 15, rank), reduced), [1.0], 0, 0,
+                            _tensor(reduced, ir.IntegerType.get_signless(16)), per_channel=False)
+    ln_mantissa = _create("tosa.table", _tensor(reduced, _i32()),
+                          [index, make_integer_const(qmath.log_mantissa_table(), 16)])
+    octaves = _binary("tosa.sub", _scalar(31 - k, rank), zeros, reduced)  # ln(S / 2^K) = ln(u) + (31 - z - K) ln 2
+    log_sum = _binary("tosa.add", ln_mantissa, _mul(octaves, _scalar(qmath.LN2_Q, rank), 0, reduced), reduced)
+    p, step = qmath.log_softmax_bits(in_q.scale[0], shape[axis])
+    if p >= qmath.LOG_Q:
+        log_sum = _mul(log_sum, _scalar(1 << (p - qmath.LOG_Q), rank), 0, reduced)
+    else:
+        log_sum = _create("tosa.arithmetic_right_shift", _tensor(reduced, _i32()),
+                          [log_sum, _scalar(qmath.LOG_Q - p, rank)], {"round": ir.BoolAttr.get(True)})
+    acc = _binary("tosa.sub", _mul(d, _scalar(step, rank), 0, shape), log_sum, shape)
+    out = integer_rescale(acc, [2.0**-p / out_q.scale[0]], 0, out_q.zero_point[0], out_type, per_channel=False)
     return saturate(out, out_q.qmin, out_q.qmax, INT8_MIN, INT8_MAX)
 
 
@@ -268,4 +327,123 @@ def lower_softmax(q_op, run):
         return Refuse(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
     with ir.InsertionPoint(q_op), q_op.location:
         result = build_softmax(q, in_q, out_q, axis, out_type)
+    return Replace.one(q_op, result)
+
+
+# --------------------------------------------------------------------------- decomposed form
+
+_PASS_THROUGH = (quant.DEQUANTIZE, "tosa.rescale")  # what lies between a quantized value and its use
+
+
+def _traces_to(value: ir.Value, source: ir.Value) -> bool:
+    for _ in range(3):
+        if value == source:
+            return True
+        op = defining_op(value)
+        if _name(op) not in _PASS_THROUGH:
+            return False
+        value = op.operands[0]
+    return value == source
+
+
+def _subtracts_from_its_input(q_op, source: ir.Value) -> bool:
+    """The quantized max reaches (through a dequantize, or the rescale the elementwise
+    phase made of it) only subs from the values it is the max of: the `x - max(x)` of a
+    decomposed softmax."""
+    frontier, subs = [q_op], 0
+    for _ in range(3):
+        following = []
+        for op in frontier:
+            for use in op.results[0].uses:
+                user = use.owner
+                if _name(user) in _PASS_THROUGH:
+                    following.append(user)
+                elif _name(user) == "tosa.sub" and user.operands[1] == op.results[0] \
+                        and _traces_to(user.operands[0], source):
+                    subs += 1
+                else:
+                    return False
+        frontier = following
+    return subs > 0 and not frontier
+
+
+@lowering("softmax.max", family="softmax", root=quant.QUANTIZE, activations=("int8",))
+def lower_softmax_max(q_op, run):
+    """A decomposed softmax's quantized max(x) (ExecuTorch's amax, sub, exp, sum, reciprocal,
+    mul, each quantized) -> int8 reduce_max (+ a rescale when its qparams differ); the
+    other steps are their own entries."""
+    peak = defining_op(q_op.operands[0])
+    if _name(peak) != "tosa.reduce_max":
+        return None
+    dq = defining_op(peak.operands[0])
+    if not quant.is_dequantize(dq) or not _subtracts_from_its_input(q_op, dq.operands[0]):
+        return None
+    in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
+    q = dq.operands[0]
+    if not _is_int8_per_tensor(in_q, q.type) or not _is_int8_per_tensor(out_q, q_op.results[0].type):
+        return None
+    reduced = ranked_shape(peak.results[0])
+    if reduced is None or any(s < 0 for s in reduced):
+        return None
+    element = ir.RankedTensorType(q.type).element_type
+    with ir.InsertionPoint(q_op), q_op.location:
+        # max commutes with the (monotone) quantization: the max code is the code of the max.
+        top = tosa.ReduceMaxOp(q, peak.attributes["axis"], results=[_tensor(reduced, element)]).result
+        try:
+            result = requantize(top, in_q, out_q, ir.RankedTensorType(q_op.results[0].type).element_type)
+        except ValueError as e:
+            return Refuse(q_op, f"cannot requantize the max: {e}")
+    return Replace.one(q_op, result)
+
+
+# --------------------------------------------------------------------------- log_softmax
+
+def match_log_softmax(root: ir.Value) -> SoftmaxMatch | None:
+    """`root` = sub(d, log(reduce_sum(exp(d)))), d = sub(x, reduce_max(x)), x = dequantize(q)."""
+    sub = defining_op(root)
+    if _name(sub) != "tosa.sub":
+        return None
+    d = sub.operands[0]
+    log = defining_op(sub.operands[1])
+    total = defining_op(log.operands[0]) if _name(log) == "tosa.log" else None
+    exp = defining_op(total.operands[0]) if _name(total) == "tosa.reduce_sum" else None
+    shift = defining_op(d)
+    if _name(exp) != "tosa.exp" or exp.operands[0] != d or _name(shift) != "tosa.sub":
+        return None
+    peak = defining_op(shift.operands[1])
+    if _name(peak) != "tosa.reduce_max" or peak.operands[0] != shift.operands[0] or _axis(peak) != _axis(total):
+        return None
+    dq = defining_op(shift.operands[0])
+    if not quant.is_dequantize(dq):
+        return None
+    return SoftmaxMatch(dq, _axis(total), [sub, log, total, exp, shift, peak])
+
+
+@lowering("log_softmax", family="softmax", root=quant.QUANTIZE, activations=("int8",),
+          annotates={"aten.log_softmax.int": OWN_OUTPUT, "aten._log_softmax.default": OWN_OUTPUT})
+def lower_log_softmax(q_op, run):
+    """log_softmax (torch-mlir's max / exp / sum / log region) -> s d - ln(sum of exp tables),
+    the log from an int16 TABLE on the sum's mantissa."""
+    out_q = quant.QParams.of(q_op)
+    out_type = q_op.results[0].type
+    if not _is_int8_per_tensor(out_q, out_type):
+        return None
+    match = match_log_softmax(q_op.operands[0])
+    if match is None:
+        return None
+    dq = match.dequantize
+    in_q = quant.QParams.of(dq)
+    q = dq.operands[0]
+    if not _is_int8_per_tensor(in_q, q.type):
+        return Refuse(q_op, "log_softmax needs int8 per-tensor input (int16 is not supported)")
+    shape = ranked_shape(q)
+    if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
+        return None
+    if not _uses_stay_inside(match, q_op):
+        return None
+    axis = match.axis if match.axis >= 0 else match.axis + len(shape)
+    if table_bits(shape[axis]) < MIN_TABLE_BITS:
+        return Refuse(q_op, f"log_softmax over {shape[axis]} elements is too long for an int32 sum of exp")
+    with ir.InsertionPoint(q_op), q_op.location:
+        result = build_log_softmax(q, in_q, out_q, axis, out_type)
     return Replace.one(q_op, result)

@@ -919,3 +919,110 @@ def leaky_relu_plan(in_q, out_q, slope: float, bits: int) -> LeakyReluPlan:
         storage_lo, storage_hi = qrange(name)
         plan = replace(plan, clamp=(max(out_q.qmin, storage_lo), min(out_q.qmax, storage_hi)))
     return plan
+
+
+# ---------------------------------------------------------------------------
+# Normalisation (layer norm, RMSNorm): int32 sums, integer rsqrt, per-channel affine
+# ---------------------------------------------------------------------------
+
+# 1/sqrt(x) on [1/4, 1) from a - b x: the linear minimax fit of relative error
+# (equioscillating at 1/4, 7/12 and 1), |error| < 0.0861, so three Newton steps
+# y <- y (3 - x y^2) / 2 leave < 1e-7 (e -> 1.5 e^2).
+RSQRT_ESTIMATE_B = 2.0 / (1.75 * (1 - 1 / 3) * math.sqrt(7 / 12) + 0.75)
+RSQRT_ESTIMATE_A = 1.75 * RSQRT_ESTIMATE_B
+RSQRT_STEPS = 3
+RSQRT_Q = 29  # fraction bits of y in (1, 2]
+
+
+@dataclass(frozen=True)
+class NormPlan:
+    """The integer constants of a normalisation n = D / sqrt(V + E) (see lowering/norm.py).
+
+    D = N x' and V = N^2 var (layer norm, x' centred) or N sum(x^2) (RMSNorm), in input
+    codes; `variance_shift` k: V is carried as V / 2^k (k < 0: times 2^-k), and E =
+    eps N^2 / (s^2 2^k) rounded; `product_shift` t: Z = (D << m) y >> t = n 2^F with
+    F = `fraction_bits`; `output_bits` Fh: the affine accumulates y_out / s_out * 2^Fh."""
+
+    count: int
+    variance_shift: int
+    eps_term: int
+    product_shift: int
+    fraction_bits: float
+    output_bits: int
+    weight_shift: int
+    mean_multiplier: int
+    mean_shift: int
+
+
+def norm_plan(count: int, in_scale: float, eps: float, centred: bool, weight_max: float, bias_max: float,
+              out_scale: float) -> NormPlan:
+    """Choose the shifts of an int8 normalisation over `count` elements so that no int32
+    intermediate can overflow for any input codes; ValueError (with the figures) if none do."""
+    n = int(count)
+    s = float(np.float32(in_scale))
+    # The largest N^2 var (centred: codes span 255, so var <= 127.5^2) or N sum(x^2).
+    v_max = n * n * (16257 if centred else 65026)
+    e_true = eps * n * n / (s * s)
+    k = math.ceil(math.log2((v_max + e_true) / float((1 << 30) - 4)))
+    if centred and n * 16257 >= 1 << 31 or not centred and n * 65026 >= 1 << 31:
+        raise ValueError(f"{n} elements: the int32 sum of squares could overflow")
+    if k < -20:
+        k = -20
+    e = int(math.floor(e_true / 2.0**k + 0.5))
+    if e >= 1 << 30:
+        raise ValueError(f"eps {eps} is too large for input scale {s} ({e} > 2^30)")
+    # |n| <= sqrt(N - 1): |D| 2^m <= sqrt(N) 2^(15.5 + k/2), kept below 2^29.5.
+    d_bits = 0.5 * math.log2(n) + 15.5 + k / 2
+    if d_bits > 29.5:
+        raise ValueError(f"{n} elements: the normalised deviations need {d_bits:.1f} bits (> 29.5)")
+    t = max(0, math.ceil(d_bits))
+    f = 44.5 + k / 2 - t
+    bound = (math.sqrt(n) * weight_max + bias_max) / out_scale
+    fh = min(32, math.floor(math.log2(float(1 << 30) / bound)))
+    if fh < 0:
+        raise ValueError(f"the output range {bound:.3g} LSB is too wide for int32")
+    weight_factor = weight_max * 2.0 ** (fh - f) / out_scale
+    sw = min(62, math.floor(math.log2(float(1 << 30) / weight_factor)))
+    if sw < 0:
+        raise ValueError(f"the affine weight factor {weight_factor:.3g} is too large")
+    j = 30 + int(math.floor(math.log2(n)))
+    return NormPlan(n, k, e, t, f, fh, sw, int(round(2.0**j / n)), j)
+
+
+def norm_affine(plan: NormPlan, weight, bias, out_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The int32 weight (multiplying Z, shift `weight_shift`) and bias (at 2^Fh) of
+    y_out / s_out = n w / s_out + b / s_out."""
+    w = np.asarray(weight, np.float64)
+    b = np.asarray(bias, np.float64)
+    wq = np.floor(w * 2.0 ** (plan.output_bits + plan.weight_shift - plan.fraction_bits) / out_scale + 0.5)
+    bq = np.floor(b / out_scale * 2.0**plan.output_bits + 0.5)
+    return wq.astype(np.int64), bq.astype(np.int64)
+
+
+def rsqrt_estimate_constants() -> tuple[int, int]:
+    """a and b of the initial 1/sqrt(x) estimate, in Q29."""
+    return int(round(RSQRT_ESTIMATE_A * (1 << RSQRT_Q))), int(round(RSQRT_ESTIMATE_B * (1 << RSQRT_Q)))
+
+
+# ---------------------------------------------------------------------------
+# log_softmax: ln of the exp sum from an int16 TABLE of ln(1 + f) on its mantissa
+# ---------------------------------------------------------------------------
+
+LOG_TABLE_FRACTION = 15  # ln(1 + j/512) * 2^15 < 2^15 for j <= 512; TABLE interpolates 7 more bits
+LOG_Q = LOG_TABLE_FRACTION + 7  # the TABLE's int32 output: ln(1 + f) * 2^22
+LN2_Q = int(round(math.log(2.0) * (1 << LOG_Q)))
+
+
+def log_mantissa_table() -> np.ndarray:
+    """The 513 int16 entries of ln(1 + j / 512) in Q15 (error <= 2^-16 + the
+    interpolation's (1/512)^2 / 8 ~ 5e-7 nats)."""
+    j = np.arange(513, dtype=np.float64)
+    return np.floor(np.log1p(j / 512.0) * (1 << LOG_TABLE_FRACTION) + 0.5).astype(np.int64)
+
+
+def log_softmax_bits(in_scale: float, count: int) -> tuple[int, int]:
+    """(P, round(s_in 2^P)): s_in d - ln(sum) at 2^P fits int32 for d in [-255, 0]."""
+    s = float(np.float32(in_scale))
+    bound = 255.0 * s + math.log(count) + 1.0
+    p = min(40, math.floor(math.log2(float(1 << 30) / bound)))
+    return p, int(math.floor(s * 2.0**p + 0.5))

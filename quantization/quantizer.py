@@ -28,6 +28,7 @@ Quick use::
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Union
 
@@ -649,6 +650,7 @@ def quantize_model(
     model = model.eval()
     ep = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes)
     gm = ep.module(check_guards=False)
+    decompose_attention(gm)
     prepared = prepare_pt2e(gm, quantizer)
     n = calibrate(prepared, calibration_data if calibration_data is not None else [example_inputs])
     if n == 0:
@@ -656,6 +658,54 @@ def quantize_model(
     converted = convert_pt2e(prepared)
     _drop_unused_attributes(converted)
     return torch.export.export(converted, example_inputs, dynamic_shapes=dynamic_shapes)
+
+
+def decompose_attention(gm: GraphModule) -> int:
+    """Rewrite each ``aten.scaled_dot_product_attention`` (no dropout, not causal, no mask
+    or a float mask) as its math, ``softmax(q @ k^T * scale [+ mask]) @ v``, so that
+    each step is annotated and lowered as the ops it is (matmul, mul, add, softmax);
+    the fused op has no integer lowering. Returns the number rewritten."""
+    rewritten = 0
+    for n in list(gm.graph.nodes):
+        if n.op != "call_function" or n.target != aten.scaled_dot_product_attention.default:
+            continue
+        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
+        bound = dict(zip(names, n.args))
+        bound.update(n.kwargs)
+        q, k, v = bound["query"], bound["key"], bound["value"]
+        mask = bound.get("attn_mask")
+        if bound.get("dropout_p", 0.0) or bound.get("is_causal", False) or bound.get("enable_gqa", False):
+            continue
+        if mask is not None and not _is_float_tensor(mask):
+            continue  # a boolean mask would need a select
+        shape = q.meta["val"].shape
+        if k.meta["val"].shape[:-2] != shape[:-2] or v.meta["val"].shape[:-2] != shape[:-2]:
+            continue  # broadcast batch dims: left fused
+        scale = bound.get("scale")
+        scale = 1.0 / math.sqrt(shape[-1]) if scale is None else float(scale)
+        fake_mode = q.meta["val"].fake_mode
+
+        def call(op, *args):
+            # the node, with the fake value the quantizer reads its dtype and shape from
+            node = gm.graph.call_function(op, args)
+            node.meta.update({key: value for key, value in n.meta.items() if key in ("stack_trace", "nn_module_stack")})
+            with fake_mode:
+                node.meta["val"] = op(*(a.meta["val"] if isinstance(a, Node) else a for a in args))
+            return node
+
+        with gm.graph.inserting_before(n):
+            scores = call(aten.matmul.default, q, call(aten.transpose.int, k, -2, -1))
+            scores = call(aten.mul.Tensor, scores, scale)
+            if mask is not None:
+                scores = call(aten.add.Tensor, scores, mask)
+            out = call(aten.matmul.default, call(aten.softmax.int, scores, -1), v)
+        n.replace_all_uses_with(out)
+        gm.graph.erase_node(n)
+        rewritten += 1
+    if rewritten:
+        gm.graph.lint()
+        gm.recompile()
+    return rewritten
 
 
 def _drop_unused_attributes(gm: GraphModule) -> None:

@@ -21,3 +21,45 @@ def test_executorch_arm_quantized_program(name):
         check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
         check.assert_ok()
     assert "tosa.conv2d" in check.result.report["ops"]
+
+
+@pytest.mark.lowering("quantized_constant", "add", "sub", "mul", "table")
+def test_executorch_arm_batch_norm_alone(tmp_path):
+    """ExecuTorch's batch norm alone (not folded into a conv): its `view_copy` of the
+    statistics and its quantized eps (a `full`) lower; each step is quantized."""
+    program = torch.export.load(os.path.join(DATA, "executorch_arm_batch_norm.pt2"))
+    shapes = user_input_shapes(program)
+    for seed in range(3):
+        g = torch.Generator().manual_seed(seed)
+        check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
+        check.assert_ok()
+    from tosaic.targets import vela
+
+    path = tmp_path / "model.tosa"
+    path.write_bytes(check.result.flatbuffer)
+    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
+        placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
+        assert placement.cpu_ops == 0 and placement.npu_ops > 0
+
+
+@pytest.mark.lowering("softmax.max", "add", "sub", "mul", "mean", "table")
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "layer_norm"])
+def test_executorch_arm_decomposed_softmax_and_norm(name, tmp_path):
+    """ExecuTorch quantizes each step of its softmax decomposition (amax, sub, exp, sum,
+    reciprocal, mul [, log]) and of layer norm: each step lowers on its own, bit-exact to
+    the fake-quantized step, all on the NPU of both targets."""
+    from tosaic.targets import vela
+
+    program = torch.export.load(os.path.join(DATA, f"executorch_arm_{name}.pt2"))
+    shapes = user_input_shapes(program)
+    for seed in range(3):
+        g = torch.Generator().manual_seed(seed)
+        check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
+        check.assert_ok()
+    ops = check.result.report["ops"]
+    assert not any(name in ops for name in ("tosa.exp", "tosa.reciprocal", "tosa.rsqrt", "tosa.log"))
+    path = tmp_path / "model.tosa"
+    path.write_bytes(check.result.flatbuffer)
+    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
+        placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
+        assert placement.cpu_ops == 0 and placement.npu_ops > 0

@@ -814,3 +814,39 @@ def test_int48_intermediate_shift_refuses():
         int48_intermediate_shifts([10, 10], [0, 2**47 - 1], [1e-3, 2.0**-10])
     with pytest.raises(ValueError):
         int48_intermediate_shifts([10, 10], [0], [1e-3])
+
+
+def test_rsqrt_estimate_and_newton_steps():
+    """The linear 1/sqrt(x) estimate on [1/4, 1) is within 8.61% and three Newton steps,
+    in the lowering's fixed point (Q31 x, Q29 y, Q28 y^2), leave < 1e-7 relative error (5.8e-8)."""
+    from tosaic.quantization import qmath
+
+    x = np.linspace(0.25, 1.0, 20001)[:-1]
+    estimate = qmath.RSQRT_ESTIMATE_A - qmath.RSQRT_ESTIMATE_B * x
+    assert np.abs(estimate * np.sqrt(x) - 1).max() < 0.0861
+
+    def mul(a, b, shift):  # TOSA MUL with shift: round half up, in 64 bits
+        return (a * b + (1 << (shift - 1))) >> shift
+
+    wn = np.array([int(v) for v in np.floor(x * 2**31)], dtype=object)
+    a, b = qmath.rsqrt_estimate_constants()
+    y = np.array([a - mul(v, b, 31) for v in wn], dtype=object)
+    for _ in range(qmath.RSQRT_STEPS):
+        y2 = np.array([mul(v, v, 30) for v in y], dtype=object)
+        error = np.array([(3 << 28) - mul(w, v, 31) for w, v in zip(wn, y2)], dtype=object)
+        y = np.array([mul(v, e, 29) for v, e in zip(y, error)], dtype=object)
+    exact = 2**29 / np.sqrt(wn.astype(np.float64) / 2**31)
+    assert np.abs(y.astype(np.float64) / exact - 1).max() < 1e-7
+
+
+def test_norm_plan_shifts():
+    from tosaic.quantization import qmath
+
+    small = qmath.norm_plan(32, 0.02, 1e-5, True, 1.5, 0.5, 0.03)
+    assert small.variance_shift < 0  # exact variance, scaled up for eps's precision
+    assert small.mean_multiplier == 2**small.mean_shift // 32
+    wide = qmath.norm_plan(768, 0.02, 1e-5, True, 1.5, 0.5, 0.03)
+    assert wide.variance_shift == 4  # N^2 * 127.5^2 / 2^4 < 2^30
+    assert 768**2 * 16257 / 2**wide.variance_shift + wide.eps_term < 2**30
+    with pytest.raises(ValueError):
+        qmath.norm_plan(1 << 17, 0.02, 1e-5, True, 1.0, 0.0, 0.03)

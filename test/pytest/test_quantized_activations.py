@@ -101,3 +101,33 @@ func.func @log(%arg0: tensor<4xi8>) -> tensor<4xi8> {
     assert proc.returncode != 0
     assert "'tosaic.quantize' op cannot be a lookup table: the function is NaN for input code -128" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+class LogSoftmax(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return torch.log_softmax(x, dim=self.dim)
+
+
+@pytest.mark.lowering("log_softmax")
+@pytest.mark.parametrize("dim, shape, spread", [(-1, (1, 16, 32), 1.0), (1, (2, 10, 6), 3.0), (-1, (1, 4, 100), 0.5)],
+                         ids=["log_softmax-16x32", "log_softmax-dim1", "log_softmax-100"])
+def test_log_softmax(dim, shape, spread, tmp_path):
+    """s d - ln(sum exp): the exp tables and sum of softmax, the log of the sum from an
+    int16 TABLE on its mantissa; on the NPU of both targets."""
+    program = quantize_model(LogSoftmax(dim).eval(), (torch.randn(*shape),), "a8w8",
+                             _calibration(shape, spread=spread))
+    for seed in range(3):
+        g = torch.Generator().manual_seed(10 + seed)
+        check = check_quantized(program, (torch.randn(*shape, generator=g) * spread,))
+        check.assert_ok()
+    ops = check.result.report["ops"]
+    assert ops["tosa.table"] == 4 and "tosa.log" not in ops and "tosa.exp" not in ops
+    path = tmp_path / "model.tosa"
+    path.write_bytes(check.result.flatbuffer)
+    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
+        placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
+        assert placement.cpu_ops == 0 and placement.npu_ops > 0
