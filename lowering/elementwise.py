@@ -28,6 +28,18 @@ mul of two quantized inputs (TOSA legalization): both rescaled to int32 with sca
 `s_a * c / s_y`. By any other float constant: the constant is quantized to int32 with
 a symmetric 16-bit scale `max|c| / 32767` and multiplied like a quantized input.
 
+maximum / minimum (TOSA 1.0 pro_int has them in int32 only): each input is rescaled to
+int32 in output units, `round((x_q - zp_x) * s_x / s_y)`, then MAXIMUM/MINIMUM, then a
+rescale by 1 adds zp_y and saturates to the output type. Rounding is monotonic, so
+`max(round(a), round(b)) = round(max(a, b))`: exactly the program's one quantization of
+the float max, whatever the three scales (no common unit needed, unlike add). A float
+constant operand is rounded to output units the same way. Inputs sharing the output's
+qparams rescale by 1 (only the zero point moves): Vela runs the same three rescales, so
+equal qparams save nothing and our quantizer gives the result its own.
+
+pow(x, 2) of an int16 input (int8: any constant exponent is one exact TABLE, cheaper):
+(x - zp)^2 in int32, one rescale by `s_x^2 / s_y`.
+
 clamp alone between a dequantize and a quantize (relu after a non-conv op): a rescale
 `s_x / s_y` (none when the qparams are equal), the bounds folded into its saturation
 or an integer clamp.
@@ -37,12 +49,13 @@ from __future__ import annotations
 
 import numpy as np
 from torch_mlir import ir
+from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
 from tosaic.lowering.build import integer_rescale, saturate_to_output
 from tosaic.lowering.match import quantizes_below
-from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, Refuse, Replace, family, lower_each, lowering
+from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, OWN_OUTPUT, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("elementwise", summary="Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic "
@@ -175,9 +188,18 @@ def _lower_add_sub(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         return _finish(q_op, rescaled, clamp, out_q)
 
 
+def _divides_by_quantized(value: ir.Value) -> bool:
+    """`value` is the float reciprocal of a dequantize: torch-mlir's form of `a / b`."""
+    op = defining_op(value)
+    return op is not None and op.name == "tosa.reciprocal" and quant.is_dequantize(defining_op(op.operands[0]))
+
+
 def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands[:2]]
     if any(o is None for o in operands):
+        if any(isinstance(o, _Quantized) for o in operands) and any(_divides_by_quantized(v) for v in op.operands[:2]):
+            return Refuse(op, "division by a quantized tensor is not supported (only by a constant): 1/b has "
+                              "no exact integer form")
         return None
     shift_value = constant_array(op.operands[2]) if len(op.operands) > 2 else np.zeros(1)
     if shift_value is None or np.any(shift_value != 0):
@@ -235,6 +257,67 @@ def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         return _finish(q_op, rescaled, clamp, out_q)
 
 
+def _lower_extremum(q_op, op, clamp, out_q) -> Refuse | Replace | None:
+    """maximum/minimum: both inputs rounded to int32 output units, the int32 op, the zero point."""
+    operands = [_operand(v) for v in op.operands]
+    if any(o is None for o in operands):
+        return None
+    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    if not quantized:
+        return None
+    if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
+        return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+    reason = _int16_zero_points(quantized, out_q, q_op)
+    if reason:
+        return Refuse(op, reason)
+    out_scale = out_q.scale[0]
+    for q in quantized:
+        reason = _rescale_fits(q.scale / out_scale, q.magnitude())
+        if reason:
+            return Refuse(op, reason)
+    constants = [o for o in operands if not isinstance(o, _Quantized)]
+    if any(c.size and float(np.max(np.abs(c))) / out_scale >= (1 << 30) for c in constants):
+        return Refuse(op, "a constant operand is out of int32 range at the output scale")
+    out_shape = ranked_shape(op.results[0])
+    build = tosa.maximum if op.name == "tosa.maximum" else tosa.minimum
+    with ir.InsertionPoint(q_op), op.location:
+        values = [
+            _to_int32(o, o.scale / out_scale) if isinstance(o, _Quantized)
+            else make_integer_const(np.rint(o / out_scale).astype(np.int64), 32)
+            for o in operands
+        ]
+        extremum = build(_i32(out_shape), values[0], values[1])
+        rescaled = integer_rescale(extremum, [1.0], 0, out_q.zero_point[0], q_op.results[0].type,
+                                   per_channel=False)
+        return _finish(q_op, rescaled, clamp, out_q)
+
+
+def _lower_square(q_op, op, clamp, out_q) -> Refuse | Replace | None:
+    """pow(x, 2) as x * x: (x - zp)^2 in int32, one rescale by s_x^2 / s_y."""
+    x = _operand(op.operands[0])
+    exponent = constant_array(op.operands[1])
+    if not isinstance(x, _Quantized) or exponent is None or exponent.size == 0 or np.any(exponent != 2):
+        return None
+    if x.width == 8:
+        return None  # one exact TABLE (the table lowering) is cheaper: U55-128 ~1400 vs ~2550 cycles on 8x8x8
+    if x.qparams.per_channel or x.width not in _ADD_SHIFT:
+        return Refuse(op, "needs a per-tensor 8- or 16-bit quantized input")
+    reason = _int16_zero_points([x], out_q, q_op)
+    if reason:
+        return Refuse(op, reason)
+    scale = x.scale * x.scale / out_q.scale[0]
+    reason = _rescale_fits(scale, x.magnitude() ** 2)
+    if reason:
+        return Refuse(op, reason)
+    out_shape = ranked_shape(op.results[0])
+    with ir.InsertionPoint(q_op), op.location:
+        centred = _to_int32(x, 1.0)
+        square = _binary("tosa.mul", centred, centred, out_shape)
+        rescaled = integer_rescale(square, [scale], 0, out_q.zero_point[0], q_op.results[0].type,
+                                   per_channel=False)
+        return _finish(q_op, rescaled, clamp, out_q)
+
+
 def _lower_clamp(q_op, dq, clamp, out_q) -> Refuse | Replace | None:
     x = _Quantized(dq)
     if x.qparams.per_channel or x.width not in _ADD_SHIFT:
@@ -282,8 +365,13 @@ def _with_output_qparams(q_op, lower):
 
 
 _ADD = {f"aten.{op}.Tensor": BINARY for op in ("add", "add_")}
-_SUB = {f"aten.{op}.Tensor": BINARY for op in ("sub", "sub_")}
-_MUL = {f"aten.{op}.Tensor": BINARY for op in ("mul", "mul_")}
+# rsub (`c - x`) is torch-mlir's tosa.sub of a float constant and x.
+_SUB = {f"aten.{op}.Tensor": BINARY for op in ("sub", "sub_")} | {"aten.rsub.Scalar": BINARY}
+# div by a constant is torch-mlir's tosa.mul by its float reciprocal; by a tensor, a
+# reciprocal no lowering here takes (refused at the mul).
+_MUL = {f"aten.{op}.Tensor": BINARY for op in ("mul", "mul_", "div", "div_")}
+_MAXIMUM = {"aten.maximum.default": BINARY}
+_MINIMUM = {"aten.minimum.default": BINARY}
 _CLAMPS = {f"aten.{op}": FUSED_ACTIVATION for op in (
     "relu.default", "relu_.default", "relu6.default", "hardtanh.default", "hardtanh_.default", "clamp.default")}
 
@@ -304,6 +392,27 @@ def lower_sub(op, run):
 def lower_mul(op, run):
     """mul of quantized inputs, or by a float constant -> int32 mul + rescale (or one rescale)."""
     return _lower_below(op, run, _lower_mul)
+
+
+@lowering("maximum", family="elementwise", root="tosa.maximum", activations=("int8", "int16"),
+          annotates=_MAXIMUM)
+def lower_maximum(op, run):
+    """maximum of quantized inputs (or a float constant) -> int32 maximum in output units + zero point."""
+    return _lower_below(op, run, _lower_extremum)
+
+
+@lowering("minimum", family="elementwise", root="tosa.minimum", activations=("int8", "int16"),
+          annotates=_MINIMUM)
+def lower_minimum(op, run):
+    """minimum of quantized inputs (or a float constant) -> int32 minimum in output units + zero point."""
+    return _lower_below(op, run, _lower_extremum)
+
+
+@lowering("pow.square", family="elementwise", root="tosa.pow", activations=("int16",),
+          annotates={"aten.pow.Tensor_Scalar": OWN_OUTPUT})
+def lower_square(op, run):
+    """int16 pow(x, 2) -> int32 x^2 + one rescale. int8 (any constant exponent): the table lowering."""
+    return _lower_below(op, run, _lower_square)
 
 
 @lowering("clamp", family="elementwise", root="tosa.clamp", activations=("int8", "int16"), annotates=_CLAMPS)

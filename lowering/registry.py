@@ -38,10 +38,13 @@ from torch_mlir import ir, rewrite
 # - elementwise (add/sub/mul/clamp) before matmul: a linear layer's bias add has a
 #   matmul operand, which the elementwise patterns leave alone, so the order between the
 #   two only decides which runs first; it is fixed so outputs are reproducible.
+# - reduce (amax/amin) after pool: its chains start at a dequantize and end at a
+#   quantize, which no other family matches; before softmax, so a reduce_max whose result
+#   a quantizer quantized (ExecuTorch's decomposed softmax) is integer when softmax runs.
 # - pool, then softmax, then table last: softmax and table match whole float regions
 #   (exp, sums, reciprocal ... up to a quantize), so every op a dedicated lowering can
 #   take must be integer by then; table is the catch-all for elementwise functions.
-PHASES = ("conv", "data-movement", "elementwise", "matmul", "pool", "softmax", "table")
+PHASES = ("conv", "data-movement", "elementwise", "matmul", "pool", "reduce", "softmax", "table")
 
 # The modules that register entries, one per family (imported by `entries()`).
 _FAMILY_MODULES = {
@@ -50,6 +53,7 @@ _FAMILY_MODULES = {
     "elementwise": "elementwise",
     "matmul": "matmul",
     "pool": "pool",
+    "reduce": "reduce",
     "softmax": "softmax",
     "table": "table",
 }
