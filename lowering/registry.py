@@ -68,8 +68,9 @@ SHARED = "shared"  # output shares the input's qparams, when the input is quanti
 SHARED_ALWAYS = "shared-always"  # output shares the input's qparams, input always quantized
 CONCAT = "concat"  # every input and the output share one quantization
 FUSED_ACTIVATION = "fused-activation"  # a clamp the producer's output qparams move onto
+SELECT = "select"  # where(cond, a, b): the tensor inputs a, b (not the boolean cond); own output
 ANNOTATIONS = (WEIGHTED, WEIGHTED_TRANSPOSED, BINARY, PRODUCT, OWN_OUTPUT, SHARED, SHARED_ALWAYS, CONCAT,
-               FUSED_ACTIVATION)
+               FUSED_ACTIVATION, SELECT)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Binary, selection and reduction ops end to end, int8 and int16: maximum, minimum,
-amax, amin, rsub, div by a constant, pow by 2, sum, and int16 add/sub/mul. Each
+amax, amin, rsub, div by a constant, pow by 2, sum, where / masked_fill on comparisons,
+and int16 add/sub/mul. Each
 single-op model (its inputs are the graph's) is checked against the fake-quantized
 PyTorch program (max 1 LSB, >= 99% bit-exact) and compiled by Vela for Ethos-U55-128 and
 Ethos-U85-256 with every operator on the NPU."""
@@ -13,7 +14,7 @@ from tosaic.quantization import quantize_model
 from tosaic.targets import vela
 
 pytestmark = pytest.mark.lowering("maximum", "minimum", "amax", "amin", "sub", "mul", "add", "mean", "table",
-                                  "pow.square")
+                                  "pow.square", "where")
 
 ACCELERATORS = ("ethos-u55-128", "ethos-u85-256")
 SHAPE = (1, 8, 8, 8)
@@ -111,3 +112,42 @@ def test_amax_shares_the_input_quantization():
 def test_div_by_a_tensor_is_refused():
     with pytest.raises(Exception, match="division by a quantized tensor is not supported"):
         _check(torch.div, 2, "a8w8")
+
+
+class ConvSelect(nn.Module):
+    """Two convolutions (their outputs quantized, so the comparisons see dequantized
+    values: tosaic's quantizer leaves boolean ops unannotated) into a selection."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.a, self.b = nn.Conv2d(3, 8, 1), nn.Conv2d(3, 8, 3, padding=1)
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(self.a(x), self.b(x))
+
+
+SELECTIONS = {
+    # two inputs: a 0/1 TABLE mask and b + mask * (a - b) in int32
+    "where-gt": (lambda a, b: torch.where(a > 0, a, b), "tosa.mul"),
+    "where-and-of-comparisons": (lambda a, b: torch.where((a < 0.5) & (a > -0.5), b, a), "tosa.mul"),
+    "masked-fill-by-other": (lambda a, b: b.masked_fill(a > 0.2, -0.5), "tosa.mul"),
+    # one input: the whole selection is one TABLE
+    "masked-fill-one-input": (lambda a, b: a.masked_fill(a < 0, 0.5), None),
+}
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_selection_on_comparisons(name, tmp_path):
+    fn, tosa_op = SELECTIONS[name]
+    torch.manual_seed(0)
+    shape = (1, 3, 8, 8)
+    g = torch.Generator().manual_seed(1)
+    calibration = [(torch.randn(*shape, generator=g),) for _ in range(8)]
+    program = quantize_model(ConvSelect(fn).eval(), calibration[0], "a8w8", calibration)
+    check = check_quantized(program, (torch.randn(*shape, generator=g),))
+    check.assert_ok()  # measured: 0 LSB, 100% bit-exact
+    ops = check.result.report["ops"]
+    assert ops["tosa.table"] == 1 and not any(n in ops for n in ("tosa.select", "tosa.greater", "tosa.equal")), ops
+    assert (tosa_op in ops) if tosa_op else not any(n in ops for n in ("tosa.mul", "tosa.add", "tosa.sub")), ops
+    _assert_all_on_npu(check, tmp_path)
