@@ -28,6 +28,28 @@ mul of two quantized inputs (TOSA legalization): both rescaled to int32 with sca
 `s_a * c / s_y`. By any other float constant: the constant is quantized to int32 with
 a symmetric 16-bit scale `max|c| / 32767` and multiplied like a quantized input.
 
+maximum / minimum (TOSA 1.0 pro_int has them in int32 only): each input is rescaled to
+int32 in output units, `round((x_q - zp_x) * s_x / s_y)`, then MAXIMUM/MINIMUM, then a
+rescale by 1 adds zp_y and saturates to the output type. Rounding is monotonic, so
+`max(round(a), round(b)) = round(max(a, b))`: exactly the program's one quantization of
+the float max, whatever the three scales (no common unit needed, unlike add). A float
+constant operand is rounded to output units the same way. Inputs sharing the output's
+qparams rescale by 1 (only the zero point moves): Vela runs the same three rescales, so
+equal qparams save nothing and our quantizer gives the result its own.
+
+pow(x, 2) of an int16 input (int8: any constant exponent is one exact TABLE, cheaper):
+(x - zp)^2 in int32, one rescale by `s_x^2 / s_y`.
+
+where / masked_fill with two inputs, `select(cond(x), a, b)` where cond is an elementwise
+boolean function of one int8 input x (comparisons with constants, logical and/or/not) and
+a, b are quantized or float constants: Ethos-U55 runs neither SELECT nor comparisons, so
+the mask is a 0/1 TABLE of x (the table lowering's interpreter evaluates cond at the 256
+codes), a and b are rounded to int32 output units as for maximum, and
+`y = b + mask * (a - b)` picks one of them exactly; a rescale by 1 adds the zero point.
+A select of one input (a, b and cond all of x, or constants; PT2E gives each user of x
+its own dequantize, which the table lowering takes for two inputs) is one TABLE built
+here. A cond comparing two tensors is not matched.
+
 clamp alone between a dequantize and a quantize (relu after a non-conv op): a rescale
 `s_x / s_y` (none when the qparams are equal), the bounds folded into its saturation
 or an integer clamp.
@@ -37,12 +59,13 @@ from __future__ import annotations
 
 import numpy as np
 from torch_mlir import ir
+from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
 from tosaic.lowering.build import integer_rescale, saturate_to_output
 from tosaic.lowering.match import quantizes_below
-from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, Refuse, Replace, family, lower_each, lowering
+from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, OWN_OUTPUT, SELECT, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("elementwise", summary="Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic "
@@ -175,9 +198,18 @@ def _lower_add_sub(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         return _finish(q_op, rescaled, clamp, out_q)
 
 
+def _divides_by_quantized(value: ir.Value) -> bool:
+    """`value` is the float reciprocal of a dequantize: torch-mlir's form of `a / b`."""
+    op = defining_op(value)
+    return op is not None and op.name == "tosa.reciprocal" and quant.is_dequantize(defining_op(op.operands[0]))
+
+
 def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands[:2]]
     if any(o is None for o in operands):
+        if any(isinstance(o, _Quantized) for o in operands) and any(_divides_by_quantized(v) for v in op.operands[:2]):
+            return Refuse(op, "division by a quantized tensor is not supported (only by a constant): 1/b has "
+                              "no exact integer form")
         return None
     shift_value = constant_array(op.operands[2]) if len(op.operands) > 2 else np.zeros(1)
     if shift_value is None or np.any(shift_value != 0):
@@ -235,6 +267,229 @@ def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         return _finish(q_op, rescaled, clamp, out_q)
 
 
+def _lower_extremum(q_op, op, clamp, out_q) -> Refuse | Replace | None:
+    """maximum/minimum: both inputs rounded to int32 output units, the int32 op, the zero point."""
+    operands = [_operand(v) for v in op.operands]
+    if any(o is None for o in operands):
+        return None
+    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    if not quantized:
+        return None
+    if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
+        return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+    reason = _int16_zero_points(quantized, out_q, q_op)
+    if reason:
+        return Refuse(op, reason)
+    out_scale = out_q.scale[0]
+    for q in quantized:
+        reason = _rescale_fits(q.scale / out_scale, q.magnitude())
+        if reason:
+            return Refuse(op, reason)
+    constants = [o for o in operands if not isinstance(o, _Quantized)]
+    if any(c.size and float(np.max(np.abs(c))) / out_scale >= (1 << 30) for c in constants):
+        return Refuse(op, "a constant operand is out of int32 range at the output scale")
+    out_shape = ranked_shape(op.results[0])
+    build = tosa.maximum if op.name == "tosa.maximum" else tosa.minimum
+    with ir.InsertionPoint(q_op), op.location:
+        values = [
+            _to_int32(o, o.scale / out_scale) if isinstance(o, _Quantized)
+            else make_integer_const(np.rint(o / out_scale).astype(np.int64), 32)
+            for o in operands
+        ]
+        extremum = build(_i32(out_shape), values[0], values[1])
+        rescaled = integer_rescale(extremum, [1.0], 0, out_q.zero_point[0], q_op.results[0].type,
+                                   per_channel=False)
+        return _finish(q_op, rescaled, clamp, out_q)
+
+
+def _lower_square(q_op, op, clamp, out_q) -> Refuse | Replace | None:
+    """pow(x, 2) as x * x: (x - zp)^2 in int32, one rescale by s_x^2 / s_y."""
+    x = _operand(op.operands[0])
+    exponent = constant_array(op.operands[1])
+    if not isinstance(x, _Quantized) or exponent is None or exponent.size == 0 or np.any(exponent != 2):
+        return None
+    if x.width == 8:
+        return None  # one exact TABLE (the table lowering) is cheaper: U55-128 ~1400 vs ~2550 cycles on 8x8x8
+    if x.qparams.per_channel or x.width not in _ADD_SHIFT:
+        return Refuse(op, "needs a per-tensor 8- or 16-bit quantized input")
+    reason = _int16_zero_points([x], out_q, q_op)
+    if reason:
+        return Refuse(op, reason)
+    scale = x.scale * x.scale / out_q.scale[0]
+    reason = _rescale_fits(scale, x.magnitude() ** 2)
+    if reason:
+        return Refuse(op, reason)
+    out_shape = ranked_shape(op.results[0])
+    with ir.InsertionPoint(q_op), op.location:
+        centred = _to_int32(x, 1.0)
+        square = _binary("tosa.mul", centred, centred, out_shape)
+        rescaled = integer_rescale(square, [scale], 0, out_q.zero_point[0], q_op.results[0].type,
+                                   per_channel=False)
+        return _finish(q_op, rescaled, clamp, out_q)
+
+
+def _condition_region(cond: ir.Value):
+    """(dequantize values, ops, constants) when the boolean `cond` is an elementwise
+    function (the table lowering's interpreted ops) of one per-tensor int8 input. PT2E
+    gives each user of a tensor its own dequantize: those of one source and qparams are
+    one input."""
+    from tosaic.lowering import table
+
+    shape = ranked_shape(cond)
+    leaves, ops, constants, seen = [], [], [], []
+
+    def visit(value: ir.Value) -> bool:
+        if any(value == v for v in seen):
+            return True
+        seen.append(value)
+        op = defining_op(value)
+        if op is None:
+            return False
+        splat = table.splat_value(value)
+        if splat is not None:
+            constants.append((value, splat))
+            return True
+        if quant.is_dequantize(op):
+            first = leaves[0] if leaves else op
+            if op.operands[0] != first.operands[0] or quant.QParams.of(op) != quant.QParams.of(first):
+                return False
+            leaves.append(op)
+            return True
+        if op.name == "tosa.cast" and _is_f64(op.results[0]):
+            data = [op.operands[0]]  # torch-mlir compares with a Python float in f64
+        elif op.name not in table.INTERPRETED_OPS or len(op.results) != 1 or not table._extra_operands_ok(op):
+            return False
+        else:
+            data = list(op.operands)[:table._data_operand_count(op.name, op)]
+        if not all(table._is_float_or_bool(v) or _is_f64(v) for v in data + [op.results[0]]):
+            return False
+        if ranked_shape(op.results[0]) != shape or not all(visit(v) for v in data):
+            return False
+        ops.append(op)
+        return True
+
+    if shape is None or not visit(cond) or not leaves or not ops:
+        return None
+    x = _Quantized(leaves[0])
+    if x.width != 8 or x.qparams.per_channel or x.shape != shape:
+        return None
+    return x, [dq.results[0] for dq in leaves], ops, constants
+
+
+def _is_f64(value: ir.Value) -> bool:
+    return isinstance(value.type, ir.RankedTensorType) and isinstance(ir.RankedTensorType(value.type).element_type,
+                                                                       ir.F64Type)
+
+
+def _condition_truth(region) -> np.ndarray | None:
+    """cond at the 256 int8 codes of its input (bool), evaluated as the table lowering does."""
+    import torch
+
+    from tosaic.lowering import table
+
+    x, inputs, ops, constants = region
+    evaluators = table._evaluators()
+    env = [(v, table.dequantized_codes(x.qparams)) for v in inputs]
+
+    def lookup(value):
+        for known, tensor in env:
+            if known == value:
+                return tensor
+        for known, (kind, number) in constants:
+            if known == value:
+                if kind == "bool":
+                    return torch.tensor(number, dtype=torch.bool)
+                if kind == "float":
+                    return torch.tensor(float(number), dtype=torch.float32)
+                code, scale, zp = number
+                return (torch.tensor(code).to(torch.float32) - zp) * scale
+        raise KeyError("value outside the condition")
+
+    result = None
+    for op in ops:
+        if op.name == "tosa.cast":  # to f64 for a Python-float comparison: PyTorch compares in float32
+            result = lookup(op.operands[0])
+            env.append((op.results[0], result))
+            continue
+        indices, fn = evaluators[op.name]
+        result = fn(op, *[lookup(op.operands[i]) for i in indices])
+        env.append((op.results[0], result if result.dtype == torch.bool else result.to(torch.float32)))
+    if result is None or result.dtype != torch.bool:
+        return None
+    return np.broadcast_to(result.numpy(), (table.TABLE_SIZE,))
+
+
+def _select_table(x, truth, operands, out_q, q_op) -> np.ndarray | None:
+    """The int8 table of the whole select when a and b are each x or a splat constant."""
+    from tosaic.lowering import table
+
+    if ir.IntegerType(ir.RankedTensorType(q_op.results[0].type).element_type).width != 8:
+        return None
+    codes = table.dequantized_codes(x.qparams).numpy()
+    branches = []
+    for o in operands:
+        if isinstance(o, _Quantized):
+            if o.value != x.value or o.qparams != x.qparams:
+                return None
+            branches.append(codes)
+        elif o.size and np.all(o == o.flat[0]):
+            branches.append(np.full(codes.shape, o.flat[0], np.float32))
+        else:
+            return None
+    values = np.where(truth, branches[0], branches[1]).astype(np.float32)
+    return qmath.quantize(values, out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64).astype(np.int8)
+
+
+def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
+    """select(cond(x), a, b) with a, b quantized or float constants and cond a function of
+    one int8 input: y = b + mask * (a - b) in int32 output units, mask a 0/1 TABLE of x."""
+    cond, data = op.operands[0], list(op.operands[1:])
+    operands = [_operand(v) for v in data]
+    if any(o is None for o in operands) or not any(isinstance(o, _Quantized) for o in operands):
+        return None
+    region = _condition_region(cond)
+    if region is None:
+        return None
+    x = region[0]
+    truth = _condition_truth(region)
+    if truth is None:
+        return None
+    select_table = _select_table(x, truth, operands, out_q, q_op)
+    if select_table is not None:  # one input (split across dequantizes): the whole select is one TABLE
+        with ir.InsertionPoint(q_op), op.location:
+            return _finish(q_op, tosa.table(q_op.results[0].type, x.value, make_integer_const(select_table, 8)),
+                           clamp, out_q)
+    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
+        return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
+    reason = _int16_zero_points(quantized, out_q, q_op)
+    if reason:
+        return Refuse(op, reason)
+    out_scale = out_q.scale[0]
+    for q in quantized:
+        reason = _rescale_fits(q.scale / out_scale, q.magnitude())
+        if reason or q.magnitude() * q.scale / out_scale >= (1 << 30):
+            return Refuse(op, reason or "the inputs' range in output units does not fit int32 differences")
+    if any(c.size and float(np.max(np.abs(c))) / out_scale >= (1 << 30) for c in operands
+           if not isinstance(c, _Quantized)):
+        return Refuse(op, "a constant operand is out of int32 range at the output scale")
+    out_shape = ranked_shape(op.results[0])
+    with ir.InsertionPoint(q_op), op.location:
+        a32, b32 = [
+            _to_int32(o, o.scale / out_scale) if isinstance(o, _Quantized)
+            else make_integer_const(np.rint(o / out_scale).astype(np.int64), 32)
+            for o in operands
+        ]
+        mask8 = tosa.table(x.value.type, x.value, make_integer_const(truth.astype(np.int8), 8))
+        mask = integer_rescale(mask8, [1.0], 0, 0, _i32(x.shape), per_channel=False)
+        diff_shape = list(np.broadcast_shapes(tuple(ranked_shape(a32)), tuple(ranked_shape(b32))))
+        diff = _binary("tosa.sub", a32, b32, diff_shape)
+        chosen = _binary("tosa.add", b32, _binary("tosa.mul", mask, diff, out_shape), out_shape)
+        rescaled = integer_rescale(chosen, [1.0], 0, out_q.zero_point[0], q_op.results[0].type,
+                                   per_channel=False)
+        return _finish(q_op, rescaled, clamp, out_q)
+
+
 def _lower_clamp(q_op, dq, clamp, out_q) -> Refuse | Replace | None:
     x = _Quantized(dq)
     if x.qparams.per_channel or x.width not in _ADD_SHIFT:
@@ -282,8 +537,13 @@ def _with_output_qparams(q_op, lower):
 
 
 _ADD = {f"aten.{op}.Tensor": BINARY for op in ("add", "add_")}
-_SUB = {f"aten.{op}.Tensor": BINARY for op in ("sub", "sub_")}
-_MUL = {f"aten.{op}.Tensor": BINARY for op in ("mul", "mul_")}
+# rsub (`c - x`) is torch-mlir's tosa.sub of a float constant and x.
+_SUB = {f"aten.{op}.Tensor": BINARY for op in ("sub", "sub_")} | {"aten.rsub.Scalar": BINARY}
+# div by a constant is torch-mlir's tosa.mul by its float reciprocal; by a tensor, a
+# reciprocal no lowering here takes (refused at the mul).
+_MUL = {f"aten.{op}.Tensor": BINARY for op in ("mul", "mul_", "div", "div_")}
+_MAXIMUM = {"aten.maximum.default": BINARY}
+_MINIMUM = {"aten.minimum.default": BINARY}
 _CLAMPS = {f"aten.{op}": FUSED_ACTIVATION for op in (
     "relu.default", "relu_.default", "relu6.default", "hardtanh.default", "hardtanh_.default", "clamp.default")}
 
@@ -304,6 +564,35 @@ def lower_sub(op, run):
 def lower_mul(op, run):
     """mul of quantized inputs, or by a float constant -> int32 mul + rescale (or one rescale)."""
     return _lower_below(op, run, _lower_mul)
+
+
+@lowering("maximum", family="elementwise", root="tosa.maximum", activations=("int8", "int16"),
+          annotates=_MAXIMUM)
+def lower_maximum(op, run):
+    """maximum of quantized inputs (or a float constant) -> int32 maximum in output units + zero point."""
+    return _lower_below(op, run, _lower_extremum)
+
+
+@lowering("minimum", family="elementwise", root="tosa.minimum", activations=("int8", "int16"),
+          annotates=_MINIMUM)
+def lower_minimum(op, run):
+    """minimum of quantized inputs (or a float constant) -> int32 minimum in output units + zero point."""
+    return _lower_below(op, run, _lower_extremum)
+
+
+@lowering("pow.square", family="elementwise", root="tosa.pow", activations=("int16",),
+          annotates={"aten.pow.Tensor_Scalar": OWN_OUTPUT})
+def lower_square(op, run):
+    """int16 pow(x, 2) -> int32 x^2 + one rescale. int8 (any constant exponent): the table lowering."""
+    return _lower_below(op, run, _lower_square)
+
+
+@lowering("where", family="elementwise", root="tosa.select", activations=("int8", "int16"),
+          annotates={"aten.where.self": SELECT, "aten.masked_fill.Scalar": OWN_OUTPUT})
+def lower_where(op, run):
+    """where(cond(x), a, b) of two inputs, cond a function of one int8 x -> 0/1 TABLE mask,
+    b + mask * (a - b) in int32 output units (no SELECT or comparison: Ethos-U55 runs it)."""
+    return _lower_below(op, run, _lower_where)
 
 
 @lowering("clamp", family="elementwise", root="tosa.clamp", activations=("int8", "int16"), annotates=_CLAMPS)

@@ -329,7 +329,8 @@ def lower_avg_pool2d(pool, run):
 
 
 @lowering("mean", family="pool", root="tosa.reduce_sum", activations=("int8", "int16"),
-          annotates={"aten.mean.dim": OWN_OUTPUT, "aten.mean.default": OWN_OUTPUT})
+          annotates={"aten.mean.dim": OWN_OUTPUT, "aten.mean.default": OWN_OUTPUT,
+                     "aten.sum.dim_IntList": OWN_OUTPUT, "aten.sum.default": OWN_OUTPUT})
 def lower_mean(reduce_op, run):
     """mean / sum (reduce_sum chain [* 1/N]) -> global avg_pool2d, window sum + rescale, or int32 sums."""
     return _lower_mean_below(reduce_op, run)

@@ -40,6 +40,9 @@ from tosaic.quantization.qmath import QuantizationError
 # - elementwise (add/sub/mul/clamp) before matmul: a linear layer's bias add has a
 #   matmul operand, which the elementwise patterns leave alone, so the order between the
 #   two only decides which runs first; it is fixed so outputs are reproducible.
+# - reduce (amax/amin) after pool: its chains start at a dequantize and end at a
+#   quantize, which no other family matches; before softmax, so a reduce_max whose result
+#   a quantizer quantized (ExecuTorch's decomposed softmax) is integer when softmax runs.
 # - pool, then softmax, then table last: softmax and table match whole float regions
 #   (exp, sums, reciprocal ... up to a quantize), so every op a dedicated lowering can
 #   take must be integer by then; table is the catch-all for elementwise functions.
@@ -47,7 +50,7 @@ from tosaic.quantization.qmath import QuantizationError
 #   region (sums, rsqrt, the affine) up to a quantize, whose ops no earlier phase takes (none
 #   of them has a quantize right after it), and it must run before table, whose elementwise
 #   regions would otherwise stop at its reductions.
-PHASES = ("conv", "data-movement", "elementwise", "matmul", "pool", "softmax", "norm", "table")
+PHASES = ("conv", "data-movement", "elementwise", "matmul", "pool", "reduce", "softmax", "norm", "table")
 
 # The modules that register entries, one per family (imported by `entries()`).
 _FAMILY_MODULES = {
@@ -56,6 +59,7 @@ _FAMILY_MODULES = {
     "elementwise": "elementwise",
     "matmul": "matmul",
     "pool": "pool",
+    "reduce": "reduce",
     "softmax": "softmax",
     "norm": "norm",
     "table": "table",
@@ -71,8 +75,9 @@ SHARED = "shared"  # output shares the input's qparams, when the input is quanti
 SHARED_ALWAYS = "shared-always"  # output shares the input's qparams, input always quantized
 CONCAT = "concat"  # every input and the output share one quantization
 FUSED_ACTIVATION = "fused-activation"  # a clamp the producer's output qparams move onto
+SELECT = "select"  # where(cond, a, b): the tensor inputs a, b (not the boolean cond); own output
 ANNOTATIONS = (WEIGHTED, WEIGHTED_TRANSPOSED, BINARY, PRODUCT, OWN_OUTPUT, SHARED, SHARED_ALWAYS, CONCAT,
-               FUSED_ACTIVATION)
+               FUSED_ACTIVATION, SELECT)
 
 
 @dataclass(frozen=True)

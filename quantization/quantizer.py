@@ -475,6 +475,8 @@ class TosaicQuantizer(Quantizer):
             self._annotate_shared(n, cfg, node_cfg, always=False)
         elif how == _registry.CONCAT:
             self._annotate_cat(n, cfg, node_cfg)
+        elif how == _registry.SELECT:
+            self._annotate_select(n, cfg, node_cfg)
 
     def _finish_output(self, n: Node, cfg: QuantScheme, node_cfg: dict, fuse: bool) -> None:
         """Put the output qspec on ``n`` or on its fused clamp-like activation."""
@@ -513,6 +515,14 @@ class TosaicQuantizer(Quantizer):
         qmap = {a: cfg.activation_qspec() for a in tensor_args}
         _set_annotation(n, qmap)
         self._finish_output(n, cfg, node_cfg, fuse=fuse)
+
+    def _annotate_select(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
+        """where(cond, a, b): a and b (tensors) quantized, the boolean cond left alone."""
+        data = [a for a in n.args[1:3] if isinstance(a, Node)]
+        if not data or not all(_is_float_tensor(a) for a in data) or not _is_float_tensor(n):
+            return
+        _set_annotation(n, {a: cfg.activation_qspec() for a in data}, cfg.activation_qspec())
+        node_cfg[n] = cfg
 
     def _annotate_unary(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
         x = n.args[0]
