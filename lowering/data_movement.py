@@ -204,11 +204,15 @@ def _lower_quantized_move(q_op, op) -> Refuse | Replace | None:
 # The aten ops the quantizer annotates with shared qparams, by the TOSA op they become.
 _SHARED_ATEN_OPS = {
     "tosa.reshape": ("reshape.default", "view.default", "_unsafe_view.default", "flatten.using_ints",
-                     "squeeze.default", "squeeze.dim", "squeeze.dims", "unsqueeze.default"),
+                     "squeeze.default", "squeeze.dim", "squeeze.dims", "unsqueeze.default", "unflatten.int",
+                     # reshapes around a transpose
+                     "pixel_shuffle.default", "pixel_unshuffle.default"),
     "tosa.transpose": ("permute.default", "transpose.int", "t.default"),
     "tosa.slice": ("slice.Tensor", "select.int"),
     "tosa.pad": ("pad.default", "constant_pad_nd.default"),
-    "tosa.tile": ("expand.default",),
+    # upsample_nearest2d by whole factors: a broadcast between reshapes (frontend/importer.py)
+    "tosa.tile": ("expand.default", "repeat.default", "upsample_nearest2d.vec"),
+    "tosa.reverse": ("flip.default",),
     "tosa.identity": ("clone.default",),
 }
 
@@ -334,7 +338,7 @@ def lower_concat(concat) -> Refuse | Replace | None:
 
 
 @lowering("concat", family="data-movement", root="tosa.concat", activations=("int8", "int16", "uint8"),
-          annotates={"aten.cat.default": CONCAT, "aten.concat.default": CONCAT})
+          annotates={"aten.cat.default": CONCAT, "aten.concat.default": CONCAT, "aten.stack.default": CONCAT})
 def lower_concat_entry(concat, run):
     """concat of dequantized values / float constants -> dequantize(concat(x_i)) (inputs rescaled to one
     quantization where they differ)."""
