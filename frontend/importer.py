@@ -136,6 +136,24 @@ def _slice_with_step(x, dim=0, start=None, end=None, step=1):
     return firsts.reshape(shape[:dim] + [kept] + shape[dim + 1:])
 
 
+# A flip of a dim this long or shorter becomes one slice per element and a concat;
+# longer flips stay a REVERSE (which Vela runs on Ethos-U85 but rejects on Ethos-U55).
+MAX_FLIP_SLICES = 16
+
+
+def _flip(x, dims):
+    """flip as data movement Ethos-U55 runs: the elements of each flipped dim sliced one
+    by one and concatenated in reverse order."""
+    shape = list(x.shape)
+    dims = sorted({d % len(shape) for d in dims})
+    if any(shape[d] > MAX_FLIP_SLICES for d in dims):
+        return NotImplemented
+    for d in dims:
+        if shape[d] > 1:
+            x = torch.cat([torch.ops.aten.slice.Tensor(x, d, i, i + 1, 1) for i in reversed(range(shape[d]))], d)
+    return x
+
+
 def _nearest_sizes(x, output_size, scale_factors) -> list[int]:
     if output_size is not None:
         return [int(size) for size in output_size]
@@ -164,11 +182,12 @@ def decomposition_table() -> dict:
     """torch-mlir's decompositions, plus the `_copy` views that some quantizers'
     programs carry (ExecuTorch's Arm quantizer leaves `slice_copy`), which TorchToTosa
     has no pattern for, and nearest upsampling (TorchToTosa does not legalize
-    `aten.__interpolate`, which torch-mlir makes of `upsample_nearest2d.vec`) and slices
-    with a step, as data movement Ethos-U55 runs."""
+    `aten.__interpolate`, which torch-mlir makes of `upsample_nearest2d.vec`),
+    slices with a step and short flips, as data movement Ethos-U55 runs."""
     table = dict(get_decomposition_table())
     table[torch.ops.aten.slice_copy.Tensor] = _slice_copy
     table[torch.ops.aten.slice.Tensor] = _slice_with_step
+    table[torch.ops.aten.flip.default] = _flip
     table[torch.ops.aten.upsample_nearest2d.vec] = _upsample_nearest2d
     table[torch.ops.aten.upsample_nearest2d.default] = _upsample_nearest2d_sizes
     return table

@@ -85,6 +85,9 @@ CASES = {
     "unbind": (lambda y: torch.unbind(y, dim=1)[2], SHAPE, "tosa.slice"),
     "unflatten": (lambda y: y.unflatten(1, (2, 4)), SHAPE, "tosa.reshape"),
     "repeat": (lambda y: y.repeat(1, 2, 1, 1), SHAPE, "tosa.tile"),
+    # flip: one slice per element + a concat (Vela rejects REVERSE on Ethos-U55)
+    "flip": (lambda y: torch.flip(y, dims=[3]), SHAPE, "tosa.concat"),
+    "flip_two_dims": (lambda y: torch.flip(y, dims=[1, 2]), SHAPE, "tosa.concat"),
     # constant indices: one slice per run of consecutive indices + a concat, no GATHER
     "index_select": (lambda y: torch.index_select(y, 1, torch.tensor([0, 2, 3, 7])), SHAPE, "tosa.concat"),
     "gather_channels": (
