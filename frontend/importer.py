@@ -170,8 +170,9 @@ def _upsample_nearest2d(x, output_size=None, scale_factors=None):
     if out_h % h or out_w % w:
         return NotImplemented
     sh, sw = out_h // h, out_w // w
-    spread = x.reshape(n, c, h, 1, w, 1).expand(n, c, h, sh, w, sw)
-    return spread.reshape(n, c, out_h, out_w)
+    # One dim at a time, in rank 3 and 4: Vela splits a rank-6 TILE into hundreds of ops.
+    wide = x.reshape(n * c * h, w, 1).expand(n * c * h, w, sw).reshape(n * c, h, 1, out_w)
+    return wide.expand(n * c, h, sh, out_w).reshape(n, c, out_h, out_w)
 
 
 def _upsample_nearest2d_sizes(x, output_size, scales_h=None, scales_w=None):
