@@ -8,6 +8,7 @@ shape and layout.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import Any, Sequence
@@ -114,13 +115,88 @@ def _view_copy(x, size):
     return torch.ops.aten.view.default(x, size).clone()
 
 
+def _slice_with_step(x, dim=0, start=None, end=None, step=1):
+    """A slice with a step as data movement: the step-1 slice, padded at the end to a
+    multiple of the step, viewed as [outer, length / step, step * inner], the first
+    `inner` columns kept (a step-1 slice) and viewed back. torch-mlir lowers a strided
+    slice to a GATHER, which Vela rejects on Ethos-U55."""
+    if step == 1:
+        return NotImplemented
+    shape = list(x.shape)
+    dim = dim % len(shape)
+    start, end, _ = slice(start, end, step).indices(shape[dim])
+    length = max(end - start, 0)
+    if length == 0:
+        return NotImplemented
+    kept = -(-length // step)
+    window = torch.ops.aten.slice.Tensor(x, dim, start, end, 1)
+    if kept * step != length:
+        padding = [0, 0] * (len(shape) - dim - 1) + [0, kept * step - length]
+        window = torch.ops.aten.constant_pad_nd.default(window, padding, 0.0)
+    outer = math.prod(shape[:dim])
+    inner = math.prod(shape[dim + 1:])
+    rows = window.reshape(outer, kept, step * inner)
+    firsts = torch.ops.aten.slice.Tensor(rows, 2, 0, inner, 1)
+    return firsts.reshape(shape[:dim] + [kept] + shape[dim + 1:])
+
+
+# A flip of a dim this long or shorter becomes one slice per element and a concat;
+# longer flips stay a REVERSE (which Vela runs on Ethos-U85 but rejects on Ethos-U55).
+MAX_FLIP_SLICES = 16
+
+
+def _flip(x, dims):
+    """flip as data movement Ethos-U55 runs: the elements of each flipped dim sliced one
+    by one and concatenated in reverse order."""
+    shape = list(x.shape)
+    dims = sorted({d % len(shape) for d in dims})
+    if any(shape[d] > MAX_FLIP_SLICES for d in dims):
+        return NotImplemented
+    for d in dims:
+        if shape[d] > 1:
+            x = torch.cat([torch.ops.aten.slice.Tensor(x, d, i, i + 1, 1) for i in reversed(range(shape[d]))], d)
+    return x
+
+
+def _nearest_sizes(x, output_size, scale_factors) -> list[int]:
+    if output_size is not None:
+        return [int(size) for size in output_size]
+    return [int(size * scale) for size, scale in zip(x.shape[2:], scale_factors)]
+
+
+def _upsample_nearest2d(x, output_size=None, scale_factors=None):
+    """Nearest upsampling by whole factors as data movement: each element repeated
+    `s` times along H and W (a broadcast between two reshapes, which TorchToTosa lowers
+    to reshape + tile). torch-mlir's own lowering of the op is a float-index GATHER, which
+    Vela rejects on Ethos-U55. Other sizes are left to torch-mlir."""
+    n, c, h, w = x.shape
+    out_h, out_w = _nearest_sizes(x, output_size, scale_factors)
+    if out_h % h or out_w % w:
+        return NotImplemented
+    sh, sw = out_h // h, out_w // w
+    # One dim at a time, in rank 3 and 4: Vela splits a rank-6 TILE into hundreds of ops.
+    wide = x.reshape(n * c * h, w, 1).expand(n * c * h, w, sw).reshape(n * c, h, 1, out_w)
+    return wide.expand(n * c, h, sh, out_w).reshape(n, c, out_h, out_w)
+
+
+def _upsample_nearest2d_sizes(x, output_size, scales_h=None, scales_w=None):
+    return _upsample_nearest2d(x, output_size)
+
+
 def decomposition_table() -> dict:
     """torch-mlir's decompositions, plus the `_copy` views that some quantizers'
     programs carry (ExecuTorch's Arm quantizer leaves `slice_copy`, and `view_copy` in
-    its batch norm decomposition), which TorchToTosa has no pattern for."""
+    its batch norm decomposition), which TorchToTosa has no pattern for, and nearest
+    upsampling (TorchToTosa does not legalize `aten.__interpolate`, which torch-mlir makes
+    of `upsample_nearest2d.vec`), slices with a step and short flips, as data movement
+    Ethos-U55 runs."""
     table = dict(get_decomposition_table())
     table[torch.ops.aten.slice_copy.Tensor] = _slice_copy
     table[torch.ops.aten.view_copy.default] = _view_copy
+    table[torch.ops.aten.slice.Tensor] = _slice_with_step
+    table[torch.ops.aten.flip.default] = _flip
+    table[torch.ops.aten.upsample_nearest2d.vec] = _upsample_nearest2d
+    table[torch.ops.aten.upsample_nearest2d.default] = _upsample_nearest2d_sizes
     return table
 
 

@@ -37,11 +37,20 @@ from __future__ import annotations
 
 import numpy as np
 from torch_mlir import ir
+from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant, tosa_ops
-from tosaic.dialects.tosa_helpers import defining_op, has_single_use, make_storage_const, ranked_shape
+from tosaic.dialects.tosa_helpers import (
+    defining_op,
+    has_single_use,
+    make_const_shape,
+    make_integer_const,
+    make_storage_const,
+    ranked_shape,
+)
 from tosaic.lowering.build import is_unsigned as _is_unsigned
 from tosaic.lowering.build import requantize
+from tosaic.lowering.match import integer_constant
 from tosaic.lowering.registry import CONCAT, SHARED, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
@@ -204,11 +213,15 @@ def _lower_quantized_move(q_op, op) -> Refuse | Replace | None:
 # The aten ops the quantizer annotates with shared qparams, by the TOSA op they become.
 _SHARED_ATEN_OPS = {
     "tosa.reshape": ("reshape.default", "view.default", "_unsafe_view.default", "flatten.using_ints",
-                     "squeeze.default", "squeeze.dim", "squeeze.dims", "unsqueeze.default"),
+                     "squeeze.default", "squeeze.dim", "squeeze.dims", "unsqueeze.default", "unflatten.int",
+                     # reshapes around a transpose
+                     "pixel_shuffle.default", "pixel_unshuffle.default"),
     "tosa.transpose": ("permute.default", "transpose.int", "t.default"),
     "tosa.slice": ("slice.Tensor", "select.int"),
     "tosa.pad": ("pad.default", "constant_pad_nd.default"),
-    "tosa.tile": ("expand.default",),
+    # upsample_nearest2d by whole factors: a broadcast between reshapes (frontend/importer.py)
+    "tosa.tile": ("expand.default", "repeat.default", "upsample_nearest2d.vec"),
+    "tosa.reverse": ("flip.default",),
     "tosa.identity": ("clone.default",),
 }
 
@@ -334,8 +347,61 @@ def lower_concat(concat) -> Refuse | Replace | None:
 
 
 @lowering("concat", family="data-movement", root="tosa.concat", activations=("int8", "int16", "uint8"),
-          annotates={"aten.cat.default": CONCAT, "aten.concat.default": CONCAT})
+          annotates={"aten.cat.default": CONCAT, "aten.concat.default": CONCAT, "aten.stack.default": CONCAT})
 def lower_concat_entry(concat, run):
     """concat of dequantized values / float constants -> dequantize(concat(x_i)) (inputs rescaled to one
     quantization where they differ)."""
     return lower_concat(concat)
+
+
+# A gather of constant indices into at most this many runs of consecutive rows becomes
+# that many slices and one concat; more would cost more than the GATHER (which Ethos-U85
+# runs; Vela rejects it on Ethos-U55).
+MAX_GATHER_RUNS = 32
+
+
+def _consecutive_runs(indices) -> list[tuple[int, int]]:
+    """(start, length) of each run of consecutive indices, in order."""
+    runs = []
+    for index in (int(i) for i in indices):
+        if runs and runs[-1][0] + runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((index, 1))
+    return runs
+
+
+@lowering("gather.constant-indices", family="data-movement", root="tosa.gather", benefit=3,
+          activations=("int8", "int16"),
+          annotates={"aten.index_select.default": SHARED, "aten.gather.default": SHARED})
+def lower_constant_gather(gather, run):
+    """gather(dequantize(x), constant indices) -> dequantize(concat(slices of x)): one slice per
+    run of consecutive indices (Ethos-U55 runs no GATHER)."""
+    dq = defining_op(gather.operands[0])
+    if not quant.is_dequantize(dq) or quant.QParams.of(dq).per_channel:
+        return None
+    indices = integer_constant(gather.operands[1])
+    if indices is None or indices.shape[0] != 1:
+        return None
+    runs = _consecutive_runs(indices[0])
+    if len(runs) > MAX_GATHER_RUNS:
+        index_op = defining_op(gather.operands[1])
+        if index_op.name == "tosa.const":
+            return None  # gather.quantized's
+        # The GATHER stays, its int32 indices folded (torch-mlir computes them from int64
+        # constants, which TOSA's integer profile does not allow).
+        with ir.InsertionPoint(gather), gather.location:
+            folded = tosa.gather(gather.results[0].type, gather.operands[0], make_integer_const(indices, 32))
+        return Replace.one(gather, folded)
+    source = dq.operands[0]
+    _, _, channels = ranked_shape(source)
+    element = ir.RankedTensorType(source.type).element_type
+    with ir.InsertionPoint(gather), gather.location:
+        pieces = [
+            tosa.slice(ir.RankedTensorType.get([1, length, channels], element), source,
+                       make_const_shape([0, start, 0]), make_const_shape([1, length, channels]))
+            for start, length in runs
+        ]
+        joined = pieces[0] if len(pieces) == 1 else tosa.concat(pieces, 1)
+        result = quant.create(quant.DEQUANTIZE, joined, gather.results[0].type, quant.QParams.of(dq))
+    return Replace.one(gather, result)

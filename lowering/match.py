@@ -16,7 +16,14 @@ import numpy as np
 from torch_mlir import ir
 
 from tosaic.dialects import quant, tosa_ops
-from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape, transpose_perms
+from tosaic.dialects.tosa_helpers import (
+    constant_array,
+    defining_op,
+    integer_values,
+    make_integer_const,
+    ranked_shape,
+    transpose_perms,
+)
 from tosaic.lowering.build import emit_layouts
 from tosaic.quantization import qmath
 
@@ -251,3 +258,38 @@ def quantizes_below(op, through=tosa_ops.BYTE_MOVES | {"tosa.clamp"}, depth: int
             elif user.name in through and level < depth and len(user.results) == 1:
                 frontier.append((user, level + 1))
     return found
+
+
+def integer_constant(value: ir.Value, depth: int = 16) -> np.ndarray | None:
+    """The int64 values of an integer tensor computed from constants only, as torch-mlir
+    builds a gather's indices (cast, reshape, tile, concat, mul, reduce_sum, add of
+    `tosa.const`s); None for anything else."""
+    op = defining_op(value)
+    if op is None or depth == 0 or not isinstance(ir.ShapedType(value.type).element_type, ir.IntegerType):
+        return None
+    if op.name == "tosa.const":
+        return integer_values(op.attributes["values"])
+    if op.name == "tosa.concat":
+        parts = [integer_constant(operand, depth - 1) for operand in op.operands]
+        if any(part is None for part in parts):
+            return None
+        return np.concatenate(parts, axis=ir.IntegerAttr(op.attributes["axis"]).value)
+    first = integer_constant(op.operands[0], depth - 1)
+    if first is None:
+        return None
+    out_shape = ranked_shape(op.results[0])
+    if op.name in ("tosa.cast", "tosa.reshape"):
+        return first.reshape(out_shape)
+    if op.name == "tosa.transpose":
+        return np.transpose(first, transpose_perms(op))
+    if op.name == "tosa.tile":
+        return np.tile(first, [o // i for o, i in zip(out_shape, first.shape)])
+    if op.name == "tosa.reduce_sum":
+        return first.sum(axis=ir.IntegerAttr(op.attributes["axis"]).value, keepdims=True)
+    if op.name in ("tosa.add", "tosa.sub", "tosa.mul"):
+        second = integer_constant(op.operands[1], depth - 1)
+        if second is None or (op.name == "tosa.mul" and not np.all(constant_array(op.operands[2]) == 0)):
+            return None
+        combine = {"tosa.add": np.add, "tosa.sub": np.subtract, "tosa.mul": np.multiply}[op.name]
+        return combine(first, second)
+    return None

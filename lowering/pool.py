@@ -13,7 +13,12 @@
   shared qparams an even window count (2x2) makes exact .5 LSB averages common; TOSA
   rounds them away from zero while the float program's rounding noise settles them
   either way, so such pools (from other quantizers) agree to 1 LSB but are ~85%
-  bit-exact.
+  bit-exact. A padded own-scale average that excludes the padding (count_include_pad
+  False) divides by a count that varies at the borders: the window sum of the input
+  padded with its zero point, times the integer L / count of each output position (L
+  the counts' least common multiple), then ONE rescale by s_in / (L * s_out). Where
+  that could overflow int32, the int8 values are widened exactly to int16 (x 128),
+  averaged by TOSA, and rescaled: the first rounding is 1/128 of an input LSB.
 - adaptive_avg_pool2d / mean: torch-mlir emits `avg_pool2d` when the output is larger
   than 1x1, else `reduce_sum` (one per dim) [+ reshape] + `mul` by the float 1/N.
   A mean over both spatial dims of a rank-4 tensor becomes a global `tosa.avg_pool2d`
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 from torch_mlir import ir
+from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
@@ -40,6 +46,7 @@ from tosaic.dialects.tosa_helpers import (
     defining_op,
     make_integer_const,
     make_reshape,
+    make_const_shape,
     make_transpose,
     ranked_shape,
     with_shape,
@@ -108,6 +115,32 @@ def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale
     return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
 
 
+def _excluding_pad_sum_rescaled(x, kernel, stride, pad, in_q, out_q, out_shape, out_type):
+    """An average that excludes the padding, rounded once: the window sum of the padded
+    input (padding at the zero point adds 0), times the integer weight L / count of each
+    output position, rescaled by s_in / (L * s_out). None when sum * weight could
+    overflow int32."""
+    n, h, w, c = ranked_shape(x)
+    top, bottom, left, right = pad
+    _, out_h, out_w, _ = out_shape
+    counts = np.outer(qmath.window_counts(h, kernel[0], stride[0], top, out_h),
+                      qmath.window_counts(w, kernel[1], stride[1], left, out_w))
+    weights, common = qmath.count_weights(counts)
+    if 255 * common >= 1 << 31:  # |sum * weight| <= 255 * count * weight
+        return None
+    zp = in_q.zero_point[0]
+    padded_shape = [n, h + top + bottom, w + left + right, c]
+    i32 = ir.IntegerType.get_signless(32)
+    padded = tosa.pad(with_shape(x.type, padded_shape), x,
+                      make_const_shape([0, 0, top, bottom, left, right, 0, 0]), _zp_const(zp, 8))
+    window_sum = integer_window_sum(padded, kernel, stride, zp, [n, out_h, out_w, c])
+    weighted = tosa.mul(ir.RankedTensorType.get([n, out_h, out_w, c], i32), window_sum,
+                        make_integer_const(weights.reshape(1, out_h, out_w, 1), 32),
+                        make_integer_const(np.asarray([0]), 8))
+    return integer_rescale(weighted, [in_q.scale[0] / (common * out_q.scale[0])], 0, out_q.zero_point[0],
+                           out_type, per_channel=False)
+
+
 def _lower_avg_pool(q_op, pool, out_q) -> Refuse | Replace | None:
     source = pool.operands[0]
     pad = defining_op(source)
@@ -153,6 +186,25 @@ def _lower_avg_pool(q_op, pool, out_q) -> Refuse | Replace | None:
                                           out_q.zero_point[0], out_type)
             return Replace.one(q_op, result)
         attributes["acc_type"] = ir.TypeAttr.get(ir.IntegerType.get_signless(32))
+        if not same_scale and width == 8 and not unpadded:
+            result = _excluding_pad_sum_rescaled(x, kernel, stride, list(ir.DenseI64ArrayAttr(attributes["pad"])),
+                                                 in_q, out_q, ranked_shape(pool.results[0]), out_type)
+            if result is not None:
+                return Replace.one(q_op, result)
+        if not same_scale and width == 8:
+            # TOSA's average rounds to an int8 code; a rescale after it would round again,
+            # up to s_in / s_out LSB off. Average the values widened to int16 instead: the
+            # first rounding is then 1/128 of an input LSB.
+            factor = qmath.average_widening(width)
+            wide = ir.RankedTensorType.get(ranked_shape(x), ir.IntegerType.get_signless(16))
+            widened = integer_rescale(x, [float(factor)], in_zp, 0, wide, per_channel=False)
+            pooled = ir.Operation.create(
+                "tosa.avg_pool2d", results=[with_shape(wide, ranked_shape(pool.results[0]))],
+                operands=[widened, _zp_const(0, 16), _zp_const(0, 16)], attributes=attributes,
+            ).result
+            result = integer_rescale(pooled, [in_scale / (factor * out_q.scale[0])], 0, out_q.zero_point[0],
+                                     out_type, per_channel=False)
+            return Replace.one(q_op, result)
         pool_zp = out_q.zero_point[0] if same_scale else in_zp
         pooled = ir.Operation.create(
             "tosa.avg_pool2d", results=[with_shape(x.type, ranked_shape(pool.results[0]))],
@@ -315,7 +367,7 @@ def _lower_mean_rooted(q_op, producer, out_q, root):
 
 
 @lowering("max_pool2d", family="pool", root="tosa.max_pool2d", activations=("int8", "int16"),
-          annotates={"aten.max_pool2d.default": SHARED_ALWAYS})
+          annotates={"aten.max_pool2d.default": SHARED_ALWAYS, "aten.max_pool1d.default": SHARED_ALWAYS})
 def lower_max_pool2d(pool, run):
     """max_pool2d -> integer max_pool2d (+ a rescale when the qparams differ)."""
     return _lower_below(pool, _lower_max_pool)

@@ -789,6 +789,28 @@ def window_sum_limit(input_width: int) -> int:
     return (1 << 31) // (1 << (input_width - 1))
 
 
+def window_counts(size: int, kernel: int, stride: int, pad_before: int, out_size: int) -> np.ndarray:
+    """How many real (non-padding) elements each of `out_size` pooling windows covers
+    along one axis of length `size`."""
+    starts = np.arange(out_size) * stride - pad_before
+    return np.minimum(starts + kernel, size) - np.maximum(starts, 0)
+
+
+def count_weights(counts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer weights w and a common multiple L of the window counts with w = L / count:
+    an average sum / count is exactly sum * w / L, one integer product and one rescale."""
+    common = int(np.lcm.reduce(np.asarray(counts, np.int64).reshape(-1)))
+    return common // np.asarray(counts, np.int64), common
+
+
+def average_widening(input_width: int, wide_width: int = 16) -> int:
+    """The power of two that int``input_width`` values minus their zero point (at most
+    2**input_width - 1 in magnitude) are multiplied by, exactly, to fit signed
+    ``wide_width`` bits: an average of the widened values rounds at 1/factor of an input
+    LSB, so the rescale after it rounds (almost) once."""
+    return 1 << (wide_width - 1 - input_width)
+
+
 def quantized_clamp_bounds(lo: float, hi: float, scale: float, zero_point: int, qmin: int,
                            qmax: int) -> tuple[int, int]:
     """A float clamp [lo, hi] in the quantized domain (round(bound / scale) + zero point),

@@ -124,7 +124,7 @@ def test_entry_on_reference_model(op, then_reverse):
 
 
 pytestmark = pytest.mark.lowering(
-    "gather.quantized", "gather.dequantized",
+    "gather.constant-indices", "gather.dequantized",
     "identity.quantized", "identity.dequantized",
     "pad.quantized", "pad.dequantized",
     "reshape.quantized", "reshape.dequantized",

@@ -614,6 +614,7 @@ def test_quantize_bias_rounding_is_not_truncation():
 # ---------------------------------------------------------------------------
 
 from tosaic.quantization.qmath import RescaleParams, compose_rescales  # noqa: E402
+from tosaic.quantization.qmath import average_widening, count_weights, window_counts  # noqa: E402
 
 UNIT = ((1 << 30,), (30,))
 
@@ -850,3 +851,23 @@ def test_norm_plan_shifts():
     assert 768**2 * 16257 / 2**wide.variance_shift + wide.eps_term < 2**30
     with pytest.raises(ValueError):
         qmath.norm_plan(1 << 17, 0.02, 1e-5, True, 1.0, 0.0, 0.03)
+
+
+def test_window_counts_exclude_the_padding():
+    # 8 elements, kernel 3, stride 2, padding 1 on each side: 4 windows, the first one
+    # half over the padding.
+    assert list(window_counts(8, 3, 2, 1, 4)) == [2, 3, 3, 3]
+    # ceil_mode's extra window runs past the end.
+    assert list(window_counts(8, 3, 2, 0, 4)) == [3, 3, 3, 2]
+
+
+def test_count_weights_make_every_average_an_integer_product():
+    counts = np.outer([2, 3, 3], [2, 3, 3])
+    weights, common = count_weights(counts)
+    assert common == 36
+    assert np.array_equal(weights * counts, np.full_like(counts, 36))
+
+
+def test_average_widening_fits_int16():
+    factor = average_widening(8)
+    assert factor == 128 and 255 * factor <= 32767 < 255 * factor * 2

@@ -175,12 +175,12 @@ func.func @identity_dequantized(%arg0: tensor<2x3xi8>) -> tensor<2x3xf32> {
 // -----
 
 // LOWERING: gather.quantized
+// Indices from the graph (an embedding's): the GATHER on the int8 values.
 // CHECK-LABEL: func.func @gather_quantized
 // CHECK: %[[Y:.*]] = tosa.gather %arg0, %{{.*}}
 // CHECK-NOT: tosaic.
 // CHECK: return %[[Y]]
-func.func @gather_quantized(%arg0: tensor<1x4x3xi8>) -> tensor<1x2x3xi8> {
-  %idx = "tosa.const"() <{values = dense<[[3, 0]]> : tensor<1x2xi32>}> : () -> tensor<1x2xi32>
+func.func @gather_quantized(%arg0: tensor<1x4x3xi8>, %idx: tensor<1x2xi32>) -> tensor<1x2x3xi8> {
   %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x3xi8>) -> tensor<1x4x3xf32>
   %y = tosa.gather %x, %idx : (tensor<1x4x3xf32>, tensor<1x2xi32>) -> tensor<1x2x3xf32>
   %q = "tosaic.quantize"(%y) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2x3xf32>) -> tensor<1x2x3xi8>
@@ -194,8 +194,7 @@ func.func @gather_quantized(%arg0: tensor<1x4x3xi8>) -> tensor<1x2x3xi8> {
 // CHECK: %[[Y:.*]] = tosa.gather %arg0, %{{.*}}
 // CHECK: %[[D:.*]] = "tosaic.dequantize"(%[[Y]])
 // CHECK: return %[[D]]
-func.func @gather_dequantized(%arg0: tensor<1x4x3xi8>) -> tensor<1x2x3xf32> {
-  %idx = "tosa.const"() <{values = dense<[[3, 0]]> : tensor<1x2xi32>}> : () -> tensor<1x2xi32>
+func.func @gather_dequantized(%arg0: tensor<1x4x3xi8>, %idx: tensor<1x2xi32>) -> tensor<1x2x3xf32> {
   %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x3xi8>) -> tensor<1x4x3xf32>
   %y = tosa.gather %x, %idx : (tensor<1x4x3xf32>, tensor<1x2xi32>) -> tensor<1x2x3xf32>
   return %y : tensor<1x2x3xf32>
@@ -263,4 +262,50 @@ func.func @pad_dequantized(%arg0: tensor<1x2xi8>) -> tensor<1x4xf32> {
   %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x2xi8>) -> tensor<1x2xf32>
   %y = tosa.pad %x, %p, %zero : (tensor<1x2xf32>, !tosa.shape<4>, tensor<1xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// LOWERING: gather.constant-indices
+// Constant indices, computed from int64 constants as torch-mlir does for index_select:
+// one slice per run of consecutive rows (rows 0-1, 3, 5-6), one concat, the int8 values
+// dequantized after it; no GATHER (Ethos-U55 runs none) and no int64 left.
+// CHECK-LABEL: func.func @gather_constant_indices
+// CHECK-NOT: {{tosa.gather|tosa.cast|xi64>}}
+// CHECK: %[[A:.*]] = tosa.slice %arg0, %{{.*}}, %{{.*}} : (tensor<1x8x3xi8>, !tosa.shape<3>, !tosa.shape<3>) -> tensor<1x2x3xi8>
+// CHECK: %[[B:.*]] = tosa.slice %arg0, %{{.*}}, %{{.*}} : (tensor<1x8x3xi8>, !tosa.shape<3>, !tosa.shape<3>) -> tensor<1x1x3xi8>
+// CHECK: %[[C:.*]] = tosa.slice %arg0, %{{.*}}, %{{.*}} : (tensor<1x8x3xi8>, !tosa.shape<3>, !tosa.shape<3>) -> tensor<1x2x3xi8>
+// CHECK: %[[J:.*]] = tosa.concat %[[A]], %[[B]], %[[C]] {axis = 1 : i32} : (tensor<1x2x3xi8>, tensor<1x1x3xi8>, tensor<1x2x3xi8>) -> tensor<1x5x3xi8>
+// CHECK: %[[D:.*]] = "tosaic.dequantize"(%[[J]])
+// CHECK-NOT: xi64>
+// CHECK: return %[[D]]
+func.func @gather_constant_indices(%arg0: tensor<1x8x3xi8>) -> tensor<1x5x3xf32> {
+  %wide = "tosa.const"() <{values = dense<[0, 1, 3, 5, 6]> : tensor<5xi64>}> : () -> tensor<5xi64>
+  %shape = tosa.const_shape {values = dense<[1, 5]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %narrow = tosa.cast %wide : (tensor<5xi64>) -> tensor<5xi32>
+  %idx = tosa.reshape %narrow, %shape : (tensor<5xi32>, !tosa.shape<2>) -> tensor<1x5xi32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x8x3xi8>) -> tensor<1x8x3xf32>
+  %y = tosa.gather %x, %idx : (tensor<1x8x3xf32>, tensor<1x5xi32>) -> tensor<1x5x3xf32>
+  return %y : tensor<1x5x3xf32>
+}
+
+// -----
+
+// LOWERING: gather.constant-indices, gather.dequantized
+// More runs of consecutive indices than MAX_GATHER_RUNS (32): the GATHER stays, its
+// computed indices folded into one int32 constant (TOSA's integer profile has no int64).
+// CHECK-LABEL: func.func @gather_many_runs
+// CHECK-NOT: {{tosa.cast|xi64>}}
+// CHECK: %[[I:.*]] = "tosa.const"() <{values = dense<{{\[\[}}1, 0, 3, 2, {{.*}}]]> : tensor<1x40xi32>}>
+// CHECK: %[[Y:.*]] = tosa.gather %arg0, %[[I]] : (tensor<1x40x3xi8>, tensor<1x40xi32>) -> tensor<1x40x3xi8>
+// CHECK-NOT: xi64>
+// CHECK: return
+func.func @gather_many_runs(%arg0: tensor<1x40x3xi8>) -> tensor<1x40x3xf32> {
+  %wide = "tosa.const"() <{values = dense<[1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14, 17, 16, 19, 18, 21, 20, 23, 22, 25, 24, 27, 26, 29, 28, 31, 30, 33, 32, 35, 34, 37, 36, 39, 38]> : tensor<40xi64>}> : () -> tensor<40xi64>
+  %shape = tosa.const_shape {values = dense<[1, 40]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %narrow = tosa.cast %wide : (tensor<40xi64>) -> tensor<40xi32>
+  %idx = tosa.reshape %narrow, %shape : (tensor<40xi32>, !tosa.shape<2>) -> tensor<1x40xi32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x40x3xi8>) -> tensor<1x40x3xf32>
+  %y = tosa.gather %x, %idx : (tensor<1x40x3xf32>, tensor<1x40xi32>) -> tensor<1x40x3xf32>
+  return %y : tensor<1x40x3xf32>
 }

@@ -235,3 +235,26 @@ func.func @float_input_stays(%arg0: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xi8> {
   %q = "tosaic.quantize"(%p) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xi8>
   return %q : tensor<1x2x2x2xi8>
 }
+
+// -----
+
+// An own-scale average that excludes the padding (count_include_pad=False): the 3x3
+// window sum of the input padded with its zero point 3 (a depthwise conv with input zero
+// point 3; canonicalize folds the pad into it), times the integer weight 36 / count per
+// output position (counts 4 at the corners, 6 at the edges, 9 inside: weights 9, 6, 4),
+// and ONE rescale by 0.5 / (36 * 0.25).
+// CHECK-LABEL: func.func @avg_pool_exclude_pad_requantized
+// CHECK-DAG: %[[WEIGHTS:.*]] = "tosa.const"() <{values = dense<{{\[\[\[\[}}9], [6], [6], [9]], {{\[\[}}6], [4], [4], [6]], {{.*}}> : tensor<1x4x4x1xi32>}>
+// CHECK-DAG: %[[ZP:.*]] = "tosa.const"() <{values = dense<3> : tensor<1xi8>}>
+// CHECK: %[[SUM:.*]] = tosa.depthwise_conv2d %arg0, %{{.*}}, %{{.*}}, %[[ZP]], %{{.*}} {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: %[[W:.*]] = tosa.mul %[[SUM]], %[[WEIGHTS]], %{{.*}} : (tensor<1x4x4x2xi32>, tensor<1x4x4x1xi32>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
+// CHECK: %[[Y:.*]] = tosa.rescale %[[W]], {{.*}} -> tensor<1x4x4x2xi8>
+// CHECK-NOT: tosa.avg_pool2d
+// CHECK: return %[[Y]]
+func.func @avg_pool_exclude_pad_requantized(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
+  %p = tosa.avg_pool2d %x, %zp, %zp {acc_type = f32, kernel = array<i64: 3, 3>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  %q = "tosaic.quantize"(%p) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.25>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
+  return %q : tensor<1x4x4x2xi8>
+}
