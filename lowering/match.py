@@ -293,3 +293,25 @@ def integer_constant(value: ir.Value, depth: int = 16) -> np.ndarray | None:
         combine = {"tosa.add": np.add, "tosa.sub": np.subtract, "tosa.mul": np.multiply}[op.name]
         return combine(first, second)
     return None
+
+
+def uses_stay_inside(ops, quantize_op) -> bool:
+    """Every value a region's `ops` make is used only by the region and its quantize, so
+    lowering the region replaces all of them."""
+    inside = [op.operation for op in ops] + [quantize_op.operation]
+    for op in ops:
+        for use in op.results[0].uses:
+            if not any(use.owner.operation == member for member in inside):
+                return False
+    return True
+
+
+def is_int8_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
+    """Per-tensor quantization to int8 storage within the int8 range."""
+    lo, hi = qmath.qrange("int8")
+    return (
+        not qparams.per_channel
+        and isinstance(element, ir.IntegerType)
+        and ir.IntegerType(element).width == 8
+        and lo <= qparams.qmin <= qparams.qmax <= hi
+    )

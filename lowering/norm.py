@@ -48,6 +48,7 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
 )
 from tosaic.lowering.build import integer_rescale, saturate
+from tosaic.lowering.match import is_int8_per_tensor, uses_stay_inside
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
@@ -237,25 +238,6 @@ def _region_ops(match: NormMatch) -> list:
     return ops
 
 
-def _uses_stay_inside(ops, quantize_op) -> bool:
-    inside = [op.operation for op in ops] + [quantize_op.operation]
-    for op in ops:
-        for use in op.results[0].uses:
-            if not any(use.owner.operation == member for member in inside):
-                return False
-    return True
-
-
-def _is_int8_per_tensor(qparams: quant.QParams, value_type: ir.Type) -> bool:
-    element = ir.RankedTensorType(value_type).element_type
-    return (
-        not qparams.per_channel
-        and isinstance(element, ir.IntegerType)
-        and ir.IntegerType(element).width == 8
-        and INT8_MIN <= qparams.qmin <= qparams.qmax <= INT8_MAX
-    )
-
-
 # --------------------------------------------------------------------------- builders
 
 
@@ -353,7 +335,7 @@ def lower_layer_norm(q_op, run):
     """layer norm / RMSNorm (torch-mlir's sums, rsqrt, affine region) -> int32 sums, Newton
     rsqrt and a per-channel affine, ~45 TOSA ops."""
     out_q = quant.QParams.of(q_op)
-    if not _is_int8_per_tensor(out_q, q_op.results[0].type):
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(q_op.results[0].type).element_type):
         return None
     match = match_norm(q_op.operands[0])
     if match is None:
@@ -361,13 +343,13 @@ def lower_layer_norm(q_op, run):
     dq = match.dequantize
     in_q = quant.QParams.of(dq)
     q = dq.operands[0]
-    if not _is_int8_per_tensor(in_q, q.type):
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type):
         return Refuse(q_op, "a normalisation needs int8 per-tensor input (int16 is not supported)")
     shape = ranked_shape(q)
     if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
         return None
     ops = _region_ops(match)
-    if not _uses_stay_inside(ops, q_op):
+    if not uses_stay_inside(ops, q_op):
         return None
     axes = tuple(a if a >= 0 else a + len(shape) for a in match.axes)
     match.axes = axes

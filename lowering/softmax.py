@@ -63,6 +63,7 @@ from torch_mlir.dialects import tosa
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, is_zero_constant, make_integer_const, ranked_shape
 from tosaic.lowering.build import integer_rescale, requantize, saturate
+from tosaic.lowering.match import is_int8_per_tensor, uses_stay_inside
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
@@ -121,25 +122,6 @@ def match_softmax(root: ir.Value) -> SoftmaxMatch | None:
             continue
         return SoftmaxMatch(dq, axis, ops)
     return None
-
-
-def _uses_stay_inside(match: SoftmaxMatch, quantize_op) -> bool:
-    inside = [op.operation for op in match.ops] + [quantize_op.operation]
-    for op in match.ops:
-        for use in op.results[0].uses:
-            if not any(use.owner.operation == member for member in inside):
-                return False
-    return True
-
-
-def _is_int8_per_tensor(qparams: quant.QParams, value_type: ir.Type) -> bool:
-    element = ir.RankedTensorType(value_type).element_type
-    return (
-        not qparams.per_channel
-        and isinstance(element, ir.IntegerType)
-        and ir.IntegerType(element).width == 8
-        and INT8_MIN <= qparams.qmin <= qparams.qmax <= INT8_MAX
-    )
 
 
 def _is_16_bit(value_type: ir.Type) -> bool:
@@ -302,7 +284,7 @@ def lower_softmax(q_op, run):
     Newton reciprocal), 35 TOSA ops."""
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
-    if not _is_int8_per_tensor(out_q, out_type) and not _is_16_bit(out_type):
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type) and not _is_16_bit(out_type):
         return None
     match = match_softmax(q_op.operands[0])
     if match is None:
@@ -315,12 +297,12 @@ def lower_softmax(q_op, run):
         # exact integer form here yet.
         return Refuse(q_op, "softmax of int16 (a16w8) values is not supported: quantize it to int8 "
                             "(e.g. a8w8 for this module)")
-    if not _is_int8_per_tensor(in_q, q.type):
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type):
         return None
     shape = ranked_shape(q)
     if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
         return None
-    if not _uses_stay_inside(match, q_op):
+    if not uses_stay_inside(match.ops, q_op):
         return None
     axis = match.axis if match.axis >= 0 else match.axis + len(shape)
     if table_bits(shape[axis]) < MIN_TABLE_BITS:
@@ -380,7 +362,7 @@ def lower_softmax_max(q_op, run):
         return None
     in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
     q = dq.operands[0]
-    if not _is_int8_per_tensor(in_q, q.type) or not _is_int8_per_tensor(out_q, q_op.results[0].type):
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type) or not is_int8_per_tensor(out_q, ir.RankedTensorType(q_op.results[0].type).element_type):
         return None
     reduced = ranked_shape(peak.results[0])
     if reduced is None or any(s < 0 for s in reduced):
@@ -426,7 +408,7 @@ def lower_log_softmax(q_op, run):
     the log from an int16 TABLE on the sum's mantissa."""
     out_q = quant.QParams.of(q_op)
     out_type = q_op.results[0].type
-    if not _is_int8_per_tensor(out_q, out_type):
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
         return None
     match = match_log_softmax(q_op.operands[0])
     if match is None:
@@ -434,12 +416,12 @@ def lower_log_softmax(q_op, run):
     dq = match.dequantize
     in_q = quant.QParams.of(dq)
     q = dq.operands[0]
-    if not _is_int8_per_tensor(in_q, q.type):
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type):
         return Refuse(q_op, "log_softmax needs int8 per-tensor input (int16 is not supported)")
     shape = ranked_shape(q)
     if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
         return None
-    if not _uses_stay_inside(match, q_op):
+    if not uses_stay_inside(match.ops, q_op):
         return None
     axis = match.axis if match.axis >= 0 else match.axis + len(shape)
     if table_bits(shape[axis]) < MIN_TABLE_BITS:

@@ -87,6 +87,7 @@ from tosaic.dialects.tosa_helpers import (
     ranked_shape,
 )
 from tosaic.lowering.build import integer_clamp, integer_rescale, saturate
+from tosaic.lowering.match import is_int8_per_tensor, uses_stay_inside
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath, table16
 
@@ -277,16 +278,6 @@ def find_region(root: ir.Value, shape) -> Region | None:
     return Region(found["dequantize"], ops, constants)
 
 
-def _uses_stay_inside(region: Region, quantize_op) -> bool:
-    """Every intermediate value is used only by the region and the quantize."""
-    inside = [op.operation for op in region.ops] + [quantize_op.operation]
-    for op in region.ops:
-        for use in op.results[0].uses:
-            if not any(use.owner.operation == member for member in inside):
-                return False
-    return True
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -355,15 +346,6 @@ def make_table(value: ir.Value, table: np.ndarray, out_type: ir.Type) -> ir.Valu
 
 
 # --------------------------------------------------------------------------- pattern
-
-
-def _is_int8_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
-    return (
-        not qparams.per_channel
-        and isinstance(element, ir.IntegerType)
-        and ir.IntegerType(element).width == 8
-        and INT8_MIN <= qparams.qmin <= qparams.qmax <= INT8_MAX
-    )
 
 
 def _is_int16_per_tensor(qparams: quant.QParams, element: ir.Type) -> bool:
@@ -491,7 +473,7 @@ def _lower_table16(q_op, out_q, min_exact: float, form: str):
     in_value = dq.operands[0]
     if not _is_int16_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
         return None
-    if ranked_shape(in_value) != shape or not _uses_stay_inside(region, q_op):
+    if ranked_shape(in_value) != shape or not uses_stay_inside(region.ops, q_op):
         return None
     if in_q.zero_point[0] != 0 or out_q.zero_point[0] != 0:
         return Refuse(q_op, "cannot be an int16 table: TOSA needs int16 zero points of 0")
@@ -514,7 +496,7 @@ def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
     out_type = q_op.results[0].type
     if _is_int16_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
         return _lower_table16(q_op, out_q, min_exact, form)
-    if not _is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(out_type).element_type):
         return None
     shape = ranked_shape(q_op.results[0])
     if shape is None:
@@ -525,11 +507,11 @@ def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
     dq = region.dequantize
     in_q = quant.QParams.of(dq)
     in_value = dq.operands[0]
-    if not _is_int8_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(in_value.type).element_type):
         return None
     if ranked_shape(in_value) != shape:
         return None
-    if not _uses_stay_inside(region, q_op):
+    if not uses_stay_inside(region.ops, q_op):
         return None
     try:
         table = build_table(region, out_q)
@@ -695,17 +677,17 @@ def _quantized_function(q_op):
     out_type = q_op.results[0].type
     out_q = quant.QParams.of(q_op)
     element = ir.RankedTensorType(out_type).element_type
-    dtype = "int8" if _is_int8_per_tensor(out_q, element) else "int16" if _is_int16_per_tensor(out_q, element) \
+    dtype = "int8" if is_int8_per_tensor(out_q, element) else "int16" if _is_int16_per_tensor(out_q, element) \
         else None
     shape = ranked_shape(q_op.results[0])
     if dtype is None or shape is None:
         return None
     region = find_region(q_op.operands[0], shape)
-    if region is None or not _uses_stay_inside(region, q_op):
+    if region is None or not uses_stay_inside(region.ops, q_op):
         return None
     in_q = quant.QParams.of(region.dequantize)
     in_value = region.dequantize.operands[0]
-    if in_value.type != out_type or in_q.per_channel or (dtype == "int8" and not _is_int8_per_tensor(in_q, element)):
+    if in_value.type != out_type or in_q.per_channel or (dtype == "int8" and not is_int8_per_tensor(in_q, element)):
         return None
     return region, in_q, out_q, dtype
 

@@ -26,6 +26,7 @@ from typing import Callable
 from torch_mlir import ir
 
 from tosaic.pipelines.textual import NestedPipeline, parse_pipeline
+from tosaic.targets import tosa_flatbuffer
 
 NEXT = "// next: "
 
@@ -102,7 +103,7 @@ class StageDump:
         # tosa-tools names the flatbuffer's tensors after their ops' locations, so, as
         # targets.tosa_flatbuffer.serialize does, it reads the IR without debug info, from stdin.
         self._flush([
-            self._tosaic_opt(file, target.attach_and_validate_pipeline(), "model.mlir", debug_info=False),
+            self._tosaic_opt(file, tosa_flatbuffer.attach_and_validate_pipeline(target), "model.mlir", debug_info=False),
             f"tosaic-opt {shlex.quote(file)} | " + shlex.join(["tosa-opt", "-", *serialize, "-o", os.devnull]),
         ])
         script = ["#!/bin/sh", "# Replays the compile stage by stage (see each file's `next:` lines).",

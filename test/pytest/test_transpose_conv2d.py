@@ -16,10 +16,11 @@ from torch_mlir import ir
 
 import tosaic
 from quantized_check import check_quantized
-from tosaic import emit
-from tosaic.compiler import op_counts
+from tosaic import targets
+from tosaic.driver.compiler import op_counts
+from tosaic.targets import tosa_flatbuffer
 from tosaic.dialects import new_context
-from tosaic.importer import run_pipeline
+from tosaic.frontend.importer import run_pipeline
 from tosaic.pipelines import pipeline_text
 from tosaic.quantization import quantize_model
 
@@ -171,9 +172,9 @@ func.func @main(%x: {x_t}) -> tensor<{out}xi32> {{
 def _flatbuffer(text: str, passes: str):
     module = ir.Module.parse(text, new_context())
     run_pipeline(module, f"builtin.module(canonicalize,{passes}canonicalize,cse)", "test pipeline")
-    target = emit.target_for(module, emit.TOSA_TARGETS["tosa-int"])
-    emit.attach_and_validate(module, target)
-    return emit.serialize(module, target), op_counts(module)
+    target = tosa_flatbuffer.target_for(module, targets.target("tosa-int").family.tosa)
+    tosa_flatbuffer.attach_and_validate(module, target)
+    return tosa_flatbuffer.serialize(module, target), op_counts(module)
 
 
 REWRITES = {

@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-table),canonicalize)' | filecheck %s
+// LOWERING: leaky_relu
 
 // torch-mlir's leaky_relu (slope 0.25) as the lowering sees it: add(maximum(x, 0),
 // mul(minimum(x, 0), 0.25)) with the maximum and minimum as tosaic-form-clamps' clamps.

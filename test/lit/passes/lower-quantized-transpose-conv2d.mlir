@@ -1,4 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-conv),canonicalize)' | filecheck %s
+// LOWERING: transpose_conv2d
 
 // torch conv_transpose2d(stride 2, padding 1, output_padding 1) as torch-mlir lowers it: a
 // transpose_conv2d with out_pad 0 (output (3 - 1) * 2 + 3 = 7) and a slice of rows and
