@@ -9,15 +9,11 @@ import os
 
 import numpy as np
 import pytest
-from torch_mlir import ir
 
 import tosaic
+from ir_programs import flatbuffer, return_accumulator
 from tosaic import targets
-from tosaic.dialects import new_context
-from tosaic.driver.compiler import op_counts
-from tosaic.frontend.importer import run_pipeline
 from tosaic.pipelines import pipeline_for_target, pipeline_text, target_pipeline
-from tosaic.targets import tosa_flatbuffer
 
 
 def _conv3d_module(x_shape, weight, pad, stride, dilation, weight_type, activation_type, input_zp):
@@ -42,23 +38,7 @@ func.func @main(%x: {x_t}) -> tensor<{out}xi32> {{
   %wzp = "tosa.const"() <{{values = dense<0> : tensor<1x{weight_type}>}}> : () -> tensor<1x{weight_type}>
   %acc = tosa.conv3d %x, %w, %b, %izp, %wzp {{acc_type = {acc}, dilation = array<i64: {', '.join(map(str, dilation))}>, pad = array<i64: {', '.join(map(str, pad))}>, stride = array<i64: {', '.join(map(str, stride))}>}} : ({x_t}, {w_t}, tensor<{out_c}x{bias_type}>, tensor<1x{activation_type}>, tensor<1x{weight_type}>) -> tensor<{out}x{acc}>
 """
-    if acc == "i32":
-        return text + f"  return %acc : tensor<{out}xi32>\n}}"
-    return text + f"""  %m = "tosa.const"() <{{values = dense<16384> : tensor<1xi16>}}> : () -> tensor<1xi16>
-  %s = "tosa.const"() <{{values = dense<14> : tensor<1xi8>}}> : () -> tensor<1xi8>
-  %z48 = "tosa.const"() <{{values = dense<0> : tensor<1xi48>}}> : () -> tensor<1xi48>
-  %z32 = "tosa.const"() <{{values = dense<0> : tensor<1xi32>}}> : () -> tensor<1xi32>
-  %r = tosa.rescale %acc, %m, %s, %z48, %z32 {{input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = false}} : (tensor<{out}xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<{out}xi32>
-  return %r : tensor<{out}xi32>
-}}"""
-
-
-def _flatbuffer(text: str, passes: str):
-    module = ir.Module.parse(text, new_context())
-    run_pipeline(module, f"builtin.module(canonicalize,{passes}canonicalize,cse)", "test pipeline")
-    target = tosa_flatbuffer.target_for(module, targets.target("tosa-int").family.tosa)
-    tosa_flatbuffer.attach_and_validate(module, target)
-    return tosa_flatbuffer.serialize(module, target), op_counts(module)
+    return text + return_accumulator(acc, out)
 
 
 CASES = {
@@ -82,8 +62,8 @@ def test_accumulator_is_bit_identical(case):
     dtype = np.int8 if activation_type == "i8" else np.int16
     input_zp = -3 if activation_type == "i8" else 0
     text = _conv3d_module(x_shape, weight, pad, stride, dilation, weight_type, activation_type, input_zp)
-    original, original_ops = _flatbuffer(text, "")
-    decomposed, ops = _flatbuffer(text, "func.func(tosaic-decompose-conv3d),")
+    original, original_ops = flatbuffer(text, "")
+    decomposed, ops = flatbuffer(text, "func.func(tosaic-decompose-conv3d),")
     assert original_ops["tosa.conv3d"] == ops["tosa.conv3d"] == 1 and ops["tosa.concat"] == 1
     assert ops["tosa.slice"] == w_shape[1]
     info = np.iinfo(dtype)

@@ -12,15 +12,11 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch_mlir import ir
 
 import tosaic
+from ir_programs import flatbuffer, return_accumulator
 from quantized_check import check_quantized
 from tosaic import targets
-from tosaic.driver.compiler import op_counts
-from tosaic.targets import tosa_flatbuffer
-from tosaic.dialects import new_context
-from tosaic.frontend.importer import run_pipeline
 from tosaic.pipelines import pipeline_text
 from tosaic.quantization import quantize_model
 
@@ -158,23 +154,7 @@ func.func @main(%x: {x_t}) -> tensor<{out}xi32> {{
   %wzp = "tosa.const"() <{{values = dense<0> : tensor<1x{weight_type}>}}> : () -> tensor<1x{weight_type}>
   %acc = tosa.transpose_conv2d %x, %w, %b, %izp, %wzp {{acc_type = {acc}, out_pad = array<i64: {', '.join(map(str, out_pad))}>, stride = array<i64: {stride[0]}, {stride[1]}>}} : ({x_t}, {w_t}, tensor<{out_c}x{acc}>, tensor<1x{activation_type}>, tensor<1x{weight_type}>) -> tensor<{out}x{acc}>
 """
-    if acc == "i32":
-        return text + f"  return %acc : tensor<{out}xi32>\n}}"
-    return text + f"""  %m = "tosa.const"() <{{values = dense<16384> : tensor<1xi16>}}> : () -> tensor<1xi16>
-  %s = "tosa.const"() <{{values = dense<14> : tensor<1xi8>}}> : () -> tensor<1xi8>
-  %z48 = "tosa.const"() <{{values = dense<0> : tensor<1xi48>}}> : () -> tensor<1xi48>
-  %z32 = "tosa.const"() <{{values = dense<0> : tensor<1xi32>}}> : () -> tensor<1xi32>
-  %r = tosa.rescale %acc, %m, %s, %z48, %z32 {{input_unsigned = false, output_unsigned = false, per_channel = false, rounding_mode = SINGLE_ROUND, scale32 = false}} : (tensor<{out}xi48>, tensor<1xi16>, tensor<1xi8>, tensor<1xi48>, tensor<1xi32>) -> tensor<{out}xi32>
-  return %r : tensor<{out}xi32>
-}}"""
-
-
-def _flatbuffer(text: str, passes: str):
-    module = ir.Module.parse(text, new_context())
-    run_pipeline(module, f"builtin.module(canonicalize,{passes}canonicalize,cse)", "test pipeline")
-    target = tosa_flatbuffer.target_for(module, targets.target("tosa-int").family.tosa)
-    tosa_flatbuffer.attach_and_validate(module, target)
-    return tosa_flatbuffer.serialize(module, target), op_counts(module)
+    return text + return_accumulator(acc, out)
 
 
 REWRITES = {
@@ -198,8 +178,8 @@ def test_rewrite_is_bit_identical(case):
     dtype = np.int8 if activation_type == "i8" else np.int16
     input_zp = -3 if activation_type == "i8" else 0
     text = _transpose_conv_module(x_shape, weight, stride, out_pad, weight_type, activation_type, input_zp)
-    original, original_ops = _flatbuffer(text, "")
-    rewritten, ops = _flatbuffer(text, "func.func(tosaic-decompose-transpose-conv2d),")
+    original, original_ops = flatbuffer(text, "")
+    rewritten, ops = flatbuffer(text, "func.func(tosaic-decompose-transpose-conv2d),")
     assert original_ops["tosa.transpose_conv2d"] == 1
     assert "tosa.transpose_conv2d" not in ops and ops["tosa.conv2d"] == 1
     assert ops.get("tosa.pad", 0) == (stride != (1, 1))
