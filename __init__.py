@@ -10,15 +10,16 @@ from tosaic.driver.errors import TosaicError
 
 def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, scheme=None,
             calibration_data=None, vela_options=None, io_dtype=None, preserve_io_quantization=True,
-            int48_bias="auto", dump_stages=None, io_packing=None):
-    """Compile a PyTorch program; see `tosaic.driver.compiler.compile`."""
+            int48_bias="auto", dump_stages=None, io_packing=None, **options):
+    """Compile a PyTorch program; see `tosaic.driver.compiler.compile` (`options`: its
+    further keywords, e.g. debuginfo, tensor_names)."""
     from tosaic.driver.compiler import compile as _compile
 
     return _compile(program, example_inputs=example_inputs, target=target,
                     output_dir=output_dir, scheme=scheme, calibration_data=calibration_data,
                     vela_options=vela_options, io_dtype=io_dtype,
                     preserve_io_quantization=preserve_io_quantization, int48_bias=int48_bias,
-                    dump_stages=dump_stages, io_packing=io_packing)
+                    dump_stages=dump_stages, io_packing=io_packing, **options)
 
 
 def run(flatbuffer, inputs):

@@ -120,7 +120,10 @@ def run_unit(unit) -> list[tuple[str, str, float]]:
     rows = []
     for case, target in zip(names, TARGETS):
         try:
-            result = tosaic.compile(program, target=target)
+            # --without-tensor-names: tosa-tools' own `layer_N` names (what baselines
+            # written before tosaic named tensors after the user's layers hold).
+            options = {"tensor_names": False} if os.environ.get("TOSAIC_IDENTITY_WITHOUT_NAMES") else {}
+            result = tosaic.compile(program, target=target, **options)
             value = hashlib.sha256(result.flatbuffer).hexdigest()
         except Exception as e:  # noqa: BLE001
             value = _error(e)
@@ -188,8 +191,13 @@ def main(argv=None) -> int:
     mode.add_argument("--list", action="store_true", help="print the case names")
     parser.add_argument("--only", metavar="SUBSTR", help="only cases whose name contains SUBSTR")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--without-tensor-names", action="store_true",
+                        help="compile with tensor_names=False (the serializer's layer_N names): the "
+                        "graph and its numbers only, comparable with a baseline from before layer names")
     args = parser.parse_args(argv)
 
+    if args.without_tensor_names:
+        os.environ["TOSAIC_IDENTITY_WITHOUT_NAMES"] = "1"  # reaches the --jobs workers too
     if args.list:
         for unit in units():
             for case in case_names(unit):

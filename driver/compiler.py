@@ -21,6 +21,7 @@ from tosaic.driver.weight_report import weight_report
 from tosaic.frontend import importer
 from tosaic.pipelines import INT48_BIAS_FORMS, int48_bias_options, pipeline_for_target, target_pipeline
 from tosaic.targets import tosa_flatbuffer
+from tosaic.targets.tensor_names import annotate_vela_layers, name_tensors
 
 _IO_DTYPES = ("int8", "uint8")
 
@@ -115,6 +116,8 @@ def compile(
     int48_bias: str = "auto",
     dump_stages: str | None = None,
     io_packing: str | None = None,
+    debuginfo: bool = False,
+    tensor_names: bool = True,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -143,6 +146,11 @@ def compile(
 
     `dump_stages` is a directory for the IR at each stage, each file headed by the
     command that makes the next (see `tosaic.pipelines.stages`).
+
+    `debuginfo` prints the locations in `result.mlir` (model.mlir): each op's PyTorch module
+    path, FX node and source lines (tosaic.driver.locations). `tensor_names` names the
+    flatbuffer's tensors after them (`features.3.conv/conv2d`, tosaic.targets.tensor_names),
+    so Vela's per-layer rows do; False keeps tosa-tools' `layer_N`.
 
     `io_packing` ("int8x4-4w4c" or "int8x4-4h4w", integer targets) makes the int8 graph
     inputs and outputs packed int8x4 int32 words in that layout (tosaic.driver.io_packing);
@@ -214,9 +222,12 @@ def compile(
         stages.finish(tosa_target)
     lap("validate")
     flatbuffer = tosa_flatbuffer.serialize(module, tosa_target)
+    tensor_layers = {}
+    if tensor_names:
+        flatbuffer, tensor_layers = name_tensors(module, flatbuffer)
     lap("serialize")
     inputs, outputs = _signature(module)
-    mlir_text = module.operation.get_asm()
+    mlir_text = module.operation.get_asm(enable_debug_info=debuginfo)
     report = {
         "target": target,
         "quantized": quantized,
@@ -242,6 +253,7 @@ def compile(
     if compile_target.accelerator:
         result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
         report["vela"] = result.vela.as_report()
+        annotate_vela_layers(report["vela"]["layers"], tensor_layers)
         lap("vela")
     if output_dir:
         write_outputs(result, output_dir)

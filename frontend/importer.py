@@ -20,6 +20,7 @@ from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 from torch_mlir.extras.fx_importer import FxImporter, FxImporterHooks
 
 from tosaic.driver.errors import FrontendError
+from tosaic.driver.locations import attach_module_paths
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
 
 
@@ -204,6 +205,7 @@ def import_torch(program: ExportedProgram, context: ir.Context) -> ir.Module:
     """FX import into torch-backend IR (the torch dialect, value semantics)."""
     decomposed = program.run_decompositions(decomposition_table())
     importer = FxImporter(context=context, hooks=_ReadableLiterals())
+    attach_module_paths(importer)  # locations name the user's module: tosaic.driver.locations
     importer.import_frozen_program(decomposed, func_name="main")
     module = importer.module
     run_pipeline(module, TORCH_BACKEND_PIPELINE, "lowering the FX import to torch-backend IR")

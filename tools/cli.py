@@ -163,7 +163,7 @@ def cmd_compile(args) -> int:
                             vela_options=vela_options, io_dtype=args.io_dtype,
                             preserve_io_quantization=args.preserve_io_quantization,
                             int48_bias=args.int48_bias, dump_stages=args.dump_stages,
-                            io_packing=args.io_packing)
+                            io_packing=args.io_packing, debuginfo=args.debuginfo)
     print(_summary(result, time.perf_counter() - start))
     return 0
 
@@ -329,6 +329,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--io-packing", choices=["int8x4-4w4c", "int8x4-4h4w"],
                    help="integer targets: the int8 graph inputs/outputs as packed int8x4 int32 words in that "
                    "layout (report.json's packing entry says how; tosaic.int8x4.pack/unpack make and read them)")
+    c.add_argument("--debuginfo", action="store_true",
+                   help="print locations in model.mlir (as --mlir-print-debuginfo): each op's PyTorch module "
+                   "path, FX node and source lines")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "
