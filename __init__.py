@@ -22,6 +22,16 @@ def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, sch
                     dump_stages=dump_stages, io_packing=io_packing, **options)
 
 
+def debug(program, example_inputs=None, target="tosa-int", output_dir=None, scheme=None,
+          calibration_data=None, inputs=None, **options):
+    """Per-layer numerics of a quantized program on the TOSA reference model; see
+    `tosaic.driver.debugger.debug`."""
+    from tosaic.driver.debugger import debug as _debug
+
+    return _debug(program, example_inputs=example_inputs, target=target, output_dir=output_dir,
+                  scheme=scheme, calibration_data=calibration_data, inputs=inputs, **options)
+
+
 def run(flatbuffer, inputs):
     """Run a `.tosa` file (path or bytes) on the TOSA reference model. uint8 inputs are
     fed as the bytes they are (8-bit storage is signless in TOSA)."""
@@ -30,4 +40,4 @@ def run(flatbuffer, inputs):
     return run_reference(flatbuffer, inputs)
 
 
-__all__ = ["compile", "run", "TosaicError"]
+__all__ = ["compile", "debug", "run", "TosaicError"]

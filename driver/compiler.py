@@ -118,6 +118,7 @@ def compile(
     io_packing: str | None = None,
     debuginfo: bool = False,
     tensor_names: bool = True,
+    observe_quantized: bool = False,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -150,7 +151,9 @@ def compile(
     `debuginfo` prints the locations in `result.mlir` (model.mlir): each op's PyTorch module
     path, FX node and source lines (tosaic.driver.locations). `tensor_names` names the
     flatbuffer's tensors after them (`features.3.conv/conv2d`, tosaic.targets.tensor_names),
-    so Vela's per-layer rows do; False keeps tosa-tools' `layer_N`.
+    so Vela's per-layer rows do; False keeps tosa-tools' `layer_N`. `observe_quantized`
+    (tosaic.debug's debug build) makes each quantize's value an extra graph output, named in
+    `report["observed"]`, and skips Vela and the output files.
 
     `io_packing` ("int8x4-4w4c" or "int8x4-4h4w", integer targets) makes the int8 graph
     inputs and outputs packed int8x4 int32 words in that layout (tosaic.driver.io_packing);
@@ -200,6 +203,10 @@ def compile(
     stages = _stage_dump(dump_stages, module)
     lap("import")
     importer.lower_to_tosa(module, quantized=quantized)
+    if observe_quantized:
+        from tosaic.driver.debugger import expose_quantized
+
+        observed = expose_quantized(module)
     _stage_after_torch_to_tosa(stages, module, quantized)
     lap("torch_to_tosa")
     ops_before = op_counts(module)
@@ -250,6 +257,9 @@ def compile(
         "seconds": timings,
     }
     result = CompileResult(target, mlir_text, flatbuffer, inputs, outputs, report)
+    if observe_quantized:
+        report["observed"] = observed
+        return result
     if compile_target.accelerator:
         result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
         report["vela"] = result.vela.as_report()

@@ -61,8 +61,8 @@ def layer_name(node) -> str:
     if path:
         return path
     while "quantized_decomposed" in str(node.target) and node.args and hasattr(node.args[0], "meta") \
-            and node.args[0].op == "call_function":
-        node = node.args[0]
+            and node.args[0].op in ("call_function", "placeholder"):
+        node = node.args[0]  # a graph input's quantize is named after the input
     return node.name
 
 

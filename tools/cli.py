@@ -168,6 +168,33 @@ def cmd_compile(args) -> int:
     return 0
 
 
+def cmd_debug(args) -> int:
+    import numpy as np
+    import torch
+
+    import tosaic
+    from tosaic.driver.debugger import format_table
+
+    program, example_inputs = _load_program(args.program, args.input_shape)
+    calibration = _calibration(args.calibration, warn_random=False)
+    samples = None
+    if args.input:
+        try:
+            samples = [tuple(torch.from_numpy(np.load(path)) for path in args.input)]
+        except (OSError, ValueError) as e:
+            raise TosaicError(f"--input: cannot read {args.input}: {e}") from None
+    if args.scheme and calibration is None:
+        print("tosaic: warning: no --calibration data: calibrating on random inputs; "
+              "quantization ranges will not match real data", file=sys.stderr)
+    result = tosaic.debug(program, example_inputs, target=args.target, output_dir=args.output,
+                          scheme=args.scheme, calibration_data=calibration, inputs=samples)
+    print(f"tosaic: debug: {result.summary['compared']} of {result.summary['quantized_tensors']} quantized "
+          f"tensors compared on {result.summary['samples']} sample(s), worst first:")
+    print(format_table(result, args.limit))
+    print(f"  wrote {args.output}/numerics.json, report.html")
+    return 0
+
+
 def cmd_run(args) -> int:
     import numpy as np
 
@@ -342,6 +369,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--optimise", choices=["Performance", "Size"], help="Vela optimisation goal")
     c.add_argument("--vela-format", choices=["tflite", "raw"], help="Vela output format (default tflite)")
     c.set_defaults(func=cmd_compile)
+
+    dbg = sub.add_parser("debug", help="per-layer numerics: every quantized tensor on the TOSA reference model vs "
+                         "the fake-quantized PyTorch program (LSB) and the float program (SQNR)")
+    dbg.add_argument("program", help="PROGRAM.pt2 or file.py:ModelClass")
+    dbg.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
+                     help="example input shape for file.py:ModelClass (repeat per input)")
+    dbg.add_argument("--target", default="tosa-int", help=_target_help())
+    dbg.add_argument("-o", "--output", required=True, help="output directory (numerics.json, report.html, ...)")
+    dbg.add_argument("--scheme", help="quantize a float program (a8w8, a8w4, a16w8, a8w8_u8io)")
+    dbg.add_argument("--calibration", metavar="DIR", help="calibration samples (.npy/.npz); also compared on")
+    dbg.add_argument("--input", action="append", default=[],
+                     help="float input .npy to compare on (repeat per model input)")
+    dbg.add_argument("--limit", type=int, default=15, help="rows printed (default 15; numerics.json has all)")
+    dbg.set_defaults(func=cmd_debug)
 
     r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
     r.add_argument("flatbuffer")
