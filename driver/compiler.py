@@ -377,6 +377,9 @@ def write_outputs(result: CompileResult, output_dir: str) -> None:
     with open(os.path.join(output_dir, "report.json"), "w") as f:
         json.dump(result.report, f, indent=2, sort_keys=True)
         f.write("\n")
+    from tosaic.driver.html_report import write_html_report
+
+    write_html_report(result, output_dir)
     result.output_dir = output_dir
 
 

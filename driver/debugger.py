@@ -40,8 +40,9 @@ from tosaic.driver.locations import layer_name, layer_of
 
 def expose_quantized(module: ir.Module) -> list[list]:
     """Add each `tosaic.quantize` result of @main to its results (after the program's own);
-    returns [FX quantize node, graph output index] of each observed value. A quantize whose
-    value the program already returns (through its last dequantize) is observed there."""
+    returns [FX quantize node, "input" | "output", index] of each observed value: a graph
+    input's quantize is the input fed; a quantize whose value the program already returns
+    (through its last dequantize) is observed there."""
     main = next(op for op in module.body.operations
                 if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main")
     block = main.regions[0].blocks[0]
@@ -65,11 +66,15 @@ def expose_quantized(module: ir.Module) -> list[list]:
         value = op.results[0]
         if layer is None or any(value == r for r in returned):
             continue
+        source = op.operands[0]
+        if isinstance(source.owner, ir.Block):  # a graph input: what is fed
+            names.append([layer.node, "input", ir.BlockArgument(source).arg_number])
+            continue
         index = returned_at(value)
         if index is not None:
-            names.append([layer.node, index])
+            names.append([layer.node, "output", index])
             continue
-        names.append([layer.node, len(returned) + len(extra)])
+        names.append([layer.node, "output", len(returned) + len(extra)])
         extra.append(value)
     if not extra:
         return names
@@ -252,7 +257,7 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
     result = compiler.compile(exported, target=target, output_dir=output_dir, **compile_options)
     build = compiler.compile(exported, target=target, observe_quantized=True, tensor_names=False,
                              **{k: v for k, v in compile_options.items() if k not in ("vela_options",)})
-    observed = [name for name, _ in build.report["observed"]]
+    observed = [name for name, _, _ in build.report["observed"]]
     nodes = {n.name: n for n in _quantize_nodes(exported)}
     stats = {name: _Stats() for name in observed}
     for sample in samples:
@@ -261,8 +266,8 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
         feeds = [_quantize_input(x.numpy(), sig.quantization) if sig.quantization else x.numpy()
                  for x, sig in zip(sample, build.inputs)]
         outputs = build.run_reference(feeds)
-        for name, index in build.report["observed"]:
-            got = outputs[index]
+        for name, kind, index in build.report["observed"]:
+            got = outputs[index] if kind == "output" else feeds[index]
             node = nodes.get(name)
             if node is None or name not in fake:
                 continue
