@@ -52,6 +52,15 @@ class CompileResult:
     report: dict[str, Any] = field(default_factory=dict)
     output_dir: str | None = None
     vela: Any = None  # tosaic.targets.vela.VelaResult for an Ethos-U target
+    # Every file Vela wrote, by name, kept in memory (also without output_dir)
+    vela_files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def vela_model(self) -> bytes | None:
+        """The Vela-compiled model's bytes (model_vela.tflite), for an Ethos-U target."""
+        if self.vela is None:
+            return None
+        return self.vela_files.get(os.path.basename(self.vela.model_path))
 
     def run_reference(self, inputs):
         from tosaic.targets.reference_model import run_reference
@@ -335,7 +344,11 @@ def _run_vela(result: CompileResult, accelerator: str, output_dir: str | None, o
     tosa_path = os.path.join(output_dir, "model.tosa")
     with open(tosa_path, "wb") as f:
         f.write(result.flatbuffer)
-    return vela.run_vela(tosa_path, accelerator, output_dir, **options)
+    vela_result = vela.run_vela(tosa_path, accelerator, output_dir, **options)
+    for path in vela_result.output_files:
+        with open(path, "rb") as f:
+            result.vela_files[os.path.basename(path)] = f.read()
+    return vela_result
 
 
 def _quantize(exported, program, example_inputs, scheme, calibration_data, io_dtype=None):

@@ -144,6 +144,11 @@ def _calibration(directory: str | None, warn_random: bool):
 def cmd_compile(args) -> int:
     import tosaic
 
+    if args.emit_c:  # refused before the compile, not after it
+        from tosaic.driver.emit_c import check_options
+
+        check_options(args.c_name, args.c_section, args.target)
+
     program, example_inputs = _load_program(args.program, args.input_shape)
     calibration = _calibration(args.calibration, warn_random=args.scheme is not None)
     vela_options = {
@@ -164,7 +169,12 @@ def cmd_compile(args) -> int:
                             preserve_io_quantization=args.preserve_io_quantization,
                             int48_bias=args.int48_bias, dump_stages=args.dump_stages,
                             io_packing=args.io_packing, debuginfo=args.debuginfo)
-    print(_summary(result, time.perf_counter() - start))
+    if args.emit_c:
+        from tosaic.driver.emit_c import write_c
+
+        written = write_c(result, args.output, args.c_name, args.c_section)
+        print(f"  C: {', '.join(os.path.basename(p) for p in written)} ({len(result.vela_model)} bytes of "
+              f"Vela output in section {args.c_section})")
     return 0
 
 
@@ -356,6 +366,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--io-packing", choices=["int8x4-4w4c", "int8x4-4h4w"],
                    help="integer targets: the int8 graph inputs/outputs as packed int8x4 int32 words in that "
                    "layout (report.json's packing entry says how; tosaic.int8x4.pack/unpack make and read them)")
+    c.add_argument("--emit-c", action="store_true",
+                   help="Ethos-U targets: write OUTDIR/<c-name>_data.h/.c, Vela's compiled model as a 16-byte "
+                   "aligned const uint8_t array with its length and IO constants (shapes, dtypes, scales, zero points)")
+    c.add_argument("--c-name", default="model", help="C name prefix for --emit-c (default: model -> model_data[])")
+    c.add_argument("--c-section", default="network_model_sec",
+                   help="linker section of the --emit-c array (default: network_model_sec)")
     c.add_argument("--debuginfo", action="store_true",
                    help="print locations in model.mlir (as --mlir-print-debuginfo): each op's PyTorch module "
                    "path, FX node and source lines")
