@@ -1,0 +1,202 @@
+"""Issue 14: layers named after the user's modules (locations -> flatbuffer tensor names ->
+Vela rows), `tosaic debug`'s per-layer numerics, report.html in a real browser, --emit-c."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+import tosaic
+from tosaic.quantization import quantize_model
+from tosaic.targets.tensor_names import tensor_names
+
+
+class Block(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.bn = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.bn(self.conv(x))) + x
+
+
+class Net(nn.Module):
+    """stem conv, two residual blocks (features.0/1), pool, fc: named modules at two depths."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.features = nn.Sequential(Block(8), Block(8))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.features(torch.relu(self.stem(x)))
+        return self.fc(self.pool(x).flatten(1))
+
+
+def _model():
+    torch.manual_seed(0)
+    model = Net().eval()
+    generator = torch.Generator().manual_seed(1)
+    calibration = [(torch.randn(1, 3, 16, 16, generator=generator),) for _ in range(4)]
+    return model, calibration
+
+
+@pytest.fixture(scope="module")
+def debugged(tmp_path_factory):
+    """`tosaic.debug` for ethos-u55-128 (a compile with Vela, report.html, and the debug build)."""
+    model, calibration = _model()
+    out = str(tmp_path_factory.mktemp("debug"))
+    result = tosaic.debug(model, calibration[0], target="ethos-u55-128", output_dir=out, scheme="a8w8",
+                          calibration_data=calibration)
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def program():
+    model, calibration = _model()
+    return quantize_model(model, calibration[0], scheme="a8w8", calibration_data=calibration), calibration
+
+
+def test_vela_rows_are_named_after_modules(debugged):
+    result, out = debugged
+    rows = result.compile_result.report["vela"]["layers"]
+    names = [row["name"] for row in rows]
+    assert not any(re.fullmatch(r"layer_\d+", name) for name in names), names
+    layers = {row.get("layer") for row in rows}
+    assert {"stem", "features.0.relu", "features.0", "features.1.relu", "features.1", "pool", "fc"} <= layers
+    with open(os.path.join(out, "model_per-layer.csv")) as f:
+        csv_text = f.read()
+    assert "features.1.relu/rescale" in csv_text and "layer_" not in csv_text
+    assert all(row["source"].endswith(".py:" + row["source"].rsplit(":", 1)[1]) for row in rows if row.get("source"))
+
+
+def test_tensor_names_change_nothing_but_names(program):
+    quantized, calibration = program
+    plain = tosaic.compile(quantized, target="tosa-int", tensor_names=False)
+    named = tosaic.compile(quantized, target="tosa-int", debuginfo=True)
+    old, new = tensor_names(plain.flatbuffer), tensor_names(named.flatbuffer)
+    assert len(old) == len(new) and len(set(new)) == len(new)
+    assert "features.0.conv/conv2d" in new and "stem/conv2d" in new
+    assert all(re.fullmatch(r"layer_\d+|TosaInput_\d+|TosaOutput_\d+", name) for name in old)
+    q = named.inputs[0].quantization
+    x = calibration[1][0].numpy()
+    feed = np.clip(np.round(x / q["scale"]) + q["zero_point"], -128, 127).astype(np.int8)
+    for a, b in zip(plain.run_reference([feed]), named.run_reference([feed])):
+        np.testing.assert_array_equal(a, b)
+    assert '"features.0.conv"' in named.mlir and "loc(" not in plain.mlir
+
+
+def test_debug_numerics_per_layer(debugged):
+    result, out = debugged
+    with open(os.path.join(out, "numerics.json")) as f:
+        numerics = json.load(f)
+    rows = numerics["layers"]
+    assert {r["layer"] for r in rows} >= {"x", "relu", "features.0.relu", "features.0", "pool", "fc"}
+    for row in rows:
+        assert row["max_lsb"] <= 1 and row["exact_percent"] >= 99.0, row
+        assert row["sqnr_db"] is None or row["sqnr_db"] > 25.0, row
+    assert all(r["vela_cycles"] for r in rows if r["layer"] in ("features.0", "features.0.relu", "fc"))
+    assert numerics["summary"]["most_cycles_layer"] in {"features.0", "features.1"}
+    assert result.worst(1)[0] == min(rows, key=lambda r: (-r["max_lsb"], r["exact_percent"],
+                                                          r["sqnr_db"] if r["sqnr_db"] is not None else 1e9))
+
+
+def test_debug_names_the_first_layer_with_lsb_error():
+    """int16 activations: the reference model's single rounding differs from PyTorch's by
+    1 LSB here and there; the debugger must see it and say where it starts."""
+    model, calibration = _model()
+    result = tosaic.debug(model, calibration[0], target="tosa-int", scheme="a16w8", calibration_data=calibration)
+    assert all(r["dtype"] == "int16" for r in result.rows)
+    lsb = [r for r in result.rows if r["max_lsb"] > 0]
+    assert lsb and all(r["max_lsb"] <= 1 and r["exact_percent"] >= 99.0 for r in lsb)
+    assert result.first_lsb_error == min(lsb, key=lambda r: r["depth"])
+
+
+def _chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no chromium for the headless-browser check (apt-get install chromium)")
+def test_html_report_renders_in_headless_chromium(debugged):
+    _, out = debugged
+    page = os.path.join(out, "report.html")
+    with open(page) as f:
+        text = f.read()
+    # self-contained: nothing loaded from anywhere (XML namespace URIs are names, not loads)
+    assert not re.search(r'(?:src|href)\s*=\s*["\']?(?:https?:|//)', text) and "<link" not in text
+    with tempfile.TemporaryDirectory() as profile:
+        common = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                  "--enable-logging=stderr", "--v=0"]
+        dom = subprocess.run(common + ["--dump-dom", "file://" + page], capture_output=True, text=True, timeout=120)
+        shot = os.path.join(out, "report.png")
+        subprocess.run(common + ["--window-size=1200,2000", f"--screenshot={shot}", "file://" + page],
+                       capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    charts = re.findall(r'<figure class="chart" data-chart="([^"]*)"><svg', dom.stdout)
+    assert {"Vela cycles per layer", "SRAM staging per layer", "numerics", "TOSA ops"} <= set(charts)
+    assert "features.0.relu" in dom.stdout and "First layer with LSB error" in dom.stdout
+    console_errors = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert not console_errors, console_errors
+    with open(shot, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_emit_c_compiles_to_velas_bytes(debugged, tmp_path):
+    from tosaic.driver.emit_c import write_c
+
+    result, out = debugged
+    compiled = result.compile_result
+    header, source = write_c(compiled, str(tmp_path), c_name="net", section=".rodata.net_model")
+    (tmp_path / "main.c").write_text(
+        '#include <stdio.h>\n#include "net_data.h"\n'
+        "int main(int argc, char **argv) {\n"
+        '  FILE *f = fopen(argv[1], "wb");\n'
+        "  fwrite(net_data, 1, net_data_len, f); fclose(f);\n"
+        '  printf("%d %d %d %d %g %d\\n", (int)((uintptr_t)net_data % NET_ALIGNMENT), NET_INPUT0_RANK,\n'
+        "         (int)net_input0_shape[1], NET_NUM_OUTPUTS, (double)NET_OUTPUT0_SCALE, NET_OUTPUT0_ZERO_POINT);\n"
+        "  return 0;\n}\n")
+    binary = tmp_path / "net"
+    build = subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-o", str(binary), str(tmp_path / "main.c"), source],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    dumped = tmp_path / "dumped.bin"
+    run = subprocess.run([str(binary), str(dumped)], capture_output=True, text=True, check=True)
+    with open(os.path.join(out, "model_vela.tflite"), "rb") as f:
+        vela_bytes = f.read()
+    assert dumped.read_bytes() == vela_bytes == compiled.vela_model
+    alignment, rank, channels, outputs, scale, zero_point = run.stdout.split()
+    q = compiled.outputs[0].quantization
+    assert (alignment, rank, channels, outputs) == ("0", "4", "3", "1")
+    assert float(scale) == pytest.approx(q["scale"], rel=1e-5) and int(zero_point) == q["zero_point"]
+    objdump = shutil.which("objdump")
+    if objdump:  # the array sits in the section asked for (the object file's; a link may merge it)
+        obj = tmp_path / "net_data.o"
+        subprocess.run(["cc", "-c", "-o", str(obj), source], check=True)
+        sections = subprocess.run([objdump, "-h", str(obj)], capture_output=True, text=True).stdout
+        assert re.search(r"\.rodata\.net_model\s+([0-9a-f]+)", sections), sections
+        size = int(re.search(r"\.rodata\.net_model\s+([0-9a-f]+)", sections).group(1), 16)
+        assert size == len(vela_bytes)
+
+
+def test_emit_c_bad_options_fail_before_compiling(tmp_path):
+    cli = [os.path.join(os.path.dirname(sys.executable), "tosaic"), "compile", "missing.pt2", "-o", str(tmp_path)]
+    for extra, message in ((["--target", "ethos-u55-128", "--emit-c", "--c-name", "9net"], "C identifier"),
+                           (["--target", "tosa-int", "--emit-c"], "needs an Ethos-U target")):
+        proc = subprocess.run(cli + extra, capture_output=True, text=True)
+        assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
