@@ -16,6 +16,8 @@ from torch_mlir import ir
 from tosaic import targets
 from tosaic.dialects import attributes, new_context
 from tosaic.driver.errors import FrontendError, TosaicError
+from tosaic.driver import progress
+from tosaic.driver.provenance import clean_stale_outputs, command_line, versions
 from tosaic.driver.io_packing import IO_PACKINGS, io_packing_pipeline, packing_of
 from tosaic.driver.weight_report import weight_report
 from tosaic.frontend import importer
@@ -181,7 +183,10 @@ def compile(
         now = time.perf_counter()
         timings[stage] = round(now - start, 4)
         start = now
+        progress.finished(stage, timings[stage])
 
+    if output_dir and not observe_quantized:
+        clean_stale_outputs(output_dir)  # never mixed with an earlier compile's files
     exported = importer.export_program(program, example_inputs)
     quantized = importer.is_quantized(exported)
     if quantized and not integer:
@@ -264,6 +269,8 @@ def compile(
         "weights": weight_report(module),
         "flatbuffer_bytes": len(flatbuffer),
         "seconds": timings,
+        "versions": versions(),
+        "command": command_line(),
     }
     result = CompileResult(target, mlir_text, flatbuffer, inputs, outputs, report)
     if observe_quantized:
@@ -272,6 +279,7 @@ def compile(
     if compile_target.accelerator:
         result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
         report["vela"] = result.vela.as_report()
+        report["vela_command"] = result.vela.command
         annotate_vela_layers(report["vela"]["layers"], tensor_layers)
         lap("vela")
     if output_dir:

@@ -260,7 +260,10 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
     observed = [name for name, _, _ in build.report["observed"]]
     nodes = {n.name: n for n in _quantize_nodes(exported)}
     stats = {name: _Stats() for name in observed}
-    for sample in samples:
+    from tosaic.driver import progress
+
+    progress.finished("debug build", working_on=f"debug: {len(samples)} sample(s) on the reference model")
+    for number, sample in enumerate(samples, 1):
         fake = _record(exported, sample, float_activations=False)
         real = _record(exported, sample, float_activations=True)
         feeds = [_quantize_input(x.numpy(), sig.quantization) if sig.quantization else x.numpy()
@@ -278,6 +281,7 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
                 got = got.reshape(want.shape)
             dequantized = (got.astype(np.float64) - node.zero_point) * node.scale
             stats[name].add(got, want, dequantized, real[name])
+        progress.finished(f"debug: sample {number}/{len(samples)}")
 
     cycles = _cycles_by_layer(result.report)
     rows = []

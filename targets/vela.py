@@ -117,6 +117,7 @@ class VelaResult:
     warnings: list[str] = field(default_factory=list)
     vela_version: str | None = None
     stdout: str = field(default="", repr=False)
+    command: list[str] = field(default_factory=list)  # exactly as run, in output_dir
 
     @property
     def sram_used_bytes(self) -> int:
@@ -378,6 +379,7 @@ def run_vela(
         output_files=sorted(p for p in expected if os.path.exists(p)),
         summary_csv=summary_csv,
         per_layer_csv=per_layer_csv,
+        command=command,
     )
 
 

@@ -108,7 +108,7 @@ def _summary(result, seconds: float) -> str:
             f"weights {vela['weights_bytes']['encoded']} B encoded",
         ]
     if result.output_dir:
-        written = "model.mlir, model.tosa, report.json" + (", Vela output" if vela else "")
+        written = "model.mlir, model.tosa, report.json, report.html" + (", Vela output" if vela else "")
         lines.append(f"  wrote {result.output_dir}/: {written}")
     return "\n".join(lines)
 
@@ -141,6 +141,13 @@ def _calibration(directory: str | None, warn_random: bool):
     return samples
 
 
+def _progress(args, title: str):
+    """Progress on stderr (rich) when it is a terminal and no --quiet."""
+    from tosaic.driver.progress import display
+
+    return display(title, enabled=sys.stderr.isatty() and not getattr(args, "quiet", False))
+
+
 def cmd_compile(args) -> int:
     import tosaic
 
@@ -163,12 +170,13 @@ def cmd_compile(args) -> int:
         if value is not None
     }
     start = time.perf_counter()
-    result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
-                            scheme=args.scheme, calibration_data=calibration,
-                            vela_options=vela_options, io_dtype=args.io_dtype,
-                            preserve_io_quantization=args.preserve_io_quantization,
-                            int48_bias=args.int48_bias, dump_stages=args.dump_stages,
-                            io_packing=args.io_packing, debuginfo=args.debuginfo)
+    with _progress(args, f"compiling for {args.target}"):
+        result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
+                                scheme=args.scheme, calibration_data=calibration,
+                                vela_options=vela_options, io_dtype=args.io_dtype,
+                                preserve_io_quantization=args.preserve_io_quantization,
+                                int48_bias=args.int48_bias, dump_stages=args.dump_stages,
+                                io_packing=args.io_packing, debuginfo=args.debuginfo)
     if args.emit_c:
         from tosaic.driver.emit_c import write_c
 
@@ -196,8 +204,9 @@ def cmd_debug(args) -> int:
     if args.scheme and calibration is None:
         print("tosaic: warning: no --calibration data: calibrating on random inputs; "
               "quantization ranges will not match real data", file=sys.stderr)
-    result = tosaic.debug(program, example_inputs, target=args.target, output_dir=args.output,
-                          scheme=args.scheme, calibration_data=calibration, inputs=samples)
+    with _progress(args, f"debugging for {args.target}"):
+        result = tosaic.debug(program, example_inputs, target=args.target, output_dir=args.output,
+                              scheme=args.scheme, calibration_data=calibration, inputs=samples)
     print(f"tosaic: debug: {result.summary['compared']} of {result.summary['quantized_tensors']} quantized "
           f"tensors compared on {result.summary['samples']} sample(s), worst first:")
     print(format_table(result, args.limit))
@@ -372,6 +381,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--c-name", default="model", help="C name prefix for --emit-c (default: model -> model_data[])")
     c.add_argument("--c-section", default="network_model_sec",
                    help="linker section of the --emit-c array (default: network_model_sec)")
+    c.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     c.add_argument("--debuginfo", action="store_true",
                    help="print locations in model.mlir (as --mlir-print-debuginfo): each op's PyTorch module "
                    "path, FX node and source lines")
@@ -397,6 +407,7 @@ def _parser() -> argparse.ArgumentParser:
     dbg.add_argument("--calibration", metavar="DIR", help="calibration samples (.npy/.npz); also compared on")
     dbg.add_argument("--input", action="append", default=[],
                      help="float input .npy to compare on (repeat per model input)")
+    dbg.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     dbg.add_argument("--limit", type=int, default=15, help="rows printed (default 15; numerics.json has all)")
     dbg.set_defaults(func=cmd_debug)
 

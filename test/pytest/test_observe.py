@@ -200,3 +200,26 @@ def test_emit_c_bad_options_fail_before_compiling(tmp_path):
                            (["--target", "tosa-int", "--emit-c"], "needs an Ethos-U target")):
         proc = subprocess.run(cli + extra, capture_output=True, text=True)
         assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_report_records_versions_and_the_vela_command(debugged):
+    result, out = debugged
+    with open(os.path.join(out, "report.json")) as f:
+        report = json.load(f)
+    assert set(report["versions"]) == {"tosaic", "torch", "torch-mlir", "torchao", "tosa-tools", "vela"}
+    assert all(report["versions"].values())
+    command = report["vela_command"]
+    assert "--accelerator-config" in command and command[command.index("--accelerator-config") + 1] == "ethos-u55-128"
+    assert report["command"] and report["numerics"]["compared"] == len(result.rows)
+
+
+def test_stale_outputs_are_removed_and_nothing_else(tmp_path):
+    from tosaic.driver.provenance import clean_stale_outputs
+
+    for name in ("report.json", "model_vela.tflite", "model_summary_X.csv", "notes.txt", "mine_data.c"):
+        (tmp_path / name).write_text("x\n")
+    (tmp_path / "net_data.h").write_text("/* net_data.h: written by tosaic (--emit-c) for ethos-u55-128 */\n")
+    assert clean_stale_outputs(str(tmp_path)) == ["model_summary_X.csv", "model_vela.tflite", "net_data.h",
+                                                   "report.json"]
+    assert sorted(os.listdir(tmp_path)) == ["mine_data.c", "notes.txt"]
+    assert clean_stale_outputs(str(tmp_path)) == []  # no report.json: not a tosaic output directory
