@@ -177,6 +177,7 @@ def cmd_compile(args) -> int:
                                 preserve_io_quantization=args.preserve_io_quantization,
                                 int48_bias=args.int48_bias, dump_stages=args.dump_stages,
                                 io_packing=args.io_packing, debuginfo=args.debuginfo)
+    print(_summary(result, time.perf_counter() - start))
     if args.emit_c:
         from tosaic.driver.emit_c import write_c
 
@@ -217,39 +218,55 @@ def cmd_debug(args) -> int:
 def cmd_run(args) -> int:
     import numpy as np
 
+    from tosaic.driver import run_io
     from tosaic.targets.reference_model import run_reference
 
-    inputs = []
+    arrays = []
     for path in args.input:
         try:
-            inputs.append(np.load(path))
+            arrays.append(np.load(path))
         except (OSError, ValueError) as e:
             raise TosaicError(f"cannot read input '{path}': {e}") from None
+    expected = []
+    for path in args.expect:
+        try:
+            expected.append(np.load(path))
+        except (OSError, ValueError) as e:
+            raise TosaicError(f"cannot read --expect '{path}': {e}") from None
     if not os.path.exists(args.flatbuffer):
         raise TosaicError(f"no such flatbuffer: {args.flatbuffer}")
+    report = run_io.read_report(args.flatbuffer, args.report)
+    inputs, notes = run_io.prepare_inputs(arrays, report)
     outputs = run_reference(args.flatbuffer, inputs)
+    if expected and len(expected) != len(outputs):
+        raise TosaicError(f"{len(expected)} --expect array(s) for {len(outputs)} output(s)")
     # report.json next to the flatbuffer says which outputs are uint8 (TOSA storage is signless).
-    dtypes = _output_dtypes(os.path.join(os.path.dirname(os.path.abspath(args.flatbuffer)), "report.json"))
+    signatures = (report or {}).get("outputs") or []
+    dtypes = [(o.get("quantization") or {}).get("dtype") for o in signatures]
     outputs = [out.view(np.uint8) if i < len(dtypes) and dtypes[i] == "uint8" else out
                for i, out in enumerate(outputs)]
+    if args.dequantize:
+        if not any(s.get("quantization") for s in signatures):
+            raise TosaicError("--dequantize needs report.json with the outputs' quantization next to the "
+                              "flatbuffer (or --report)")
+        outputs = [run_io.dequantize(out, signatures[i]["quantization"])
+                   if i < len(signatures) and signatures[i].get("quantization") else out
+                   for i, out in enumerate(outputs)]
     print(f"tosaic: reference model: graph valid, {len(outputs)} output(s)")
+    for i, note in enumerate(notes):
+        print(f"  input {i}: {note}")
+    ok = True
     for i, out in enumerate(outputs):
         print(f"  output {i}: shape {'x'.join(map(str, out.shape))} {out.dtype}")
+        print(f"    {run_io.describe_values(out)}")
+        if expected:
+            same, message = run_io.compare(out, expected[i], args.atol)
+            ok &= same
+            print(f"    vs {os.path.basename(args.expect[i])}: {message}")
         if args.output_dir:
             os.makedirs(args.output_dir, exist_ok=True)
             np.save(os.path.join(args.output_dir, f"output_{i}.npy"), out)
-    return 0
-
-
-def _output_dtypes(report_path: str) -> list:
-    import json
-
-    try:
-        with open(report_path) as f:
-            report = json.load(f)
-    except (OSError, ValueError):
-        return []
-    return [(o.get("quantization") or {}).get("dtype") for o in report.get("outputs", [])]
+    return 0 if ok else 1
 
 
 def cmd_demo(args) -> int:
@@ -414,8 +431,15 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
     r.add_argument("flatbuffer")
     r.add_argument("--input", action="append", default=[],
-                   help="input .npy (repeat per input); raw uint8 arrays for uint8 inputs")
+                   help="input .npy (repeat per input): float (quantized with report.json's scale and zero "
+                   "point) or raw integers (uint8 arrays for uint8 inputs)")
     r.add_argument("--output-dir", help="write output_N.npy here")
+    r.add_argument("--dequantize", action="store_true",
+                   help="outputs as float: (q - zero point) * scale, from report.json")
+    r.add_argument("--expect", action="append", default=[],
+                   help="expected output .npy (repeat per output): exit 1 unless within --atol")
+    r.add_argument("--atol", type=float, default=0.0, help="absolute tolerance for --expect (default 0)")
+    r.add_argument("--report", help="report.json with the IO quantization (default: next to the flatbuffer)")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="quantize, compile and check the bundled example")

@@ -223,3 +223,33 @@ def test_stale_outputs_are_removed_and_nothing_else(tmp_path):
                                                    "report.json"]
     assert sorted(os.listdir(tmp_path)) == ["mine_data.c", "notes.txt"]
     assert clean_stale_outputs(str(tmp_path)) == []  # no report.json: not a tosaic output directory
+
+
+def test_run_takes_float_inputs_dequantizes_and_checks_expectations(debugged, tmp_path):
+    _, out = debugged
+    model, calibration = _model()
+    x = calibration[2][0]
+    with torch.no_grad():
+        want = model(x).numpy()
+    np.save(tmp_path / "x.npy", x.numpy())
+    np.save(tmp_path / "y.npy", want)
+    cli = [os.path.join(os.path.dirname(sys.executable), "tosaic"), "run", os.path.join(out, "model.tosa")]
+    tolerance = str(0.1 * float(np.ptp(want)))
+    good = subprocess.run(cli + ["--input", str(tmp_path / "x.npy"), "--dequantize", "--expect",
+                                 str(tmp_path / "y.npy"), "--atol", tolerance, "--output-dir", str(tmp_path / "a")],
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "float, quantized to int8" in good.stdout and "-> OK" in good.stdout and " min " in good.stdout
+    bad = subprocess.run(cli + ["--input", str(tmp_path / "x.npy"), "--dequantize", "--expect",
+                                str(tmp_path / "y.npy"), "--atol", "0"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "MISMATCH" in bad.stdout
+    # raw integers quantized by hand give the same (integer) outputs as the float input
+    with open(os.path.join(out, "report.json")) as f:
+        q = json.load(f)["inputs"][0]["quantization"]
+    np.save(tmp_path / "xq.npy", np.clip(np.round(x.numpy() / q["scale"]) + q["zero_point"], -128, 127).astype(np.int8))
+    raw = subprocess.run(cli + ["--input", str(tmp_path / "xq.npy"), "--output-dir", str(tmp_path / "b")],
+                         capture_output=True, text=True)
+    floats = subprocess.run(cli + ["--input", str(tmp_path / "x.npy"), "--output-dir", str(tmp_path / "c")],
+                            capture_output=True, text=True)
+    assert raw.returncode == floats.returncode == 0 and "raw int8" in raw.stdout
+    np.testing.assert_array_equal(np.load(tmp_path / "b" / "output_0.npy"), np.load(tmp_path / "c" / "output_0.npy"))
