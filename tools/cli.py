@@ -205,6 +205,8 @@ def cmd_debug(args) -> int:
     if args.scheme and calibration is None:
         print("tosaic: warning: no --calibration data: calibrating on random inputs; "
               "quantization ranges will not match real data", file=sys.stderr)
+    if samples is None and calibration is None:
+        print("tosaic: warning: no --input or --calibration: comparing on one random input", file=sys.stderr)
     with _progress(args, f"debugging for {args.target}"):
         result = tosaic.debug(program, example_inputs, target=args.target, output_dir=args.output,
                               scheme=args.scheme, calibration_data=calibration, inputs=samples)

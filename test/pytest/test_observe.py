@@ -253,3 +253,15 @@ def test_run_takes_float_inputs_dequantizes_and_checks_expectations(debugged, tm
                             capture_output=True, text=True)
     assert raw.returncode == floats.returncode == 0 and "raw int8" in raw.stdout
     np.testing.assert_array_equal(np.load(tmp_path / "b" / "output_0.npy"), np.load(tmp_path / "c" / "output_0.npy"))
+
+
+@pytest.mark.parametrize("fixture", ["executorch_arm_residual", "executorch_arm_conv_pool_uint8_io"])
+def test_debug_foreign_quantizers_programs(fixture):
+    """ExecuTorch's Arm quantizer's programs (int8, and uint8 graph IO), as they are."""
+    path = os.path.join(os.path.dirname(__file__), "data", fixture + ".pt2")
+    result = tosaic.debug(path, target="tosa-int")
+    assert result.rows and result.summary["compared"] == result.summary["quantized_tensors"]
+    for row in result.rows:
+        assert row["max_lsb"] <= 1 and row["exact_percent"] >= 99.0, row
+    if "uint8" in fixture:
+        assert "uint8" in {row["dtype"] for row in result.rows}
