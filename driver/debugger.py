@@ -336,7 +336,7 @@ def format_table(result: DebugResult, limit: int = 10) -> str:
         sqnr = "exact" if r["sqnr_db"] is None else f"{r['sqnr_db']:.1f}"
         cycles = "" if r["vela_cycles"] is None else str(r["vela_cycles"])
         lines.append(f"{r['layer'][:28]:<28} {r['op'][:18]:<18} {r['dtype']:<6} {r['scale']:>10.4g} "
-                     f"{r['zero_point']:>5} {r['max_lsb']:>6} {r['exact_percent']:>8.2f} {sqnr:>8} {cycles:>8}")
+                     f"{r['zero_point']:>5} {r['max_lsb']:>6} {r['exact_percent']:>8.3f} {sqnr:>8} {cycles:>8}")
     s = result.summary
     first = result.first_lsb_error
     lines.append(f"first layer with LSB error: "
