@@ -232,13 +232,22 @@ _FILE_LOCATION = re.compile(r'"([^"]*)":(\d+):(\d+)')
 
 
 def describe_location(location) -> str:
-    """`file:line:col` of a location; for a call stack, the outermost frame: the user's
-    model code rather than torch's internals."""
+    """`file:line:col` of a location; for a call stack, the outermost frame outside torch:
+    the user's model code rather than torch's internals (nn.Sequential's forward)."""
     frames = _FILE_LOCATION.findall(str(location))
     if not frames:
         return "<unknown location>"
-    file, line, col = frames[-1]
+    user = [frame for frame in frames if f"{os.sep}torch{os.sep}" not in frame[0]] or frames
+    file, line, col = user[-1]
     return f"{file}:{line}:{col}"
+
+
+def _in_module(location) -> str:
+    """The user's module an op came from, as " (in features.3.conv)", where its location says."""
+    from tosaic.driver.locations import layer_of
+
+    layer = layer_of(location)
+    return f" (in {layer.label})" if layer else ""
 
 
 def format_mlir_error(error: Exception) -> str:
@@ -247,6 +256,6 @@ def format_mlir_error(error: Exception) -> str:
         return str(error)
     lines = []
     for d in diags:
-        lines.append(f"{describe_location(d.location)}: error: {d.message}")
+        lines.append(f"{describe_location(d.location)}: error: {d.message}{_in_module(d.location)}")
         lines.extend(f"{describe_location(n.location)}: note: {n.message}" for n in d.notes)
     return "\n".join(lines)

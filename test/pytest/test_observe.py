@@ -265,3 +265,19 @@ def test_debug_foreign_quantizers_programs(fixture):
         assert row["max_lsb"] <= 1 and row["exact_percent"] >= 99.0, row
     if "uint8" in fixture:
         assert "uint8" in {row["dtype"] for row in result.rows}
+
+
+class _Atan(nn.Module):
+    def forward(self, x):
+        return torch.atan(x)  # quantized by nobody, no integer lowering
+
+
+def test_errors_name_the_users_module():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), _Atan()).eval()
+    program = quantize_model(model, (torch.randn(1, 3, 4, 4),), "a8w8")
+    with pytest.raises(tosaic.TosaicError) as raised:
+        tosaic.compile(program, target="tosa-int")
+    errors = [line for line in str(raised.value).splitlines() if ": error: " in line]
+    assert errors and all(line.endswith("(in 1)") for line in errors), errors
+    assert all(line.startswith(__file__) for line in errors), errors
