@@ -329,13 +329,13 @@ def _write_html(result, output_dir: str, debug_result) -> None:
 
 def format_table(result: DebugResult, limit: int = 10) -> str:
     """The worst layers first, then where LSB error starts and what costs the cycles."""
-    header = f"{'layer':<28} {'op':<18} {'dtype':<6} {'scale':>10} {'zp':>5} {'maxLSB':>6} {'exact%':>8} " \
+    header = f"{'depth':>5} {'layer':<28} {'op':<18} {'dtype':<6} {'scale':>10} {'zp':>5} {'maxLSB':>6} {'exact%':>8} " \
              f"{'SQNR dB':>8} {'cycles':>8}"
     lines = [header, "-" * len(header)]
     for r in result.worst(limit):
         sqnr = "exact" if r["sqnr_db"] is None else f"{r['sqnr_db']:.1f}"
         cycles = "" if r["vela_cycles"] is None else str(r["vela_cycles"])
-        lines.append(f"{r['layer'][:28]:<28} {r['op'][:18]:<18} {r['dtype']:<6} {r['scale']:>10.4g} "
+        lines.append(f"{r['depth']:>5} {r['layer'][:28]:<28} {r['op'][:18]:<18} {r['dtype']:<6} {r['scale']:>10.4g} "
                      f"{r['zero_point']:>5} {r['max_lsb']:>6} {r['exact_percent']:>8.3f} {sqnr:>8} {cycles:>8}")
     s = result.summary
     first = result.first_lsb_error
