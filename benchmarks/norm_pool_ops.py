@@ -37,6 +37,13 @@ class AfterConv(nn.Module):
         return self.fn(self.conv(x))
 
 
+def _group_norm(groups, channels):
+    norm = nn.GroupNorm(groups, channels)
+    norm.weight.data = torch.randn(channels) * 0.5 + 1.0
+    norm.bias.data = torch.randn(channels) * 0.3
+    return norm
+
+
 def _rms(x):
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
 
@@ -45,23 +52,28 @@ CASES = {
     "adaptive_avg_pool2d 10x10->3x4": (lambda: AfterConv(lambda y: F.adaptive_avg_pool2d(y, (3, 4))), (1, 3, 10, 10)),
     "adaptive_avg_pool2d 7x7->3x3": (lambda: AfterConv(lambda y: F.adaptive_avg_pool2d(y, (3, 3))), (1, 3, 7, 7)),
     "adaptive_avg_pool2d 9x9->2x2": (lambda: AfterConv(lambda y: F.adaptive_avg_pool2d(y, (2, 2))), (1, 3, 9, 9)),
+    "adaptive_avg_pool2d 8x8->2x2 (divides)": (lambda: AfterConv(lambda y: F.adaptive_avg_pool2d(y, (2, 2))),
+                                                (1, 3, 8, 8)),
 }
 
 
 def _extra_cases():
     """Cases whose ops may not be lowered on this branch yet (added as they land)."""
     cases = {}
-    cases["group_norm 4 groups"] = (lambda: AfterConv(nn.GroupNorm(4, 8)), (1, 3, 8, 8))
-    cases["batch_norm alone"] = (lambda: AfterConv(nn.BatchNorm2d(8)), (1, 3, 8, 8))
+    cases["group_norm 4 groups"] = (lambda: AfterConv(_group_norm(4, 8)), (1, 3, 8, 8))
+    cases["batch_norm alone (after a relu)"] = (lambda: AfterConv(nn.Sequential(nn.ReLU(), nn.BatchNorm2d(8))),
+                                                (1, 3, 8, 8))
     cases["RMSNorm x*rsqrt(mean(x^2)+eps)"] = (lambda: AfterConv(_rms), (1, 3, 8, 8))
+    cases["var dim=1"] = (lambda: AfterConv(lambda y: torch.var(y, dim=1, keepdim=True)), (1, 3, 8, 8))
+    cases["linalg_vector_norm dim=-1"] = (
+        lambda: AfterConv(lambda y: torch.linalg.vector_norm(y, dim=-1, keepdim=True)), (1, 3, 8, 8))
     return cases
 
 
 def measure(name, make, shape):
     torch.manual_seed(0)
     model = make().eval()
-    if isinstance(getattr(model, "fn", None), nn.BatchNorm2d):
-        bn = model.fn
+    for bn in (m for m in model.modules() if isinstance(m, nn.BatchNorm2d)):
         bn.running_mean.uniform_(-0.5, 0.5)
         bn.running_var.uniform_(0.5, 2.0)
         bn.weight.data.uniform_(0.5, 1.5)

@@ -20,7 +20,7 @@
   that could overflow int32, the int8 values are widened exactly to int16 (x 128),
   averaged by TOSA, and rescaled: the first rounding is 1/128 of an input LSB.
 - adaptive_avg_pool2d with sizes that do not divide (decomposed in
-  frontend/resize_decompositions.py): the windows sliced side by side, padded with 0.0
+  frontend/decompositions.py): the windows sliced side by side, padded with 0.0
   (the input's zero point) to the longest, an avg_pool2d with kernel = stride, times a
   constant per output position. Lowered as the window sum, times the integer L / count of
   each output position, then ONE rescale by s_in / (L * s_out).
@@ -59,7 +59,7 @@ from tosaic.dialects.tosa_helpers import (
 )
 from tosaic.lowering.build import element_width as _element_width
 from tosaic.lowering.build import emit_layouts, integer_rescale, integer_window_sum, requantize
-from tosaic.lowering.match import _users, quantizes_below
+from tosaic.lowering.match import _users, float_constant, quantizes_below
 from tosaic.lowering.registry import OWN_OUTPUT, SHARED_ALWAYS, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
@@ -117,8 +117,39 @@ def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale
     n, h, w, c = ranked_shape(x)
     out_h = (h - kernel[0]) // stride[0] + 1
     out_w = (w - kernel[1]) // stride[1] + 1
-    window_sum = integer_window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
+    window_sum = _window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
     return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
+
+
+# Vela runs a depthwise convolution on Ethos-U55 only with strides up to 3.
+MAX_WINDOW_SUM_STRIDE = 3
+
+
+def _tiled_window_sum(x: ir.Value, kernel, in_zp: int, out_shape) -> ir.Value:
+    """sum(x - zp) over windows that tile NHWC `x` (kernel = stride, no remainder), as int32
+    REDUCE_SUMs between reshapes: for strides a depthwise convolution cannot take."""
+    n, out_h, out_w, c = out_shape
+    kh, kw = kernel
+    i32 = ir.IntegerType.get_signless(32)
+    acc = integer_rescale(x, [1.0], in_zp, 0, ir.RankedTensorType.get(ranked_shape(x), i32), per_channel=False)
+    for shape, axis in (([n * out_h, kh, out_w * kw, c], 1), ([n * out_h * out_w, kw, c, 1], 1)):
+        if shape[axis] == 1:
+            continue
+        acc = make_reshape(acc, shape)
+        shape = list(shape)
+        shape[axis] = 1
+        acc = tosa.ReduceSumOp(acc, ir.IntegerAttr.get(i32, axis), results=[ir.RankedTensorType.get(shape, i32)]).result
+    return make_reshape(acc, out_shape)
+
+
+def _window_sum(x: ir.Value, kernel, stride, in_zp: int, out_shape) -> ir.Value:
+    """sum(x - zp) over each window, int32: a depthwise conv with weights 1, or for windows
+    that tile the input with a stride above 3 (adaptive pooling by 4 or more), REDUCE_SUMs."""
+    _, out_h, out_w, _ = out_shape
+    tiles = list(kernel) == list(stride) and ranked_shape(x)[1:3] == [out_h * kernel[0], out_w * kernel[1]]
+    if tiles and max(stride) > MAX_WINDOW_SUM_STRIDE:
+        return _tiled_window_sum(x, kernel, in_zp, out_shape)
+    return integer_window_sum(x, kernel, stride, in_zp, out_shape)
 
 
 def _excluding_pad_sum_rescaled(x, kernel, stride, pad, in_q, out_q, out_shape, out_type):
@@ -386,32 +417,6 @@ def lower_avg_pool2d(pool, run):
     return _lower_below(pool, _lower_avg_pool)
 
 
-def _float_constant(value: ir.Value, depth: int = 8) -> np.ndarray | None:
-    """The float values of a tensor computed from constants only (tosa.const,
-    arith.constant splats, concat, reshape, cast, mul), or None."""
-    op = defining_op(value)
-    if op is None or depth == 0:
-        return None
-    shape = ranked_shape(value)
-    if op.name in ("tosa.const", "arith.constant"):
-        array = np.array(op.attributes["values" if op.name == "tosa.const" else "value"])
-        if not np.issubdtype(array.dtype, np.floating):
-            return None
-        return np.broadcast_to(array, shape) if list(array.shape) != list(shape) else array
-    if op.name == "tosa.concat":
-        parts = [_float_constant(operand, depth - 1) for operand in op.operands]
-        if any(part is None for part in parts):
-            return None
-        return np.concatenate(parts, axis=ir.IntegerAttr(op.attributes["axis"]).value)
-    if op.name in ("tosa.reshape", "tosa.cast"):
-        first = _float_constant(op.operands[0], depth - 1)
-        return None if first is None else first.reshape(shape)
-    if op.name == "tosa.mul":
-        a, b = (_float_constant(operand, depth - 1) for operand in op.operands[:2])
-        return None if a is None or b is None else np.broadcast_to(a * b, shape)
-    return None
-
-
 def _position_factor(pool):
     """(layouts, mul, factor per pool output element) for `mul(layouts(pool), constant)`."""
     layouts, value = [], pool.results[0]
@@ -431,7 +436,7 @@ def _position_factor(pool):
             if shift is None or np.any(shift != 0):
                 return None
         other = user.operands[1] if user.operands[0] == value else user.operands[0]
-        factor = _float_constant(other)
+        factor = float_constant(other)
         if factor is None:
             return None
         factor = np.broadcast_to(np.asarray(factor, np.float64), ranked_shape(user.results[0]))
@@ -441,27 +446,6 @@ def _position_factor(pool):
             else:
                 factor = factor.reshape(ranked_shape(op.operands[0]))
         return layouts, user, factor
-
-
-# Vela runs a depthwise convolution on Ethos-U55 only with strides up to 3.
-MAX_WINDOW_SUM_STRIDE = 3
-
-
-def _tiled_window_sum(x: ir.Value, kernel, in_zp: int, out_shape) -> ir.Value:
-    """sum(x - zp) over windows that tile NHWC `x` (kernel = stride, no remainder), as int32
-    REDUCE_SUMs between reshapes: for strides a depthwise convolution cannot take."""
-    n, out_h, out_w, c = out_shape
-    kh, kw = kernel
-    i32 = ir.IntegerType.get_signless(32)
-    acc = integer_rescale(x, [1.0], in_zp, 0, ir.RankedTensorType.get(ranked_shape(x), i32), per_channel=False)
-    for shape, axis in (([n * out_h, kh, out_w * kw, c], 1), ([n * out_h * out_w, kw, c, 1], 1)):
-        if shape[axis] == 1:
-            continue
-        acc = make_reshape(acc, shape)
-        shape = list(shape)
-        shape[axis] = 1
-        acc = tosa.ReduceSumOp(acc, ir.IntegerAttr.get(i32, axis), results=[ir.RankedTensorType.get(shape, i32)]).result
-    return make_reshape(acc, out_shape)
 
 
 def _lower_weighted_average(q_op, pool, x, in_q, kernel, stride, layouts, counts):
@@ -478,11 +462,7 @@ def _lower_weighted_average(q_op, pool, x, in_q, kernel, stride, layouts, counts
     i32 = ir.IntegerType.get_signless(32)
     element = ir.RankedTensorType(q_op.results[0].type).element_type
     with ir.InsertionPoint(q_op), pool.location:
-        tiles = kernel == stride and ranked_shape(x)[1:3] == [out_h * kernel[0], out_w * kernel[1]]
-        if tiles and max(stride) > MAX_WINDOW_SUM_STRIDE:
-            window_sum = _tiled_window_sum(x, kernel, in_q.zero_point[0], [n, out_h, out_w, c])
-        else:
-            window_sum = integer_window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
+        window_sum = _window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
         weighted = tosa.mul(ir.RankedTensorType.get([n, out_h, out_w, c], i32), window_sum,
                             make_integer_const(weights.reshape(1, out_h, out_w, 1), 32),
                             make_integer_const(np.asarray([0]), 8))

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 import tosaic
 from quantized_check import check_quantized
-from tosaic.frontend.resize_decompositions import adaptive_windows
+from tosaic.frontend.decompositions import adaptive_windows
 from tosaic.quantization import quantize_model
 from tosaic.targets import vela
 
@@ -43,8 +43,9 @@ def test_windows_are_pytorchs():
         ((1, 3, 7, 7), (3, 3), False),  # overlapping windows of one length: a plain avg_pool2d
         ((1, 3, 5, 9), (3, 2), True),  # counts vary along H (5 -> 3: 2, 3, 2), not W (9 -> 2: 5, 5)
         ((1, 3, 8, 5), (4, 3), True),  # H divides, W does not (5 -> 3)
+        ((1, 3, 9, 9), (2, 2), False),  # windows of 5 side by side: stride 5, summed by REDUCE_SUMs (U55)
     ],
-    ids=["5x10-to-3x4", "7x7-to-3x3", "5x9-to-3x2", "8x5-to-4x3"],
+    ids=["5x10-to-3x4", "7x7-to-3x3", "5x9-to-3x2", "8x5-to-4x3", "9x9-to-2x2"],
 )
 def test_adaptive_avg_pool2d(shape, size, counts_vary, tmp_path):
     torch.manual_seed(0)

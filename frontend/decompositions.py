@@ -1,5 +1,10 @@
-"""Decompositions of pooling ops whose torch-mlir lowering Ethos-U cannot run, into ops
-the quantized lowering takes (frontend/importer.py adds them to its table).
+"""Decompositions of ops whose torch-mlir lowering Ethos-U or the quantized lowering
+cannot take, into ops it does (frontend/importer.py adds them to its table).
+
+group_norm: torch's decomposition computes per-group statistics and gathers them per
+channel (GATHERs of float values); written here as a layer norm over [N, G, C/G, H*W]
+(axes 2, 3: mean, centred, mean of squares, rsqrt), reshaped back, then the per-channel
+affine, which the norm lowering matches (`tosaic.lowering.norm`).
 
 adaptive_avg_pool2d with sizes that do not divide: torch-mlir lowers it with int64 index
 tensors (`'tosa.const' op illegal ... [int64]`). Output window i along an axis of length
@@ -63,3 +68,25 @@ def adaptive_avg_pool2d(x, output_size):
         along = aten.cat.default(parts, dim)
         factor = along if factor is None else aten.mul.Tensor(factor, along)
     return pooled if factor is None else aten.mul.Tensor(pooled, factor)
+
+
+def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    if x.dim() < 2 or x.shape[1] % num_groups:
+        return NotImplemented
+    n, c = x.shape[:2]
+    rest = list(x.shape[2:])
+    spatial = 1
+    for size in rest:
+        spatial *= size
+    grouped = aten.reshape.default(x, [n, num_groups, c // num_groups, spatial])
+    mean = aten.mean.dim(grouped, [2, 3], True)
+    centred = aten.sub.Tensor(grouped, mean)
+    variance = aten.mean.dim(aten.mul.Tensor(centred, centred), [2, 3], True)
+    normalised = aten.mul.Tensor(centred, aten.rsqrt.default(aten.add.Scalar(variance, eps)))
+    y = aten.reshape.default(normalised, list(x.shape))
+    per_channel = [1, c] + [1] * len(rest)
+    if weight is not None:
+        y = aten.mul.Tensor(y, aten.reshape.default(weight, per_channel))
+    if bias is not None:
+        y = aten.add.Tensor(y, aten.reshape.default(bias, per_channel))
+    return y
