@@ -198,6 +198,10 @@ def decomposition_table() -> dict:
     table[torch.ops.aten.flip.default] = _flip
     table[torch.ops.aten.upsample_nearest2d.vec] = _upsample_nearest2d
     table[torch.ops.aten.upsample_nearest2d.default] = _upsample_nearest2d_sizes
+    from tosaic.frontend import decompositions
+
+    table[torch.ops.aten.adaptive_avg_pool2d.default] = decompositions.adaptive_avg_pool2d
+    table[torch.ops.aten.group_norm.default] = decompositions.group_norm
     return table
 
 

@@ -260,6 +260,69 @@ def quantizes_below(op, through=tosa_ops.BYTE_MOVES | {"tosa.clamp"}, depth: int
     return found
 
 
+_FLOAT_CONSTANT_FUNCTIONS = {
+    "tosa.reciprocal": lambda a: 1.0 / a,
+    "tosa.rsqrt": lambda a: 1.0 / np.sqrt(a),
+    "tosa.negate": np.negative,
+    "tosa.abs": np.abs,
+    "tosa.exp": np.exp,
+    "tosa.log": np.log,
+}
+_FLOAT_CONSTANT_BINARY = {
+    "tosa.add": np.add,
+    "tosa.sub": np.subtract,
+    "tosa.mul": np.multiply,
+    "tosa.pow": np.power,
+    "tosa.maximum": np.maximum,
+    "tosa.minimum": np.minimum,
+}
+
+
+def float_constant(value: ir.Value, depth: int = 16) -> np.ndarray | None:
+    """The float64 values of a float tensor computed from constants only (tosa.const,
+    arith.constant splats, concat, reshape, transpose, cast, elementwise arithmetic), as
+    torch-mlir leaves a batch norm's rsqrt(var + eps) or a decomposition's factors; None
+    for anything else."""
+    op = defining_op(value)
+    if op is None or depth == 0:
+        return None
+    shape = ranked_shape(value)
+    if shape is None or not isinstance(ir.ShapedType(value.type).element_type, ir.FloatType):
+        return None
+    if op.name in ("tosa.const", "arith.constant"):
+        array = np.array(op.attributes["values" if op.name == "tosa.const" else "value"])
+        if not np.issubdtype(array.dtype, np.floating):
+            return None
+        array = array.astype(np.float64)
+        return np.broadcast_to(array, shape) if list(array.shape) != list(shape) else array
+    if op.name == "tosa.concat":
+        parts = [float_constant(operand, depth - 1) for operand in op.operands]
+        if any(part is None for part in parts):
+            return None
+        return np.concatenate(parts, axis=ir.IntegerAttr(op.attributes["axis"]).value)
+    if op.name in ("tosa.reshape", "tosa.cast", "tosa.transpose") or op.name in _FLOAT_CONSTANT_FUNCTIONS:
+        first = float_constant(op.operands[0], depth - 1)
+        if first is None:
+            return None
+        if op.name == "tosa.transpose":
+            return np.transpose(first, transpose_perms(op))
+        if op.name in _FLOAT_CONSTANT_FUNCTIONS:
+            with np.errstate(all="ignore"):
+                return _FLOAT_CONSTANT_FUNCTIONS[op.name](first)
+        return first.reshape(shape)
+    if op.name in _FLOAT_CONSTANT_BINARY:
+        if op.name == "tosa.mul" and len(op.operands) > 2:
+            shift = constant_array(op.operands[2])
+            if shift is None or np.any(shift != 0):
+                return None
+        a, b = (float_constant(operand, depth - 1) for operand in op.operands[:2])
+        if a is None or b is None:
+            return None
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(_FLOAT_CONSTANT_BINARY[op.name](a, b), shape)
+    return None
+
+
 def integer_constant(value: ir.Value, depth: int = 16) -> np.ndarray | None:
     """The int64 values of an integer tensor computed from constants only, as torch-mlir
     builds a gather's indices (cast, reshape, tile, concat, mul, reduce_sum, add of

@@ -30,6 +30,16 @@ beyond), the reciprocal square root < 6e-8 relative, Z's rounding 2^-F in n: for
 program only next to a rounding boundary.
 
 RMSNorm (`x * rsqrt(mean(x^2) + eps) [* w]`) is the same with D = N X and V = N sum(X^2).
+
+group_norm: the frontend writes it as this layer norm over [N, G, C/G, H*W] (axes 2, 3),
+reshaped back to [N, C, H, W] before the per-channel affine; the affine's constants are
+moved through the reshape onto [1, G, C/G, 1].
+
+batch_norm alone (not folded into a convolution; eval mode): torch-mlir's sub(x, mean),
+mul(., rsqrt(var + eps)), mul(., w), add(., b) with constants is one per-element affine
+y = m x + o. With X the codes minus the zero point: (X Mq + Oq) 2^-k, Mq = round(m s_in /
+s_out 2^k), Oq = round(o / s_out 2^k) (`qmath.affine_plan`: the largest k keeping int32),
+then one RESCALE by 2^-k: an int32 MUL, ADD, RESCALE, off by < 2^-20 LSB before rounding.
 """
 
 from __future__ import annotations
@@ -44,11 +54,12 @@ from tosaic.dialects.tosa_helpers import (
     defining_op,
     is_zero_constant,
     make_integer_const,
+    make_reshape,
     make_storage_const,
     ranked_shape,
 )
 from tosaic.lowering.build import integer_rescale, saturate
-from tosaic.lowering.match import is_int8_per_tensor, uses_stay_inside
+from tosaic.lowering.match import float_constant, is_int8_per_tensor, uses_stay_inside
 from tosaic.lowering.registry import OWN_OUTPUT, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
@@ -219,11 +230,17 @@ def match_norm(root: ir.Value) -> NormMatch | None:
     found = _affine_constant(defining_op(value), region, "tosa.mul")
     if found is not None:
         value, weight = found
+    regroup = defining_op(value)
+    if _name(regroup) == "tosa.reshape":  # group norm: [N, G, C/G, HW] back to [N, C, H, W]
+        region.add(regroup)
+        value = regroup.operands[0]
     normalised = _normalised(value, region)
     if normalised is None:
         return None
     dq, axes, eps, centred = normalised
-    return NormMatch(dq, axes, eps, centred, weight, bias, region.ops)
+    match = NormMatch(dq, axes, eps, centred, weight, bias, region.ops)
+    match.output_shape = ranked_shape(root)
+    return match
 
 
 def _region_ops(match: NormMatch) -> list:
@@ -330,7 +347,8 @@ def build_norm(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, match: No
 
 
 @lowering("layer_norm", family="norm", root=quant.QUANTIZE, activations=("int8",),
-          annotates={"aten.layer_norm.default": OWN_OUTPUT, "aten.rms_norm.default": OWN_OUTPUT})
+          annotates={"aten.layer_norm.default": OWN_OUTPUT, "aten.rms_norm.default": OWN_OUTPUT,
+                     "aten.group_norm.default": OWN_OUTPUT})
 def lower_layer_norm(q_op, run):
     """layer norm / RMSNorm (torch-mlir's sums, rsqrt, affine region) -> int32 sums, Newton
     rsqrt and a per-channel affine, ~45 TOSA ops."""
@@ -346,7 +364,8 @@ def lower_layer_norm(q_op, run):
     if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type):
         return Refuse(q_op, "a normalisation needs int8 per-tensor input (int16 is not supported)")
     shape = ranked_shape(q)
-    if shape is None or any(s < 0 for s in shape) or shape != ranked_shape(q_op.results[0]):
+    out_shape = ranked_shape(q_op.results[0])
+    if shape is None or any(s < 0 for s in shape) or out_shape is None or np.prod(shape) != np.prod(out_shape):
         return None
     ops = _region_ops(match)
     if not uses_stay_inside(ops, q_op):
@@ -357,8 +376,13 @@ def lower_layer_norm(q_op, run):
     weight = np.ones([1] * len(shape)) if match.weight is None else match.weight.astype(np.float64)
     bias = None if match.bias is None else match.bias.astype(np.float64)
     for name, array in (("weight", weight), ("bias", bias)):
-        if array is not None and (array.ndim > len(shape) or not np.all(np.isfinite(array))):
+        if array is not None and (array.ndim > len(out_shape) or not np.all(np.isfinite(array))):
             return Refuse(q_op, f"the normalisation's {name} is not a finite constant of the input's rank")
+    if shape != out_shape:  # group norm: the affine's constants onto the normalised shape
+        weight = _onto(weight, out_shape, shape)
+        bias = None if bias is None else _onto(bias, out_shape, shape)
+        if weight is None or (match.bias is not None and bias is None):
+            return None
     if not np.abs(weight).max() > 0:
         return None  # a zero weight: the output is the bias, a constant (left to the table)
     try:
@@ -368,7 +392,101 @@ def lower_layer_norm(q_op, run):
         return Refuse(q_op, f"cannot lower this normalisation exactly: {e}")
     wq, bq = qmath.norm_affine(plan, weight, 0.0 if bias is None else bias, out_q.scale[0])
     with ir.InsertionPoint(q_op), q_op.location:
-        result = build_norm(q, in_q, out_q, match, plan, wq, None if bias is None else bq, q_op.results[0].type)
+        out_type = ir.RankedTensorType.get(shape, ir.RankedTensorType(q_op.results[0].type).element_type)
+        result = build_norm(q, in_q, out_q, match, plan, wq, None if bias is None else bq, out_type)
+        if shape != out_shape:
+            result = make_reshape(result, out_shape)
+    return Replace.one(q_op, result)
+
+
+def _onto(array: np.ndarray, out_shape, shape) -> np.ndarray | None:
+    """A constant broadcastable to `out_shape`, as one broadcastable to `shape` (the same
+    elements reshaped), kept size 1 along every axis it does not vary over and over the
+    batch; None when it varies over the batch."""
+    full = np.broadcast_to(array.reshape([1] * (len(out_shape) - array.ndim) + list(array.shape)),
+                           out_shape).reshape(shape)
+    if not np.all(full == full[:1]):
+        return None
+    for axis in range(len(shape)):
+        first = np.take(full, [0], axis=axis)
+        if np.all(full == first):
+            full = first
+    return np.ascontiguousarray(full)
+
+
+# --------------------------------------------------------------------------- batch norm
+
+
+_AFFINE_OPS = ("tosa.add", "tosa.sub", "tosa.mul")
+
+
+def match_affine(value: ir.Value):
+    """(dequantize, multiplier, offset, ops) for a chain of add/sub/mul by constants from a
+    dequantize to `value` (y = multiplier x + offset per element, broadcast to `value`),
+    with at least one constant that is not a scalar; None otherwise."""
+    shape = ranked_shape(value)
+    m, o, ops, per_element = np.ones(shape), np.zeros(shape), [], False
+    op = defining_op(value)
+    while _name(op) in _AFFINE_OPS:
+        if op.name == "tosa.mul" and not _plain_mul(op):
+            return None
+        consts = [float_constant(operand) for operand in op.operands[:2]]
+        if (consts[0] is None) == (consts[1] is None):
+            return None
+        data = 1 if consts[0] is not None else 0
+        c = np.broadcast_to(consts[1 - data], shape)
+        per_element = per_element or np.unique(c).size > 1
+        # Walking up from the output: y = m z + o, and z is this op of its data operand.
+        if op.name == "tosa.mul":
+            m = m * c
+        elif op.name == "tosa.add":
+            o = o + m * c
+        elif data == 0:  # z = w - c
+            o = o - m * c
+        else:  # z = c - w
+            m, o = -m, o + m * c
+        ops.append(op)
+        if ranked_shape(op.operands[data]) != shape:
+            return None  # the data operand is broadcast: not one value per element
+        op = defining_op(op.operands[data])
+    if not quant.is_dequantize(op) or not ops or not per_element:
+        return None
+    return op, m, o, ops
+
+
+@lowering("batch_norm", family="norm", root=quant.QUANTIZE, activations=("int8",),
+          annotates={"aten.batch_norm.default": OWN_OUTPUT})
+def lower_batch_norm(q_op, run):
+    """batch norm alone (a chain of add/sub/mul by per-channel constants) -> int32
+    (x - zp) Mq + Oq and one rescale."""
+    out_q = quant.QParams.of(q_op)
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(q_op.results[0].type).element_type):
+        return None
+    found = match_affine(q_op.operands[0])
+    if found is None:
+        return None
+    dq, m, o, ops = found
+    in_q = quant.QParams.of(dq)
+    q = dq.operands[0]
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type) or not uses_stay_inside(ops, q_op):
+        return None
+    shape = ranked_shape(q)
+    multipliers = _onto(m * in_q.scale[0] / out_q.scale[0], shape, shape)
+    offsets = _onto(o / out_q.scale[0], shape, shape)
+    if multipliers is None or offsets is None:
+        return Refuse(q_op, "the affine's constants vary over the batch")
+    magnitude = max(in_q.qmax - in_q.zero_point[0], in_q.zero_point[0] - in_q.qmin)
+    try:
+        mq, oq, k = qmath.affine_plan(multipliers, offsets, magnitude)
+    except ValueError as e:
+        return Refuse(q_op, f"cannot lower this affine exactly: {e}")
+    with ir.InsertionPoint(q_op), q_op.location:
+        x = integer_rescale(q, [1.0], in_q.zero_point[0], 0, _tensor(shape), per_channel=False)
+        acc = _mul(x, make_integer_const(mq, 32), 0, shape)
+        if np.any(oq):
+            acc = _add(acc, make_integer_const(oq, 32), shape)
+        out = integer_rescale(acc, [2.0 ** -k], 0, out_q.zero_point[0], q_op.results[0].type, per_channel=False)
+        result = saturate(out, out_q.qmin, out_q.qmax, INT8_MIN, INT8_MAX)
     return Replace.one(q_op, result)
 
 

@@ -19,6 +19,11 @@
   the counts' least common multiple), then ONE rescale by s_in / (L * s_out). Where
   that could overflow int32, the int8 values are widened exactly to int16 (x 128),
   averaged by TOSA, and rescaled: the first rounding is 1/128 of an input LSB.
+- adaptive_avg_pool2d with sizes that do not divide (decomposed in
+  frontend/decompositions.py): the windows sliced side by side, padded with 0.0
+  (the input's zero point) to the longest, an avg_pool2d with kernel = stride, times a
+  constant per output position. Lowered as the window sum, times the integer L / count of
+  each output position, then ONE rescale by s_in / (L * s_out).
 - adaptive_avg_pool2d / mean: torch-mlir emits `avg_pool2d` when the output is larger
   than 1x1, else `reduce_sum` (one per dim) [+ reshape] + `mul` by the float 1/N.
   A mean over both spatial dims of a rank-4 tensor becomes a global `tosa.avg_pool2d`
@@ -49,11 +54,12 @@ from tosaic.dialects.tosa_helpers import (
     make_const_shape,
     make_transpose,
     ranked_shape,
+    transpose_perms,
     with_shape,
 )
 from tosaic.lowering.build import element_width as _element_width
-from tosaic.lowering.build import integer_rescale, integer_window_sum, requantize
-from tosaic.lowering.match import quantizes_below
+from tosaic.lowering.build import emit_layouts, integer_rescale, integer_window_sum, requantize
+from tosaic.lowering.match import _users, float_constant, quantizes_below
 from tosaic.lowering.registry import OWN_OUTPUT, SHARED_ALWAYS, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
@@ -111,8 +117,39 @@ def _window_sum_rescaled(x: ir.Value, kernel, stride, in_q: quant.QParams, scale
     n, h, w, c = ranked_shape(x)
     out_h = (h - kernel[0]) // stride[0] + 1
     out_w = (w - kernel[1]) // stride[1] + 1
-    window_sum = integer_window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
+    window_sum = _window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
     return integer_rescale(window_sum, [scale], 0, out_zp, out_type, per_channel=False)
+
+
+# Vela runs a depthwise convolution on Ethos-U55 only with strides up to 3.
+MAX_WINDOW_SUM_STRIDE = 3
+
+
+def _tiled_window_sum(x: ir.Value, kernel, in_zp: int, out_shape) -> ir.Value:
+    """sum(x - zp) over windows that tile NHWC `x` (kernel = stride, no remainder), as int32
+    REDUCE_SUMs between reshapes: for strides a depthwise convolution cannot take."""
+    n, out_h, out_w, c = out_shape
+    kh, kw = kernel
+    i32 = ir.IntegerType.get_signless(32)
+    acc = integer_rescale(x, [1.0], in_zp, 0, ir.RankedTensorType.get(ranked_shape(x), i32), per_channel=False)
+    for shape, axis in (([n * out_h, kh, out_w * kw, c], 1), ([n * out_h * out_w, kw, c, 1], 1)):
+        if shape[axis] == 1:
+            continue
+        acc = make_reshape(acc, shape)
+        shape = list(shape)
+        shape[axis] = 1
+        acc = tosa.ReduceSumOp(acc, ir.IntegerAttr.get(i32, axis), results=[ir.RankedTensorType.get(shape, i32)]).result
+    return make_reshape(acc, out_shape)
+
+
+def _window_sum(x: ir.Value, kernel, stride, in_zp: int, out_shape) -> ir.Value:
+    """sum(x - zp) over each window, int32: a depthwise conv with weights 1, or for windows
+    that tile the input with a stride above 3 (adaptive pooling by 4 or more), REDUCE_SUMs."""
+    _, out_h, out_w, _ = out_shape
+    tiles = list(kernel) == list(stride) and ranked_shape(x)[1:3] == [out_h * kernel[0], out_w * kernel[1]]
+    if tiles and max(stride) > MAX_WINDOW_SUM_STRIDE:
+        return _tiled_window_sum(x, kernel, in_zp, out_shape)
+    return integer_window_sum(x, kernel, stride, in_zp, out_shape)
 
 
 def _excluding_pad_sum_rescaled(x, kernel, stride, pad, in_q, out_q, out_shape, out_type):
@@ -378,6 +415,86 @@ def lower_max_pool2d(pool, run):
 def lower_avg_pool2d(pool, run):
     """avg_pool2d (and adaptive) -> integer avg_pool2d, or a window sum + one rescale."""
     return _lower_below(pool, _lower_avg_pool)
+
+
+def _position_factor(pool):
+    """(layouts, mul, factor per pool output element) for `mul(layouts(pool), constant)`."""
+    layouts, value = [], pool.results[0]
+    while True:
+        users = _users(value)
+        if len(users) != 1:
+            return None
+        user = users[0]
+        if user.name not in ("tosa.transpose", "tosa.reshape", "tosa.mul"):
+            return None
+        if user.name != "tosa.mul":
+            layouts.append(user)
+            value = user.results[0]
+            continue
+        if len(user.operands) > 2:
+            shift = constant_array(user.operands[2])
+            if shift is None or np.any(shift != 0):
+                return None
+        other = user.operands[1] if user.operands[0] == value else user.operands[0]
+        factor = float_constant(other)
+        if factor is None:
+            return None
+        factor = np.broadcast_to(np.asarray(factor, np.float64), ranked_shape(user.results[0]))
+        for op in reversed(layouts):  # back to the pool's output layout
+            if op.name == "tosa.transpose":
+                factor = np.transpose(factor, np.argsort(transpose_perms(op)))
+            else:
+                factor = factor.reshape(ranked_shape(op.operands[0]))
+        return layouts, user, factor
+
+
+def _lower_weighted_average(q_op, pool, x, in_q, kernel, stride, layouts, counts):
+    out_q = quant.QParams.of(q_op)
+    reason = _check_io(pool, in_q, out_q, x, q_op)
+    if reason:
+        return Refuse(pool, reason)
+    if _element_width(x) != 8:
+        return Refuse(pool, "an average with varying window counts needs int8 input")
+    weights, common = qmath.count_weights(counts)
+    if 255 * common >= 1 << 31:  # |sum * weight| <= 255 * count * weight
+        return Refuse(pool, f"the window counts' common multiple {common} could overflow the int32 sum")
+    n, out_h, out_w, c = ranked_shape(pool.results[0])
+    i32 = ir.IntegerType.get_signless(32)
+    element = ir.RankedTensorType(q_op.results[0].type).element_type
+    with ir.InsertionPoint(q_op), pool.location:
+        window_sum = _window_sum(x, kernel, stride, in_q.zero_point[0], [n, out_h, out_w, c])
+        weighted = tosa.mul(ir.RankedTensorType.get([n, out_h, out_w, c], i32), window_sum,
+                            make_integer_const(weights.reshape(1, out_h, out_w, 1), 32),
+                            make_integer_const(np.asarray([0]), 8))
+        result = integer_rescale(weighted, [in_q.scale[0] / (common * out_q.scale[0])], 0, out_q.zero_point[0],
+                                 ir.RankedTensorType.get([n, out_h, out_w, c], element), per_channel=False)
+        result = emit_layouts(result, layouts)
+    return Replace.one(q_op, result)
+
+
+@lowering("adaptive_avg_pool2d", family="pool", root="tosa.avg_pool2d", benefit=2, activations=("int8",))
+def lower_adaptive_avg_pool2d(pool, run):
+    """avg_pool2d times a constant per output position (adaptive_avg_pool2d with sizes that
+    do not divide) -> window sum x integer L / count + one rescale."""
+    found = _quantized_input(pool.operands[0])
+    if found is None or any(ir.DenseI64ArrayAttr(pool.attributes["pad"])):
+        return None
+    x, in_q = found
+    scaled = _position_factor(pool)
+    if scaled is None:
+        return None
+    layouts, mul, factor = scaled
+    kernel = list(ir.DenseI64ArrayAttr(pool.attributes["kernel"]))
+    stride = list(ir.DenseI64ArrayAttr(pool.attributes["stride"]))
+    per_position = factor[:1, :, :, :1]
+    if not np.all(factor == per_position) or not np.all(per_position > 0):
+        return None
+    exact = kernel[0] * kernel[1] / per_position[0, :, :, 0]
+    counts = np.rint(exact).astype(np.int64)
+    if np.any(np.abs(exact - counts) > 1e-4) or np.any(counts < 1):
+        return None  # not an average over a whole number of elements
+    return lower_each(quantizes_below(mul, through=set(), depth=0),
+                      lambda q_op: _lower_weighted_average(q_op, pool, x, in_q, kernel, stride, layouts, counts))
 
 
 @lowering("mean", family="pool", root="tosa.reduce_sum", activations=("int8", "int16"),

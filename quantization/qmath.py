@@ -1021,6 +1021,28 @@ def norm_affine(plan: NormPlan, weight, bias, out_scale: float) -> tuple[np.ndar
     return wq.astype(np.int64), bq.astype(np.int64)
 
 
+AFFINE_ACCUMULATOR_BITS = 30  # |X Mq + Bq| < 2^30: int32 with a bit to spare
+
+
+def affine_plan(multipliers, offsets, magnitude: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer form of y = m X + o per element (X integer, |X| <= magnitude; m, o real, in
+    output LSBs): (Mq, Oq, k) with Mq = round(m 2^k), Oq = round(o 2^k), the largest k (at
+    most 31) for which |X Mq + Oq| < 2^30, so y = (X Mq + Oq) 2^-k is one int32 MUL, ADD
+    and one rounding RESCALE, off by at most (magnitude / 2 + 1 / 2) 2^-k LSB before it
+    rounds. Raises ValueError when no k >= 8 fits (values too large for int32)."""
+    m = np.asarray(multipliers, np.float64)
+    o = np.asarray(offsets, np.float64)
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(o))):
+        raise ValueError("the affine's constants are not finite")
+    bound = float(magnitude * np.abs(m).max(initial=0.0) + np.abs(o).max(initial=0.0)) + magnitude + 1
+    k = min(31, int(math.floor(math.log2((1 << AFFINE_ACCUMULATOR_BITS) / bound))) if bound > 0 else 31)
+    if k < 8:
+        raise ValueError(f"an affine reaching {bound:.3g} output LSBs does not fit int32 at 2^-8 precision")
+    mq = np.floor(m * 2.0**k + 0.5).astype(np.int64)
+    oq = np.floor(o * 2.0**k + 0.5).astype(np.int64)
+    return mq, oq, k
+
+
 def rsqrt_estimate_constants() -> tuple[int, int]:
     """a and b of the initial 1/sqrt(x) estimate, in Q29."""
     return int(round(RSQRT_ESTIMATE_A * (1 << RSQRT_Q))), int(round(RSQRT_ESTIMATE_B * (1 << RSQRT_Q)))
