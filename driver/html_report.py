@@ -21,7 +21,7 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid 
 table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f7f7f7;padding:8px;white-space:pre-wrap;word-break:break-all;font-size:0.8em}
-figure{margin:1em 0}svg{max-width:100%;height:auto}
+figure{margin:1em 0}svg{max-width:100%;height:auto}td{word-break:break-word}
 """
 
 
@@ -96,6 +96,11 @@ def _numerics_chart(plt, rows) -> str:
     return f'<figure class="chart" data-chart="numerics">{_svg(fig)}</figure>'
 
 
+def _short_source(source: str | None) -> str:
+    """file.py:line (the full path is in report.json)."""
+    return os.path.basename(source) if source else ""
+
+
 def _io_rows(signatures) -> list:
     rows = []
     for i, s in enumerate(signatures):
@@ -149,7 +154,7 @@ def render(report: dict, numerics: dict | None = None) -> str:
         parts.append(_table(["tensor", "layer", "TOSA op", "Vela op", "source", "cycles", "% cycles", "MACs",
                              "staging B"],
                             [[r["name"], r.get("layer", ""), r.get("tosa_op", ""), r["original_op"],
-                              r.get("source") or "", r["cycles"], f"{r['cycles_percent']:.1f}", r["macs"],
+                              _short_source(r.get("source")), r["cycles"], f"{r['cycles_percent']:.1f}", r["macs"],
                               r["staging_bytes"]] for r in layers], numeric=(5, 6, 7, 8)))
 
     if numerics and numerics.get("layers"):
@@ -164,7 +169,7 @@ def render(report: dict, numerics: dict | None = None) -> str:
         parts.append(_table(["depth", "layer", "op", "dtype", "scale", "zp", "max LSB", "exact %", "SQNR dB",
                              "max abs err", "cycles"],
                             [[r["depth"], r["layer"], r["op"], r["dtype"], f"{r['scale']:.4g}", r["zero_point"],
-                              r["max_lsb"], f"{r['exact_percent']:.2f}",
+                              r["max_lsb"], f"{r['exact_percent']:.3f}",
                               "exact" if r["sqnr_db"] is None else f"{r['sqnr_db']:.1f}",
                               f"{r['max_abs_error']:.3g}", r["vela_cycles"] if r["vela_cycles"] is not None else ""]
                              for r in sorted(rows, key=lambda r: r["depth"])], numeric=(0, 4, 5, 6, 7, 8, 9, 10)))
