@@ -145,7 +145,8 @@ def cmd_compile(args) -> int:
     import tosaic
 
     program, example_inputs = _load_program(args.program, args.input_shape)
-    calibration = _calibration(args.calibration, warn_random=args.scheme is not None)
+    calibration = _calibration(args.calibration,
+                               warn_random=args.scheme is not None or args.scheme_config is not None)
     vela_options = {
         key: value
         for key, value in (
@@ -163,8 +164,13 @@ def cmd_compile(args) -> int:
                             vela_options=vela_options, io_dtype=args.io_dtype,
                             preserve_io_quantization=args.preserve_io_quantization,
                             int48_bias=args.int48_bias, dump_stages=args.dump_stages,
-                            io_packing=args.io_packing)
+                            io_packing=args.io_packing, scheme_config=args.scheme_config,
+                            budget=args.budget, objective=args.objective)
     print(_summary(result, time.perf_counter() - start))
+    if "scheme_config" in result.report:
+        from tosaic.quantization.scheme_config import summary_lines
+
+        print("\n".join(summary_lines(result.report)))
     return 0
 
 
@@ -307,8 +313,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--target", default="tosa-fp", help=_target_help())
     c.add_argument("-o", "--output", required=True, help="output directory")
     c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4 (int4 "
-                   "weights), a16w8 (int16 activations), a8w8_u8io. A quantized .pt2 needs none (int4 "
+                   "weights), a16w8 (int16 activations), a8w8_u8io, or auto (a per-layer mix from --budget). A quantized .pt2 needs none (int4 "
                    "weights, int16 activations and uint8 IO are detected)")
+    c.add_argument("--scheme-config", metavar="FILE",
+                   help="quantize per module from a .json/.toml file mapping module names, glob patterns and "
+                   "module types to a8w8/a8w4/a16w8/none, with a default (precedence name > glob > type > "
+                   "default); --scheme auto writes one as OUTDIR/scheme_config.json")
+    c.add_argument("--budget", type=float, metavar="SQNR_DB",
+                   help="with --scheme auto: the output SQNR vs the float model (dB) the per-layer choice must "
+                   "keep on the held-out quarter of the calibration data")
+    c.add_argument("--objective", choices=["flash", "cycles"], default="flash",
+                   help="with --scheme auto: what the per-layer choice minimises (default: %(default)s)")
     c.add_argument("--io-dtype", choices=["int8", "uint8"],
                    help="with --scheme: quantize the graph inputs and outputs as uint8 [0, 255] (int8 "
                    "inside; the flatbuffer takes and returns raw uint8 bytes) or int8 (default). A quantized "
