@@ -226,11 +226,20 @@ def auto_compile_config(exported, program, example_inputs, target, budget, objec
     if calibration_data is None:
         raise TosaicError("--scheme auto needs calibration data (--calibration DIR, at least 2 samples): "
                           "the error it budgets is measured on a held-out slice of it")
+    from tosaic import targets
+
+    if objective == "cycles" and not targets.target(target).accelerator:
+        raise TosaicError("--objective cycles needs Vela's per-layer cycles: compile for an Ethos-U target "
+                          "(e.g. --target ethos-u55-128)")
     start = time.perf_counter()
     model = program if isinstance(program, torch.nn.Module) else exported.module()
     if example_inputs is None:
         example_inputs = tuple(calibration_data[0])
     evaluator = Evaluator(model, example_inputs, calibration_data)
+    least_noise = sqnr_db(evaluator.signal_holdout, evaluator.measure(SchemeConfig(default="a16w8")).noise_holdout)
+    if budget > least_noise + 0.5:  # int16 activations everywhere is (nearly) the least error a mix has
+        raise TosaicError(f"--budget {budget} dB is not reachable: all-a16w8, the least-error scheme, measures "
+                          f"{least_noise:.2f} dB on the held-out slice")
     sens = analyse(model, example_inputs, calibration_data, target, vela_options=vela_options, evaluator=evaluator,
                    compile_uniform=objective == "cycles")
     found = search(sens, evaluator, budget, objective)

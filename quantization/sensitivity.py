@@ -362,3 +362,26 @@ def analyse(model: torch.nn.Module, example_inputs, calibration_data, target: st
     return Sensitivity(ev.layers, {"calibration": ev.signal_calibration, "holdout": ev.signal_holdout}, uniform,
                        deltas, cycles, compiles, time.perf_counter() - start, ev.evaluations,
                        {"calibration": len(ev.calibration), "holdout": len(ev.holdout)})
+
+
+def run_cli(args, program, example_inputs, calibration) -> int:
+    """`tosaic sensitivity`: print the table, write OUT/sensitivity.json."""
+    import json
+    import os
+
+    from tosaic import targets
+
+    if not isinstance(program, torch.nn.Module):
+        raise TosaicError("tosaic sensitivity takes a float model as file.py:ModelClass")
+    if not targets.target(args.target).family.integer:
+        raise TosaicError(f"tosaic sensitivity needs an integer target (tosa-int or an Ethos-U accelerator), "
+                          f"not {args.target}")
+    sens = analyse(program, example_inputs, calibration, args.target, compile_uniform=not args.no_compile)
+    print(sens.table())
+    os.makedirs(args.output, exist_ok=True)
+    path = os.path.join(args.output, "sensitivity.json")
+    with open(path, "w") as f:
+        json.dump({"target": args.target, **sens.as_dict()}, f, indent=2)
+        f.write("\n")
+    print(f"wrote {path}")
+    return 0

@@ -174,6 +174,13 @@ def cmd_compile(args) -> int:
     return 0
 
 
+def cmd_sensitivity(args) -> int:
+    from tosaic.quantization.sensitivity import run_cli
+
+    program, example_inputs = _load_program(args.program, args.input_shape)
+    return run_cli(args, program, example_inputs, _calibration(args.calibration, warn_random=False))
+
+
 def cmd_run(args) -> int:
     import numpy as np
 
@@ -354,6 +361,19 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--optimise", choices=["Performance", "Size"], help="Vela optimisation goal")
     c.add_argument("--vela-format", choices=["tflite", "raw"], help="Vela output format (default tflite)")
     c.set_defaults(func=cmd_compile)
+
+    sens = sub.add_parser("sensitivity", help="per-layer error of int4 weights / int16 activations and their cost")
+    sens.add_argument("program", help="file.py:ModelClass (a float model)")
+    sens.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
+                      help="example input shape, e.g. 1x3x32x32 (repeat per input)")
+    sens.add_argument("--calibration", metavar="DIR", required=True,
+                      help="calibration samples (.npy/.npz, at least 2): the last quarter is held out")
+    sens.add_argument("--target", default="tosa-int", help="an integer target; an Ethos-U accelerator adds "
+                      "Vela's per-layer cycles (default: %(default)s)")
+    sens.add_argument("-o", "--output", required=True, help="output directory: sensitivity.json")
+    sens.add_argument("--no-compile", action="store_true",
+                      help="skip the three uniform compiles (no measured flash/cycles, no per-layer cycles)")
+    sens.set_defaults(func=cmd_sensitivity)
 
     r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
     r.add_argument("flatbuffer")
