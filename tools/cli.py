@@ -158,6 +158,8 @@ def cmd_compile(args) -> int:
         )
         if value is not None
     }
+    if args.pareto and args.scheme != "auto":
+        raise TosaicError("--pareto compares the auto choice with the uniform schemes: it needs --scheme auto")
     start = time.perf_counter()
     result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
                             scheme=args.scheme, calibration_data=calibration,
@@ -171,6 +173,11 @@ def cmd_compile(args) -> int:
         from tosaic.quantization.scheme_config import summary_lines
 
         print("\n".join(summary_lines(result.report)))
+    if args.pareto:
+        from tosaic.quantization.pareto import run_cli as pareto
+
+        written = pareto(args, program, example_inputs, calibration, vela_options)
+        print(f"  Pareto (all-a8w8, all-a8w4, all-a16w8, auto at several budgets): wrote {', '.join(written)}")
     return 0
 
 
@@ -331,6 +338,9 @@ def _parser() -> argparse.ArgumentParser:
                    "keep on the held-out quarter of the calibration data")
     c.add_argument("--objective", choices=["flash", "cycles"], default="flash",
                    help="with --scheme auto: what the per-layer choice minimises (default: %(default)s)")
+    c.add_argument("--pareto", action="store_true",
+                   help="with --scheme auto: also compile all-a8w8, all-a8w4, all-a16w8 and auto at several "
+                   "budgets; write OUTDIR/pareto.json, .md and (with matplotlib) .png/.svg: error vs flash and cycles")
     c.add_argument("--io-dtype", choices=["int8", "uint8"],
                    help="with --scheme: quantize the graph inputs and outputs as uint8 [0, 255] (int8 "
                    "inside; the flatbuffer takes and returns raw uint8 bytes) or int8 (default). A quantized "

@@ -115,3 +115,19 @@ def test_cli_sensitivity(tmp_path):
     assert "blocks.1.dw" in run.stdout and "held-out" in run.stdout
     report = json.loads((tmp_path / "out" / "sensitivity.json").read_text())
     assert len(report["layers"]) == 6 and report["samples"] == {"calibration": 3, "holdout": 1}
+
+
+def test_pareto_table_and_plot(tmp_path):
+    from tosaic.quantization import pareto
+
+    rows = [{"scheme": f"all-{s}", "budget_db": None, "sqnr_holdout_db": q, "weight_bytes": w, "cycles": c}
+            for s, q, w, c in (("a8w8", 30.0, 1000, 900), ("a8w4", 18.0, 500, 800), ("a16w8", 33.0, 1000, 1500))]
+    rows.append({"scheme": "auto", "budget_db": 29.0, "sqnr_holdout_db": 29.4, "weight_bytes": 640, "cycles": 950,
+                 "layers": {"a16w8": 2, "a8w4": 3}})
+    rows.append({"scheme": "auto", "budget_db": 40.0, "error": "--budget 40.0 dB is not reachable"})
+    written = pareto.write({"target": "ethos-u55-128", "rows": rows}, str(tmp_path))
+    table = (tmp_path / "pareto.md").read_text()
+    assert "| auto | 29.0 | 29.40 | 640 |  | 950 | a16w8 2, a8w4 3 |" in table
+    assert "| auto | 40.0 | --budget 40.0 dB is not reachable" in table
+    assert {os.path.basename(p) for p in written} == {"pareto.json", "pareto.md", "pareto.png", "pareto.svg"}
+    assert (tmp_path / "pareto.png").read_bytes()[:4] == b"\x89PNG"
