@@ -130,6 +130,9 @@ def compile(
     debuginfo: bool = False,
     tensor_names: bool = True,
     observe_quantized: bool = False,
+    scheme_config: Any = None,
+    budget: float | None = None,
+    objective: str = "flash",
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -165,6 +168,13 @@ def compile(
     so Vela's per-layer rows do; False keeps tosa-tools' `layer_N`. `observe_quantized`
     (tosaic.debug's debug build) makes each quantize's value an extra graph output, named in
     `report["observed"]`, and skips Vela and the output files.
+
+    `scheme_config` (a .json/.toml path, a dict or a `tosaic.quantization.scheme_config.SchemeConfig`)
+    quantizes a float program per module (see that module for the format and precedence);
+    report["scheme_config"] lists each layer's scheme and the rule that chose it.
+    `scheme="auto"` with `budget` (output SQNR vs the float model, dB) and `objective`
+    ("flash" or "cycles") searches a per-layer assignment (`tosaic.quantization.auto_scheme`)
+    and writes it as `output_dir/scheme_config.json`.
 
     `io_packing` ("int8x4-4w4c" or "int8x4-4h4w", integer targets) makes the int8 graph
     inputs and outputs packed int8x4 int32 words in that layout (tosaic.driver.io_packing);
@@ -202,7 +212,18 @@ def compile(
     if io_dtype is not None and not integer:
         raise TosaicError(f"--io-dtype quantizes the graph IO; it needs an integer target (tosa-int or an "
                           f"Ethos-U accelerator) and --scheme, not {target}")
-    if integer and not quantized:
+    scheme_section = None
+    if (scheme_config is not None or scheme == "auto") and not quantized:
+        from tosaic.quantization.scheme_config import compile_hook
+
+        exported, scheme_section = compile_hook(
+            exported, program, example_inputs, target, scheme, scheme_config, budget, objective,
+            calibration_data, io_dtype, output_dir, vela_options)
+        quantized = True
+        lap("quantize")
+    elif scheme_config is not None:
+        raise TosaicError("the program is already quantized; --scheme-config applies to float programs")
+    elif integer and not quantized:
         exported = _quantize(exported, program, example_inputs, scheme, calibration_data, io_dtype)
         quantized = True
         lap("quantize")
@@ -266,6 +287,7 @@ def compile(
             "after_torch_mlir": ops_before.get("tosa.transpose", 0),
             "final": ops_after.get("tosa.transpose", 0),
         },
+        **({"scheme_config": scheme_section} if scheme_section else {}),
         "weights": weight_report(module),
         "flatbuffer_bytes": len(flatbuffer),
         "seconds": timings,

@@ -157,7 +157,8 @@ def cmd_compile(args) -> int:
         check_options(args.c_name, args.c_section, args.target)
 
     program, example_inputs = _load_program(args.program, args.input_shape)
-    calibration = _calibration(args.calibration, warn_random=args.scheme is not None)
+    calibration = _calibration(args.calibration,
+                               warn_random=args.scheme is not None or args.scheme_config is not None)
     vela_options = {
         key: value
         for key, value in (
@@ -169,6 +170,8 @@ def cmd_compile(args) -> int:
         )
         if value is not None
     }
+    if args.pareto and args.scheme != "auto":
+        raise TosaicError("--pareto compares the auto choice with the uniform schemes: it needs --scheme auto")
     start = time.perf_counter()
     with _progress(args, f"compiling for {args.target}"):
         result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
@@ -176,8 +179,19 @@ def cmd_compile(args) -> int:
                                 vela_options=vela_options, io_dtype=args.io_dtype,
                                 preserve_io_quantization=args.preserve_io_quantization,
                                 int48_bias=args.int48_bias, dump_stages=args.dump_stages,
-                                io_packing=args.io_packing, debuginfo=args.debuginfo)
+                                io_packing=args.io_packing, debuginfo=args.debuginfo,
+                                scheme_config=args.scheme_config, budget=args.budget,
+                                objective=args.objective)
     print(_summary(result, time.perf_counter() - start))
+    if "scheme_config" in result.report:
+        from tosaic.quantization.scheme_config import summary_lines
+
+        print("\n".join(summary_lines(result.report)))
+    if args.pareto:
+        from tosaic.quantization.pareto import run_cli as pareto
+
+        written = pareto(args, program, example_inputs, calibration, vela_options)
+        print(f"  Pareto (all-a8w8, all-a8w4, all-a16w8, auto at several budgets): wrote {', '.join(written)}")
     if args.emit_c:
         from tosaic.driver.emit_c import write_c
 
@@ -215,6 +229,13 @@ def cmd_debug(args) -> int:
     print(format_table(result, args.limit))
     print(f"  wrote {args.output}/numerics.json, report.html")
     return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from tosaic.quantization.sensitivity import run_cli
+
+    program, example_inputs = _load_program(args.program, args.input_shape)
+    return run_cli(args, program, example_inputs, _calibration(args.calibration, warn_random=False))
 
 
 def cmd_run(args) -> int:
@@ -372,8 +393,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--target", default="tosa-fp", help=_target_help())
     c.add_argument("-o", "--output", required=True, help="output directory")
     c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4 (int4 "
-                   "weights), a16w8 (int16 activations), a8w8_u8io. A quantized .pt2 needs none (int4 "
+                   "weights), a16w8 (int16 activations), a8w8_u8io, or auto (a per-layer mix from --budget). A quantized .pt2 needs none (int4 "
                    "weights, int16 activations and uint8 IO are detected)")
+    c.add_argument("--scheme-config", metavar="FILE",
+                   help="quantize per module from a .json/.toml file mapping module names, glob patterns and "
+                   "module types to a8w8/a8w4/a16w8/none, with a default (precedence name > glob > type > "
+                   "default); --scheme auto writes one as OUTDIR/scheme_config.json")
+    c.add_argument("--budget", type=float, metavar="SQNR_DB",
+                   help="with --scheme auto: the output SQNR vs the float model (dB) the per-layer choice must "
+                   "keep on the held-out quarter of the calibration data")
+    c.add_argument("--objective", choices=["flash", "cycles"], default="flash",
+                   help="with --scheme auto: what the per-layer choice minimises (default: %(default)s)")
+    c.add_argument("--pareto", action="store_true",
+                   help="with --scheme auto: also compile all-a8w8, all-a8w4, all-a16w8 and auto at several "
+                   "budgets; write OUTDIR/pareto.json, .md and (with matplotlib) .png/.svg: error vs flash and cycles")
     c.add_argument("--io-dtype", choices=["int8", "uint8"],
                    help="with --scheme: quantize the graph inputs and outputs as uint8 [0, 255] (int8 "
                    "inside; the flatbuffer takes and returns raw uint8 bytes) or int8 (default). A quantized "
@@ -429,6 +462,19 @@ def _parser() -> argparse.ArgumentParser:
     dbg.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     dbg.add_argument("--limit", type=int, default=15, help="rows printed (default 15; numerics.json has all)")
     dbg.set_defaults(func=cmd_debug)
+
+    sens = sub.add_parser("sensitivity", help="per-layer error of int4 weights / int16 activations and their cost")
+    sens.add_argument("program", help="file.py:ModelClass (a float model)")
+    sens.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
+                      help="example input shape, e.g. 1x3x32x32 (repeat per input)")
+    sens.add_argument("--calibration", metavar="DIR", required=True,
+                      help="calibration samples (.npy/.npz, at least 2): the last quarter is held out")
+    sens.add_argument("--target", default="tosa-int", help="an integer target; an Ethos-U accelerator adds "
+                      "Vela's per-layer cycles (default: %(default)s)")
+    sens.add_argument("-o", "--output", required=True, help="output directory: sensitivity.json")
+    sens.add_argument("--no-compile", action="store_true",
+                      help="skip the three uniform compiles (no measured flash/cycles, no per-layer cycles)")
+    sens.set_defaults(func=cmd_sensitivity)
 
     r = sub.add_parser("run", help="run a .tosa on the TOSA reference model")
     r.add_argument("flatbuffer")
