@@ -156,13 +156,25 @@ class _Worker:
             self.process.wait(timeout=30)
 
 
-def fuzz(runs: int, seed: int, out: str | None = None, timeout: int = 20) -> dict:
+def fuzz(runs: int, seed: int, out: str | None = None, timeout: int = 20, progress: int = 0) -> dict:
     """Run `runs` mutated cases; returns {"counts": {class: n}, "signatures": {sig: [n, example]}}."""
     rng = random.Random(seed)
     cases = corpus()
     counts = collections.Counter()
     signatures: dict[str, list] = {}
     worker = _Worker()
+
+    def record(kind, source, pipeline, mutated, stderr):
+        sig = signature(kind, stderr)
+        if sig not in signatures:
+            signatures[sig] = [0, f"{source} | {pipeline}"]
+            if out:
+                os.makedirs(out, exist_ok=True)
+                name = f"{kind}-{len(signatures):03d}.mlir"
+                with open(os.path.join(out, name), "w") as f:
+                    f.write(f"// {sig}\n// from {source}\n// pipeline: {pipeline}\n{mutated}")
+        signatures[sig][0] += 1
+
     try:
         for index in range(runs):
             source, pipeline, text = rng.choice(cases)
@@ -170,17 +182,11 @@ def fuzz(runs: int, seed: int, out: str | None = None, timeout: int = 20) -> dic
             code, stderr = worker.run({"pipeline": pipeline, "text": mutated, "timeout": timeout})
             kind = classify(code, stderr)
             counts[kind] += 1
-            if kind in ("ok", "error"):
-                continue
-            sig = signature(kind, stderr)
-            if sig not in signatures:
-                signatures[sig] = [0, f"{source} | {pipeline}"]
-                if out:
-                    os.makedirs(out, exist_ok=True)
-                    name = f"{kind}-{len(signatures):03d}.mlir"
-                    with open(os.path.join(out, name), "w") as f:
-                        f.write(f"// {sig}\n// from {source}\n// pipeline: {pipeline}\n{mutated}")
-            signatures[sig][0] += 1
+            if kind not in ("ok", "error"):
+                record(kind, source, pipeline, mutated, stderr)
+            if progress and (index + 1) % progress == 0:
+                print(f"{index + 1} runs: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+                      file=sys.stderr, flush=True)
     finally:
         worker.close()
     return {"counts": {k: counts.get(k, 0) for k in CLASSES}, "signatures": signatures}
@@ -195,8 +201,9 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", help="directory for one reproducer per failure signature")
     p.add_argument("--timeout", type=int, default=20, help="seconds before a run counts as a hang")
+    p.add_argument("--progress", type=int, default=0, metavar="N", help="print the counts every N runs")
     args = p.parse_args(argv)
-    result = fuzz(args.runs, args.seed, args.out, args.timeout)
+    result = fuzz(args.runs, args.seed, args.out, args.timeout, args.progress)
     print(" | ".join(f"{k} {v}" for k, v in result["counts"].items()))
     for sig, (n, example) in sorted(result["signatures"].items(), key=lambda kv: -kv[1][0]):
         print(f"{n:5d}  {sig}   [{example}]")
