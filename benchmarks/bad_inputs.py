@@ -196,7 +196,7 @@ def make_torch_fixtures(work: str, needed: set[str]) -> None:
         torch.export.save(program, path("quant.pt2"))
     if "tosa" in needed:
         tosaic.compile(model, (x,), target="tosa-int", scheme="a8w8", output_dir=path("int8"))
-        np.save(path("x_int8.npy"), np.zeros((1, 8, 8, 3), np.int8))  # NHWC? the signature says
+        np.save(path("x_int8.npy"), np.zeros((1, 3, 8, 8), np.int8))  # the program's own layout
         np.save(path("x_int8_wrong_shape.npy"), np.zeros((1, 3, 9, 9), np.int8))
         np.save(path("x_float.npy"), np.zeros((1, 3, 8, 8), np.float32))
         np.save(path("x_int8_rank.npy"), np.zeros((3, 8, 8), np.int8))
@@ -436,6 +436,8 @@ def run_case(case: Case, work: str, timeout: float = 600) -> Outcome:
         verdict = "signal"
     elif "Traceback (most recent call last)" in stderr:
         verdict = "traceback"
+    elif "internal error" in stderr:
+        verdict = "internal error"
     elif case.expect == "ok":
         verdict = "pass" if proc.returncode == 0 else "fail"
         line = line if proc.returncode else "ok"
@@ -450,12 +452,21 @@ def run_case(case: Case, work: str, timeout: float = 600) -> Outcome:
     return Outcome(case, verdict, proc.returncode, seconds, line.strip(), stderr)
 
 
-def run_table(selected: list[Case], work: str) -> list[Outcome]:
+def run_table(selected: list[Case], work: str, each=None) -> list[Outcome]:
     make_fixtures(work)
     needed = {need for case in selected for need in case.needs}
     if needed:
         make_torch_fixtures(work, needed)
-    return [run_case(case, work) for case in selected]
+    outcomes = []
+    for case in selected:
+        outcomes.append(run_case(case, work))
+        if each:
+            each(outcomes[-1])
+    return outcomes
+
+
+def row(o: Outcome) -> str:
+    return f"| {o.case.name} | {o.verdict} | {o.code} | {o.seconds:.2f} | {o.line[:150].replace('|', '/')} |"
 
 
 def main(argv=None) -> int:
@@ -464,20 +475,25 @@ def main(argv=None) -> int:
     p.add_argument("-k", help="only cases whose name contains this")
     p.add_argument("--verbose", action="store_true", help="print each failing case's stderr")
     p.add_argument("--keep", help="build the fixtures in this directory and keep them")
+    p.add_argument("--shard", default="0/1", metavar="I/N", help="run every N-th case from the I-th")
     args = p.parse_args(argv)
+    index, count = map(int, args.shard.split("/"))
     selected = [c for c in cases() if (not args.fast or not c.needs) and (not args.k or args.k in c.name)]
+    selected = selected[index::count]
     work = args.keep or tempfile.mkdtemp(prefix="tosaic-bad-inputs-")
     os.makedirs(work, exist_ok=True)
+    print("| case | verdict | exit | s | first error line |\n| --- | --- | --- | --- | --- |", flush=True)
+
+    def each(o: Outcome):
+        print(row(o), flush=True)
+        if args.verbose and o.verdict != "pass":
+            print(o.stderr[-3000:], file=sys.stderr, flush=True)
+
     try:
-        outcomes = run_table(selected, work)
+        outcomes = run_table(selected, work, each)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print("| case | verdict | exit | s | first error line |\n| --- | --- | --- | --- | --- |")
-    for o in outcomes:
-        print(f"| {o.case.name} | {o.verdict} | {o.code} | {o.seconds:.2f} | {o.line[:150].replace('|', '/')} |")
-        if args.verbose and o.verdict != "pass":
-            print(o.stderr[-3000:], file=sys.stderr)
     counts = collections.Counter(o.verdict for o in outcomes)
     print("\n" + " | ".join(f"{k} {v}" for k, v in counts.most_common()) + f" | total {len(outcomes)}")
     return 0 if counts["pass"] == len(outcomes) else 1
