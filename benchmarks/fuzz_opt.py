@@ -13,7 +13,8 @@ error in pass"), `traceback` (a Python traceback reached stderr), `signal` (the 
 died), `hang` (over the time limit). One reproducer per distinct signature is saved in
 `--out`. Cases run in one worker process (tosaic-opt's `run()` in-process, so thousands
 of runs cost seconds, not a process start each); a worker that dies is restarted and its
-case is the signal.
+case is the signal. A reproducer is minimized first: lines are dropped while the failure
+keeps its signature.
 """
 
 from __future__ import annotations
@@ -156,13 +157,62 @@ class _Worker:
             self.process.wait(timeout=30)
 
 
-def fuzz(runs: int, seed: int, out: str | None = None, timeout: int = 20) -> dict:
+def minimize(worker, pipeline: str, text: str, kind: str, sig: str, timeout: int, budget: int = 200) -> str:
+    """The case with as many lines dropped as keep the failure's signature (greedy, one
+    line at a time, until no line can go or `budget` runs are spent)."""
+    lines = text.splitlines()
+    changed = True
+    while changed and budget > 0:
+        changed = False
+        for i in range(len(lines) - 1, -1, -1):
+            if budget <= 0:
+                break
+            candidate = lines[:i] + lines[i + 1:]
+            budget -= 1
+            code, stderr = worker.run({"pipeline": pipeline, "text": "\n".join(candidate) + "\n", "timeout": timeout})
+            found = classify(code, stderr)
+            if found == kind and signature(found, stderr) == sig:
+                lines, changed = candidate, True
+    return "\n".join(lines) + "\n"
+
+
+def replay(paths: list[str], timeout: int = 20) -> int:
+    """Run saved reproducers (their `// pipeline:` header line) and print each one's class."""
+    worker = _Worker()
+    bad = 0
+    try:
+        for path in paths:
+            text = open(path).read()
+            pipeline = re.search(r"^// pipeline: (.*)$", text, re.M).group(1)
+            code, stderr = worker.run({"pipeline": pipeline, "text": text, "timeout": timeout})
+            kind = classify(code, stderr)
+            bad += kind not in ("ok", "error")
+            print(f"{kind:15s} {path}: {signature(kind, stderr) if kind not in ('ok', 'error') else ''}")
+    finally:
+        worker.close()
+    return 1 if bad else 0
+
+
+def fuzz(runs: int, seed: int, out: str | None = None, timeout: int = 20, progress: int = 0) -> dict:
     """Run `runs` mutated cases; returns {"counts": {class: n}, "signatures": {sig: [n, example]}}."""
     rng = random.Random(seed)
     cases = corpus()
     counts = collections.Counter()
     signatures: dict[str, list] = {}
     worker = _Worker()
+
+    def record(kind, source, pipeline, mutated, stderr):
+        sig = signature(kind, stderr)
+        if sig not in signatures:
+            signatures[sig] = [0, f"{source} | {pipeline}"]
+            if out:
+                os.makedirs(out, exist_ok=True)
+                name = f"{kind}-{len(signatures):03d}.mlir"
+                smallest = minimize(worker, pipeline, mutated, kind, sig, timeout)
+                with open(os.path.join(out, name), "w") as f:
+                    f.write(f"// {sig}\n// from {source}\n// pipeline: {pipeline}\n{smallest}")
+        signatures[sig][0] += 1
+
     try:
         for index in range(runs):
             source, pipeline, text = rng.choice(cases)
@@ -170,17 +220,11 @@ def fuzz(runs: int, seed: int, out: str | None = None, timeout: int = 20) -> dic
             code, stderr = worker.run({"pipeline": pipeline, "text": mutated, "timeout": timeout})
             kind = classify(code, stderr)
             counts[kind] += 1
-            if kind in ("ok", "error"):
-                continue
-            sig = signature(kind, stderr)
-            if sig not in signatures:
-                signatures[sig] = [0, f"{source} | {pipeline}"]
-                if out:
-                    os.makedirs(out, exist_ok=True)
-                    name = f"{kind}-{len(signatures):03d}.mlir"
-                    with open(os.path.join(out, name), "w") as f:
-                        f.write(f"// {sig}\n// from {source}\n// pipeline: {pipeline}\n{mutated}")
-            signatures[sig][0] += 1
+            if kind not in ("ok", "error"):
+                record(kind, source, pipeline, mutated, stderr)
+            if progress and (index + 1) % progress == 0:
+                print(f"{index + 1} runs: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+                      file=sys.stderr, flush=True)
     finally:
         worker.close()
     return {"counts": {k: counts.get(k, 0) for k in CLASSES}, "signatures": signatures}
@@ -195,8 +239,12 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", help="directory for one reproducer per failure signature")
     p.add_argument("--timeout", type=int, default=20, help="seconds before a run counts as a hang")
+    p.add_argument("--progress", type=int, default=0, metavar="N", help="print the counts every N runs")
+    p.add_argument("--replay", nargs="+", metavar="FILE", help="run saved reproducers instead")
     args = p.parse_args(argv)
-    result = fuzz(args.runs, args.seed, args.out, args.timeout)
+    if args.replay:
+        return replay(args.replay, args.timeout)
+    result = fuzz(args.runs, args.seed, args.out, args.timeout, args.progress)
     print(" | ".join(f"{k} {v}" for k, v in result["counts"].items()))
     for sig, (n, example) in sorted(result["signatures"].items(), key=lambda kv: -kv[1][0]):
         print(f"{n:5d}  {sig}   [{example}]")

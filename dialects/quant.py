@@ -85,9 +85,9 @@ class QParams:
         return QParams(
             scale=tuple(_attribute(a, "scale", ir.DenseF64ArrayAttr, "array<f64: ...>")),
             zero_point=tuple(_attribute(a, "zero_point", ir.DenseI64ArrayAttr, "array<i64: ...>")),
-            axis=_attribute(a, "axis", ir.IntegerAttr, "an integer").value,
-            qmin=_attribute(a, "qmin", ir.IntegerAttr, "an integer").value,
-            qmax=_attribute(a, "qmax", ir.IntegerAttr, "an integer").value,
+            axis=_integer(a, "axis"),
+            qmin=_integer(a, "qmin"),
+            qmax=_integer(a, "qmax"),
         )
 
 
@@ -99,9 +99,20 @@ def _attribute(attributes, name: str, kind, spelling: str):
     if name not in attributes:
         raise MalformedQuantization(f"has no '{name}' attribute")
     try:
-        return kind(attributes[name])
+        attribute = attributes[name]
+    except TypeError:  # the bindings cannot even return an array of an element type they lack (i0, ui8)
+        raise MalformedQuantization(f"'{name}' must be {spelling}, not an array of another element type") from None
+    try:
+        return kind(attribute)
     except ValueError:
-        raise MalformedQuantization(f"'{name}' must be {spelling}, not {attributes[name]}") from None
+        raise MalformedQuantization(f"'{name}' must be {spelling}, not {attribute}") from None
+
+
+def _integer(attributes, name: str) -> int:
+    attribute = _attribute(attributes, name, ir.IntegerAttr, "an integer")
+    if not isinstance(attribute.type, ir.IntegerType) or ir.IntegerType(attribute.type).width > 64:
+        raise MalformedQuantization(f"'{name}' must be a 64-bit integer, not of type {attribute.type}")
+    return attribute.value
 
 
 _FLOAT_TYPES = (ir.F32Type, ir.F16Type, ir.BF16Type, ir.F64Type)
@@ -151,6 +162,8 @@ def check(op) -> QParams:
         raise MalformedQuantization(f"{len(q.scale)} scales for the {shape[q.axis]} slices along axis {q.axis}")
     integer = ir.IntegerType(stored_type.element_type)
     width = integer.width
+    if width > 64:  # no storage is wider; the ranges below would be numbers of thousands of digits
+        raise MalformedQuantization(f"the storage {integer} is wider than 64 bits")
     signed = (-(1 << (width - 1)), (1 << (width - 1)) - 1)
     unsigned = (0, (1 << width) - 1)
     ranges = [unsigned] if integer.is_unsigned else [signed] + ([unsigned] if width in (8, 16) else [])

@@ -18,6 +18,7 @@ from tosaic.dialects import attributes, new_context
 from tosaic.driver.errors import FrontendError, TosaicError
 from tosaic.driver import progress
 from tosaic.driver.provenance import clean_stale_outputs, command_line, versions
+from tosaic.driver.graph_outputs import give_outputs_writers
 from tosaic.driver.io_packing import IO_PACKINGS, io_packing_pipeline, packing_of
 from tosaic.driver.weight_report import weight_report
 from tosaic.frontend import importer
@@ -258,6 +259,7 @@ def compile(
         importer.run_pipeline(module, io_packing_pipeline(io_packing), f"--io-packing {io_packing}")
     ops_after = op_counts(module)
     lap("passes")
+    give_outputs_writers(module)
     tosa_target = tosa_flatbuffer.target_for(module, compile_target.family.tosa)
     tosa_flatbuffer.attach_and_validate(module, tosa_target)
     if stages:

@@ -45,8 +45,14 @@ def export_program(
         return program
     if example_inputs is None:
         raise FrontendError("an nn.Module needs example_inputs to be exported")
-    with torch.no_grad():
-        return torch.export.export(program.eval(), tuple(example_inputs), strict=False)
+    try:
+        with torch.no_grad():
+            return torch.export.export(program.eval(), tuple(example_inputs), strict=False)
+    except Exception as e:  # noqa: BLE001 - the user's forward, traced: its errors are the user's
+        shapes = ", ".join("x".join(map(str, getattr(x, "shape", ()))) for x in example_inputs)
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise FrontendError(f"cannot export {type(program).__name__} with input shape(s) {shapes}: "
+                            f"{type(e).__name__}: {first}") from None
 
 
 # torch-mlir's own lowering from the FX import to torch-backend IR (its

@@ -657,7 +657,8 @@ def quantize_model(
     example_inputs = _as_args(example_inputs)
     if quantizer is None:
         quantizer = TosaicQuantizer().set_global(scheme)
-    model = model.eval()
+    if not _is_unlifted_export(model):  # an ExportedProgram's module() is traced in eval mode already
+        model = model.eval()
     ep = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes)
     gm = ep.module(check_guards=False)
     decompose_attention(gm)
@@ -668,6 +669,16 @@ def quantize_model(
     converted = convert_pt2e(prepared)
     _drop_unused_attributes(converted)
     return torch.export.export(converted, example_inputs, dynamic_shapes=dynamic_shapes)
+
+
+def _is_unlifted_export(model: torch.nn.Module) -> bool:
+    """Whether `model` is `ExportedProgram.module()` (a loaded `.pt2`), whose train()/eval()
+    raise: its graph was traced in the mode it was exported in."""
+    try:
+        model.eval()
+    except NotImplementedError:
+        return True
+    return False
 
 
 def decompose_attention(gm: GraphModule) -> int:

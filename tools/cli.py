@@ -19,6 +19,7 @@ import warnings
 
 from tosaic import targets
 from tosaic.driver.errors import TosaicError
+from tosaic.tools import inputs as cli_inputs
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
@@ -28,32 +29,74 @@ def _parse_shape(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32") from None
     if not dims or any(d <= 0 for d in dims):
         raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32")
+    try:
+        cli_inputs.check_input_shape(dims)
+    except TosaicError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return dims
 
 
 def _load_program(spec: str, input_shapes: list[tuple[int, ...]]):
-    """A `.pt2` path, or `file.py:ModelClass` instantiated with no arguments."""
+    """A loaded `.pt2` (ExportedProgram), or `file.py:ModelClass` instantiated with no
+    arguments and its random example inputs."""
+    import inspect
+
     import torch
 
-    if ":" not in spec or spec.endswith(".pt2"):
-        return spec, None
-    path, _, class_name = spec.rpartition(":")
-    if not os.path.exists(path):
-        raise TosaicError(f"no such file: {path}")
+    from tosaic.frontend import importer
+
+    path, class_name = cli_inputs.split_program(spec)
+    if class_name is None:
+        if input_shapes:
+            raise TosaicError(f"--input-shape is for file.py:ModelClass; {spec} has its own input shapes")
+        return importer.load_program(path), None
     module_spec = importlib.util.spec_from_file_location("tosaic_user_model", path)
+    if module_spec is None:
+        raise TosaicError(f"cannot import '{path}': not a Python file")
     user_module = importlib.util.module_from_spec(module_spec)
     try:
         module_spec.loader.exec_module(user_module)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - the user's module: any error is theirs
         raise TosaicError(f"cannot import '{path}': {type(e).__name__}: {e}") from None
     cls = getattr(user_module, class_name, None)
     if cls is None:
         raise TosaicError(f"'{path}' defines no '{class_name}'")
-    model = cls().eval()
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise TosaicError(f"{spec} is a {type(cls).__name__}, not an nn.Module subclass")
+    try:
+        model = cls()
+    except TypeError as e:
+        raise TosaicError(f"{spec}: the model is built with no arguments, and {class_name}() fails: {e}") from None
+    except Exception as e:  # noqa: BLE001 - the user's constructor
+        raise TosaicError(f"{spec}: {class_name}() raised {type(e).__name__}: {e}") from None
     if not input_shapes:
         raise TosaicError(f"{spec} needs --input-shape (one per model input), e.g. 1x3x32x32")
+    try:
+        parameters = inspect.signature(model.forward).parameters.values()
+    except (TypeError, ValueError):
+        parameters = None
+    if parameters is not None and not any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        required = [p for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
+                                                                                  p.POSITIONAL_OR_KEYWORD)]
+        most = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if not len(required) <= len(input_shapes) <= len(most):
+            raise TosaicError(f"{spec}: forward takes {len(required)} input(s) "
+                              f"({', '.join(p.name for p in required)}), got {len(input_shapes)} --input-shape")
     torch.manual_seed(0)
-    return model, tuple(torch.randn(*shape) for shape in input_shapes)
+    return model.eval(), tuple(torch.randn(*shape) for shape in input_shapes)
+
+
+def _program_inputs(program, example_inputs) -> list:
+    """(shape, numpy dtype name) of each input the program takes."""
+    if example_inputs is not None:
+        return [(tuple(x.shape), str(x.numpy().dtype)) for x in example_inputs]
+    expected = []
+    placeholders = {n.name: n for n in program.graph.nodes if n.op == "placeholder"}
+    for spec in program.graph_signature.input_specs:
+        if spec.kind.name == "USER_INPUT":
+            value = placeholders[spec.arg.name].meta.get("val")
+            expected.append((tuple(value.shape), str(value.dtype).removeprefix("torch.")))
+    return expected
 
 
 def _describe_io(signature) -> str:
@@ -113,8 +156,9 @@ def _summary(result, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _calibration(directory: str | None, warn_random: bool):
-    """Calibration samples: each .npy (one input) or .npz (arr_0, arr_1, ...) is one sample."""
+def _calibration(directory: str | None, warn_random: bool, expected: list):
+    """Calibration samples: each .npy (one input) or .npz (arr_0, arr_1, ...) is one sample,
+    checked against the program's inputs (`expected`: (shape, dtype) each)."""
     import numpy as np
     import torch
 
@@ -130,12 +174,16 @@ def _calibration(directory: str | None, warn_random: bool):
         path = os.path.join(directory, name)
         try:
             if name.endswith(".npy"):
-                samples.append((torch.from_numpy(np.load(path)),))
+                arrays = [np.load(path)]
             elif name.endswith(".npz"):
                 with np.load(path) as archive:
-                    samples.append(tuple(torch.from_numpy(archive[k]) for k in sorted(archive.files)))
-        except (OSError, ValueError) as e:
+                    arrays = [archive[k] for k in sorted(archive.files, key=_array_order)]
+            else:
+                continue
+        except (OSError, ValueError, EOFError) as e:
             raise TosaicError(f"--calibration: cannot read {path}: {e}") from None
+        cli_inputs.check_arrays(arrays, expected, f"--calibration {path}")
+        samples.append(tuple(torch.from_numpy(a) for a in arrays))
     if not samples:
         raise TosaicError(f"--calibration: {directory} holds no .npy or .npz files")
     return samples
@@ -148,7 +196,35 @@ def _progress(args, title: str):
     return display(title, enabled=sys.stderr.isatty() and not getattr(args, "quiet", False))
 
 
+def _array_order(name: str):
+    """np.savez's arr_0, arr_1, ..., arr_10 in numeric order."""
+    head, _, number = name.rpartition("_")
+    return (head, int(number)) if number.isdigit() else (name, -1)
+
+
 def cmd_compile(args) -> int:
+    # Everything the command line names is checked before torch is imported (seconds).
+    cli_inputs.check_program(args.program)
+    compile_target = targets.target(args.target)
+    vela_flags = [flag for flag, value in (("--system-config", args.system_config), ("--memory-mode", args.memory_mode),
+                                           ("--config", args.config), ("--optimise", args.optimise),
+                                           ("--vela-format", args.vela_format)) if value]
+    if vela_flags and not compile_target.accelerator:
+        raise TosaicError(f"{', '.join(vela_flags)}: Vela options, for an Ethos-U target, not {args.target}")
+    if not compile_target.family.integer:
+        for flag, value in (("--scheme", args.scheme), ("--calibration", args.calibration)):
+            if value:
+                raise TosaicError(f"{flag} quantizes for an integer target (tosa-int or an Ethos-U accelerator), "
+                                  f"not {args.target}")
+    elif args.calibration and not args.scheme:
+        raise TosaicError("--calibration calibrates the quantization of --scheme; give a scheme")
+    for config in args.config:
+        cli_inputs.check_input_file(config, "--config")
+    if args.calibration is not None:
+        cli_inputs.check_directory(args.calibration, "--calibration")
+    cli_inputs.check_output_dir(args.output, "-o")
+    if args.dump_stages:
+        cli_inputs.check_output_dir(args.dump_stages, "--dump-stages")
     import tosaic
 
     if args.emit_c:  # refused before the compile, not after it
@@ -158,7 +234,8 @@ def cmd_compile(args) -> int:
 
     program, example_inputs = _load_program(args.program, args.input_shape)
     calibration = _calibration(args.calibration,
-                               warn_random=args.scheme is not None or args.scheme_config is not None)
+                               warn_random=args.scheme is not None or args.scheme_config is not None,
+                               expected=_program_inputs(program, example_inputs) if args.calibration else [])
     vela_options = {
         key: value
         for key, value in (
@@ -239,6 +316,13 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_run(args) -> int:
+    cli_inputs.check_input_file(args.flatbuffer, "flatbuffer")
+    if os.path.getsize(args.flatbuffer) == 0:
+        raise TosaicError(f"{args.flatbuffer}: the flatbuffer is empty")
+    for path in args.input:
+        cli_inputs.check_input_file(path, "--input")
+    if args.output_dir:
+        cli_inputs.check_output_dir(args.output_dir, "--output-dir")
     import numpy as np
 
     from tosaic.driver import run_io
@@ -248,22 +332,25 @@ def cmd_run(args) -> int:
     for path in args.input:
         try:
             arrays.append(np.load(path))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, EOFError) as e:
             raise TosaicError(f"cannot read input '{path}': {e}") from None
     expected = []
     for path in args.expect:
         try:
             expected.append(np.load(path))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, EOFError) as e:
             raise TosaicError(f"cannot read --expect '{path}': {e}") from None
-    if not os.path.exists(args.flatbuffer):
-        raise TosaicError(f"no such flatbuffer: {args.flatbuffer}")
+    # report.json next to the flatbuffer holds its signature: float inputs are quantized
+    # with its qparams, and the feeds are checked against it (the reference model would
+    # read a wrongly-shaped array as it comes); it says which outputs are uint8.
     report = run_io.read_report(args.flatbuffer, args.report)
     inputs, notes = run_io.prepare_inputs(arrays, report)
+    if report is not None:
+        cli_inputs.check_arrays(inputs, [(s["shape"], _feed_dtype(s)) for s in report.get("inputs", [])],
+                                f"tosaic run {args.flatbuffer}")
     outputs = run_reference(args.flatbuffer, inputs)
     if expected and len(expected) != len(outputs):
         raise TosaicError(f"{len(expected)} --expect array(s) for {len(outputs)} output(s)")
-    # report.json next to the flatbuffer says which outputs are uint8 (TOSA storage is signless).
     signatures = (report or {}).get("outputs") or []
     dtypes = [(o.get("quantization") or {}).get("dtype") for o in signatures]
     outputs = [out.view(np.uint8) if i < len(dtypes) and dtypes[i] == "uint8" else out
@@ -287,15 +374,32 @@ def cmd_run(args) -> int:
             ok &= same
             print(f"    vs {os.path.basename(args.expect[i])}: {message}")
         if args.output_dir:
-            os.makedirs(args.output_dir, exist_ok=True)
             np.save(os.path.join(args.output_dir, f"output_{i}.npy"), out)
     return 0 if ok else 1
+
+
+# report.json's storage types -> the numpy dtype `tosaic run` takes for that input
+_STORAGE_DTYPES = {"i8": "int8", "i16": "int16", "i32": "int32", "f32": "float32", "f16": "float16",
+                   "bf16": None, "i1": "bool"}
+
+
+def _feed_dtype(signature: dict):
+    quantized = (signature.get("quantization") or {}).get("dtype")
+    if signature.get("packing"):
+        return "int32"
+    if quantized in ("uint8", "int8", "int16", "uint16"):
+        return quantized
+    return _STORAGE_DTYPES.get(signature.get("dtype"))
 
 
 def cmd_demo(args) -> int:
     """The README's main job: quantize the bundled example (a8w8), compile it for
     ethos-u55-128, and check the integer flatbuffer on the TOSA reference model against
     the fake-quantized PyTorch program."""
+    if not targets.target(args.target).family.integer:
+        raise TosaicError(f"demo compiles a quantized model: --target tosa-int or an Ethos-U accelerator, "
+                          f"not {args.target}")
+    cli_inputs.check_output_dir(args.output, "-o")
     import numpy as np
     import torch
 
@@ -343,7 +447,7 @@ def cmd_docs(args) -> int:
     pages = {"passes": lambda: passes_markdown() + "\n" + int8x4_markdown() + "\n" + targets_markdown(),
              "ops": ops_markdown}
     if args.write:
-        os.makedirs(args.write, exist_ok=True)
+        cli_inputs.check_output_dir(args.write, "--write")
         for name, page in pages.items():
             with open(os.path.join(args.write, f"{name}.md"), "w") as f:
                 f.write(page())
@@ -382,8 +486,15 @@ def _narrow_bias_targets() -> str:
                      if family.integer and family.native_bias_bits < 48)
 
 
+class _Parser(argparse.ArgumentParser):
+    """One line for a command-line mistake, not the whole usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tosaic", description=__doc__.split("\n\n")[0])
+    p = _Parser(prog="tosaic", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compile", help="compile a program to TOSA")
@@ -525,7 +636,24 @@ def main(argv=None) -> None:
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"tosaic: error: {message}", file=sys.stderr)
         code = 1
+    except KeyboardInterrupt:
+        print("tosaic: interrupted", file=sys.stderr)
+        code = 130
+    except Exception as e:  # noqa: BLE001 - the last-resort net: a bug in tosaic, reported in one line
+        if os.environ.get("TOSAIC_TRACEBACK"):
+            raise
+        where = _innermost_frame(e)
+        print(f"tosaic: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+              f"(at {where}; a bug in tosaic: TOSAIC_TRACEBACK=1 shows the traceback)", file=sys.stderr)
+        code = 2
     sys.exit(code)
+
+
+def _innermost_frame(e: BaseException) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(e.__traceback__)
+    return f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
 
 
 if __name__ == "__main__":

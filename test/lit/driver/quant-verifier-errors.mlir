@@ -96,3 +96,27 @@ func.func @shapes_differ(%arg0: tensor<4xf32>) -> tensor<2xi8> {
   %q = "tosaic.quantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<4xf32>) -> tensor<2xi8>
   return %q : tensor<2xi8>
 }
+
+// -----
+
+func.func @zero_point_unknown_element_type(%arg0: tensor<4xi8>) -> tensor<4xf32> {
+  // expected-error@+1 {{'tosaic.dequantize' op 'zero_point' must be array<i64: ...>, not an array of another element type}}
+  %d = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i0: 0>} : (tensor<4xi8>) -> tensor<4xf32>
+  return %d : tensor<4xf32>
+}
+
+// -----
+
+func.func @axis_wider_than_64_bits(%arg0: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error@+1 {{'tosaic.quantize' op 'axis' must be a 64-bit integer, not of type i65536}}
+  %q = "tosaic.quantize"(%arg0) {axis = -1 : i65536, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<4xf32>) -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+func.func @storage_wider_than_64_bits(%arg0: tensor<4xf32>) -> tensor<4xi65536> {
+  // expected-error@+1 {{'tosaic.quantize' op the storage i65536 is wider than 64 bits}}
+  %q = "tosaic.quantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<4xf32>) -> tensor<4xi65536>
+  return %q : tensor<4xi65536>
+}
