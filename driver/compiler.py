@@ -159,10 +159,14 @@ def compile(
     def lap(stage: str):
         nonlocal start
         now = time.perf_counter()
-        timings[stage] = round(now - start, 4)
+        timings[stage] = round(timings.get(stage, 0.0) + now - start, 4)
         start = now
 
+    if isinstance(program, str):
+        importer.register_quantized_ops()  # torchao: seconds of imports of its own
+        lap("imports")
     exported = importer.export_program(program, example_inputs)
+    lap("load" if isinstance(program, str) else "export")
     quantized = importer.is_quantized(exported)
     if quantized and not integer:
         raise TosaicError(
@@ -186,11 +190,9 @@ def compile(
     elif io_dtype is not None and quantized:
         raise TosaicError("the program is already quantized: its IO dtype is its own (uint8 Q/DQ at its inputs "
                           "and outputs are detected); --io-dtype applies to float programs with --scheme")
-    lap("export")
     context = new_context()
-    module = importer.import_torch(exported, context)
+    module = importer.import_torch(exported, context, lap)
     stages = _stage_dump(dump_stages, module)
-    lap("import")
     importer.lower_to_tosa(module, quantized=quantized)
     _stage_after_torch_to_tosa(stages, module, quantized)
     lap("torch_to_tosa")

@@ -157,14 +157,20 @@ def cmd_compile(args) -> int:
         )
         if value is not None
     }
+    from tosaic.tools import timing
+
     start = time.perf_counter()
+    startup = timing.startup_seconds()
     result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
                             scheme=args.scheme, calibration_data=calibration,
                             vela_options=vela_options, io_dtype=args.io_dtype,
                             preserve_io_quantization=args.preserve_io_quantization,
                             int48_bias=args.int48_bias, dump_stages=args.dump_stages,
                             io_packing=args.io_packing)
+    timing.record_startup(result, startup)
     print(_summary(result, time.perf_counter() - start))
+    if args.timing:
+        print(timing.stage_table(result.report["seconds"]))
     return 0
 
 
@@ -329,6 +335,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--io-packing", choices=["int8x4-4w4c", "int8x4-4h4w"],
                    help="integer targets: the int8 graph inputs/outputs as packed int8x4 int32 words in that "
                    "layout (report.json's packing entry says how; tosaic.int8x4.pack/unpack make and read them)")
+    c.add_argument("--timing", action="store_true",
+                   help="print the seconds of each stage (also in report.json's \"seconds\")")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "
