@@ -11,7 +11,7 @@ import os
 # The stages in the order a compile runs them (the report says which ran).
 STAGES = {
     "startup": "interpreter start, argument parsing, torch / torch-mlir / tosaic imports",
-    "imports": "torchao (the quantized_decomposed ops a .pt2 needs)",
+    "imports": "the quantized_decomposed ops a .pt2 needs",
     "load": "torch.export.load",
     "export": "torch.export.export of the nn.Module",
     "quantize": "tosaic's quantizer (float program with --scheme)",
