@@ -170,7 +170,7 @@ def cmd_compile(args) -> int:
     timing.record_startup(result, startup)
     print(_summary(result, time.perf_counter() - start))
     if args.timing:
-        print(timing.stage_table(result.report["seconds"]))
+        print(timing.stage_table(result.report["seconds"], result.report.get("cpu_seconds")))
     return 0
 
 

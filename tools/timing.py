@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 # The stages in the order a compile runs them (the report says which ran).
 STAGES = {
@@ -38,30 +39,38 @@ def process_seconds() -> float | None:
         return None
 
 
-def startup_seconds() -> float | None:
-    """Process start to the compile driver imported (importing it here if it is not yet)."""
+def startup_seconds() -> tuple[float | None, float]:
+    """Wall and CPU seconds from process start to the compile driver imported (importing
+    it here if it is not yet)."""
     import tosaic.driver.compiler  # noqa: F401  torch, torch-mlir, tosaic's passes
 
-    return process_seconds()
+    return process_seconds(), time.process_time()
 
 
-def record_startup(result, startup: float | None) -> None:
-    """Put "startup" first in report["seconds"], and in report.json if one was written."""
-    if startup is None:
+def record_startup(result, startup: tuple[float | None, float]) -> None:
+    """Put "startup" first in report["seconds"] (and "cpu_seconds"), and in report.json if
+    one was written."""
+    wall, cpu = startup
+    if wall is None:
         return
-    result.report["seconds"] = {"startup": round(startup, 4), **result.report["seconds"]}
+    result.report["seconds"] = {"startup": round(wall, 4), **result.report["seconds"]}
+    result.report["cpu_seconds"] = {"startup": round(cpu, 4), **result.report.get("cpu_seconds", {})}
     if result.output_dir:
         with open(os.path.join(result.output_dir, "report.json"), "w") as f:
             json.dump(result.report, f, indent=2, sort_keys=True)
             f.write("\n")
 
 
-def stage_table(seconds: dict) -> str:
+def stage_table(seconds: dict, cpu_seconds: dict | None = None) -> str:
+    """The stages in the order they ran: wall seconds, share, CPU seconds, what each is."""
+    cpu_seconds = cpu_seconds or {}
     total = sum(seconds.values())
-    lines = ["  seconds per stage:"]
-    for stage, value in sorted(seconds.items(), key=lambda item: list(STAGES).index(item[0])
-                               if item[0] in STAGES else len(STAGES)):
-        lines.append(f"    {stage:<14} {value:8.3f}  {100 * value / total if total else 0:5.1f}%  "
-                     f"{STAGES.get(stage, '')}")
-    lines.append(f"    {'total':<14} {total:8.3f}")
+    lines = [f"  seconds per stage:   {'wall':>8}  {'share':>6}  {'CPU':>8}"]
+    order = list(STAGES)
+    for stage, value in sorted(seconds.items(), key=lambda item: order.index(item[0]) if item[0] in order
+                               else len(order)):
+        cpu = cpu_seconds.get(stage)
+        lines.append(f"    {stage:<16} {value:8.3f}  {100 * value / total if total else 0:5.1f}%  "
+                     f"{'' if cpu is None else f'{cpu:8.3f}':>8}  {STAGES.get(stage, '')}")
+    lines.append(f"    {'total':<16} {total:8.3f}          {sum(cpu_seconds.values()):8.3f}")
     return "\n".join(lines)
