@@ -151,7 +151,9 @@ def quantize(name: str, out: str, samples: int) -> str:
     start = time.perf_counter()
     program = quantize_model(model, calibration[0], "a8w8", calibration)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    torch.export.save(program, path)
+    partial = f"{path}.{os.getpid()}.partial"  # another run may be making the same file
+    torch.export.save(program, partial)
+    os.replace(partial, path)
     log(f"[quantize] {name}: {time.perf_counter() - start:.1f} s")
     return path
 

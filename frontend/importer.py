@@ -24,12 +24,15 @@ from tosaic.pipelines.textual import PipelineError, build_pass_manager
 
 
 def register_quantized_ops() -> None:
-    """Register the quantized_decomposed ops a quantized `.pt2` holds (torchao's import)."""
-    import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401  (registers Q/DQ ops)
+    """Register the quantized_decomposed Q/DQ ops a quantized `.pt2` holds: torch's own
+    definition of the library (what torchao's pt2e imports too), a tenth of a second
+    where importing torchao takes seconds."""
+    import torch.ao.quantization.fx._decomposed  # noqa: F401
 
 
 def load_program(path: str) -> ExportedProgram:
-    """Load a `.pt2`; registers the quantized_decomposed ops a quantized program needs."""
+    """Load a `.pt2`; registers the quantized_decomposed ops a quantized program needs,
+    and torchao's ops only if the program holds others than those."""
     from tosaic.frontend.fast_load import cached_type_hints
 
     register_quantized_ops()
@@ -37,7 +40,12 @@ def load_program(path: str) -> ExportedProgram:
         raise FrontendError(f"no such program file: {path}")
     try:
         with cached_type_hints():
-            return torch.export.load(path)
+            try:
+                return torch.export.load(path)
+            except Exception:  # an op only torchao registers: load again with it
+                import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401
+
+                return torch.export.load(path)
     except Exception as e:  # torch raises many kinds for a bad archive
         raise FrontendError(f"cannot load '{path}' as a torch.export program: {e}") from None
 
