@@ -17,6 +17,7 @@ decomposition that makes constants, higher-order ops) falls back to run_decompos
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import torch
 from torch.export import ExportedProgram
@@ -72,7 +73,9 @@ _SOURCE_META = ("stack_trace", "nn_module_stack", "source_fn_stack", "from_node"
                 "custom")
 
 
-def _splice(graph: torch.fx.Graph, node: torch.fx.Node, traced: torch.fx.GraphModule) -> None:
+def _splice(graph: torch.fx.Graph, node: torch.fx.Node, traced: torch.fx.GraphModule) -> str:
+    """Put the traced decomposition in place of `node`; the name of the node that now
+    gives its value."""
     inputs = list(node.all_input_nodes)
     env: dict = {}
     placeholders = iter(inputs)
@@ -94,6 +97,7 @@ def _splice(graph: torch.fx.Graph, node: torch.fx.Node, traced: torch.fx.GraphMo
                 raise _Fallback(f"the decomposition of {node.target} makes a {sub.op} node")
     node.replace_all_uses_with(result)
     graph.erase_node(node)
+    return result.name
 
 
 def decompose(program: ExportedProgram, table: dict) -> ExportedProgram:
@@ -134,14 +138,38 @@ def _decompose_nodes(program: ExportedProgram, names: list[str], cia_to_decomp: 
     graph.output(graph.graph_copy(program.graph, {}))  # same node names
     by_name = {node.name: node for node in graph.nodes}
     traced: dict[str, torch.fx.GraphModule] = {}
+    renamed: dict[str, str] = {}
     with _override_composite_implicit_decomp(cia_to_decomp):
         for name in names:
             node = by_name[name]
             key = _signature(node)
             if key not in traced:
                 traced[key] = _trace_node(node, python_table)
-            _splice(graph, node, traced[key])
+            renamed[name] = _splice(graph, node, traced[key])
     graph.eliminate_dead_code()
     graph.lint()
     module = torch.fx.GraphModule(program.graph_module, graph)
-    return program._update(module, program.graph_signature)
+    module.meta.update(program.graph_module.meta)
+    decomposed = program._update(module, _renamed(program.graph_signature, renamed))
+    for entry in decomposed._module_call_graph:  # (a copy) the graph's outputs by name
+        if entry.signature is not None:
+            entry.signature = _renamed(entry.signature, renamed)
+    return decomposed
+
+
+def _renamed(signature, renamed: dict):
+    """A copy of a graph or module-call signature whose tensor arguments name the nodes
+    that replaced decomposed ones."""
+    from torch.export.graph_signature import TensorArgument
+
+    def rename(value):
+        if isinstance(value, TensorArgument) and value.name in renamed:
+            return TensorArgument(name=renamed[value.name])
+        if dataclasses.is_dataclass(value) and type(value).__module__.startswith("torch.export."):
+            return dataclasses.replace(value, **{f.name: rename(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value) if f.init})
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return value
+
+    return rename(signature)

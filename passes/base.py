@@ -230,12 +230,13 @@ class _PassLookup(Mapping):
     iterating imports them all. Plugins' passes (already registered) are found too."""
 
     def __contains__(self, name) -> bool:
-        return name in _REGISTRY or name in pass_index() or (not pass_index() and name in registered_passes())
+        # Passes declared without a `name = "..."` line (made in a loop) need the full import.
+        return name in _REGISTRY or name in pass_index() or name in registered_passes()
 
     def __getitem__(self, name: str) -> type[Pass]:
         if name not in _REGISTRY and name in pass_index():
             importlib.import_module(pass_index()[name])
-        if name not in _REGISTRY:  # the index was wrong or empty: import everything
+        if name not in _REGISTRY:  # not in the index (or wrong there): import everything
             registered_passes()
         return _REGISTRY[name]
 
