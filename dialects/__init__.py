@@ -9,12 +9,14 @@ def new_context() -> ir.Context:
     Importing torch-mlir's torch dialect registers its passes (convert-torch-to-tosa,
     ...) next to the upstream ones, so one textual pipeline can use all of them.
     """
-    from torch_mlir.dialects import torch as torch_dialect
+    # The native module alone: the torch dialect's Python op classes (torch_mlir.dialects.torch)
+    # take longer to import than the bindings; the passes that build torch ops import them.
+    from torch_mlir._mlir_libs._torchMlir import register_dialect
 
     from tosaic.dialects.quant import load_dialect
 
     context = ir.Context()
-    torch_dialect.register_dialect(context)
+    register_dialect(context)
     _load_torch_conversion_dialect(context)
     load_dialect(context)
     return context

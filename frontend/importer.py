@@ -24,14 +24,29 @@ from tosaic.driver.locations import attach_module_paths
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
 
 
-def load_program(path: str) -> ExportedProgram:
-    """Load a `.pt2`; registers the quantized_decomposed ops a quantized program needs."""
-    import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401  (registers Q/DQ ops)
+def register_quantized_ops() -> None:
+    """Register the quantized_decomposed Q/DQ ops a quantized `.pt2` holds: torch's own
+    definition of the library (what torchao's pt2e imports too), a tenth of a second
+    where importing torchao takes seconds."""
+    import torch.ao.quantization.fx._decomposed  # noqa: F401
 
+
+def load_program(path: str) -> ExportedProgram:
+    """Load a `.pt2`; registers the quantized_decomposed ops a quantized program needs,
+    and torchao's ops only if the program holds others than those."""
+    from tosaic.frontend.fast_load import cached_type_hints
+
+    register_quantized_ops()
     if not os.path.exists(path):
         raise FrontendError(f"no such program file: {path}")
     try:
-        return torch.export.load(path)
+        with cached_type_hints():
+            try:
+                return torch.export.load(path)
+            except Exception:  # an op only torchao registers: load again with it
+                import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401
+
+                return torch.export.load(path)
     except Exception as e:  # torch raises many kinds for a bad archive
         raise FrontendError(f"cannot load '{path}' as a torch.export program: {e}") from None
 
@@ -211,14 +226,20 @@ def decomposition_table() -> dict:
     return table
 
 
-def import_torch(program: ExportedProgram, context: ir.Context) -> ir.Module:
-    """FX import into torch-backend IR (the torch dialect, value semantics)."""
-    decomposed = program.run_decompositions(decomposition_table())
+def import_torch(program: ExportedProgram, context: ir.Context, lap=lambda stage: None) -> ir.Module:
+    """FX import into torch-backend IR (the torch dialect, value semantics). `lap(stage)`
+    is called after each step: "decompose", "fx_import", "torch_backend"."""
+    from tosaic.frontend.decompose import decompose
+
+    decomposed = decompose(program, decomposition_table())
+    lap("decompose")
     importer = FxImporter(context=context, hooks=_ReadableLiterals())
     attach_module_paths(importer)  # locations name the user's module: tosaic.driver.locations
     importer.import_frozen_program(decomposed, func_name="main")
     module = importer.module
+    lap("fx_import")
     run_pipeline(module, TORCH_BACKEND_PIPELINE, "lowering the FX import to torch-backend IR")
+    lap("torch_backend")
     return module
 
 

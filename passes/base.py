@@ -20,9 +20,12 @@ Passes run inside one MLIR PassManager next to upstream passes (see
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
 import pkgutil
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -199,6 +202,54 @@ def registered_passes() -> dict[str, type[Pass]]:
         if info.name != "base":
             importlib.import_module(f"tosaic.passes.{info.name}")
     return dict(sorted(_REGISTRY.items()))
+
+
+# A pass class's `name = "..."` line, as every pass module spells it.
+_PASS_NAME_LINE = re.compile(r'^    name = "([A-Za-z0-9_.-]+)"', re.M)
+
+
+@functools.lru_cache(maxsize=1)
+def pass_index() -> dict[str, str]:
+    """Pass name -> the module of `tosaic.passes` that declares it, read from the modules'
+    sources without importing them (a tool naming one pass imports that one only)."""
+    import tosaic.passes as pkg
+
+    index: dict[str, str] = {}
+    for info in pkgutil.iter_modules(pkg.__path__):
+        path = os.path.join(getattr(info.module_finder, "path", ""), info.name + ".py")
+        if info.name == "base" or not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            for name in _PASS_NAME_LINE.findall(f.read()):
+                index.setdefault(name, f"tosaic.passes.{info.name}")
+    return index
+
+
+class _PassLookup(Mapping):
+    """tosaic's passes by name, each pass's module imported when it is first asked for;
+    iterating imports them all. Plugins' passes (already registered) are found too."""
+
+    def __contains__(self, name) -> bool:
+        # Passes declared without a `name = "..."` line (made in a loop) need the full import.
+        return name in _REGISTRY or name in pass_index() or name in registered_passes()
+
+    def __getitem__(self, name: str) -> type[Pass]:
+        if name not in _REGISTRY and name in pass_index():
+            importlib.import_module(pass_index()[name])
+        if name not in _REGISTRY:  # not in the index (or wrong there): import everything
+            registered_passes()
+        return _REGISTRY[name]
+
+    def __iter__(self):
+        return iter(registered_passes())
+
+    def __len__(self) -> int:
+        return len(registered_passes())
+
+
+def pass_lookup() -> Mapping[str, type[Pass]]:
+    """`registered_passes()` without importing the passes that are not asked for."""
+    return _PassLookup()
 
 
 _OPTION_RE = re.compile(r"\s*([A-Za-z0-9_.-]+)(?:=(\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s]*))?")

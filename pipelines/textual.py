@@ -25,7 +25,7 @@ from typing import Callable
 
 from torch_mlir import ir, passmanager
 
-from tosaic.passes.base import Pass, PassFailure, PassOptionError, registered_passes
+from tosaic.passes.base import Pass, PassFailure, PassOptionError, pass_lookup, registered_passes
 from tosaic.pipelines.nesting import add_python_pass
 
 
@@ -152,7 +152,7 @@ def build_pass_manager(pipeline: NestedPipeline | str, context: ir.Context) -> B
     context runs single-threaded."""
     if isinstance(pipeline, str):
         pipeline = parse_pipeline(pipeline)
-    ours = registered_passes()
+    ours = pass_lookup()
     pm = passmanager.PassManager("builtin.module", context)
     instances: list[Pass] = []
 

@@ -156,7 +156,7 @@ def _summary(result, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _calibration(directory: str | None, warn_random: bool, expected: list):
+def _calibration(directory: str | None, warn_random: bool, expected: list | None = None):
     """Calibration samples: each .npy (one input) or .npz (arr_0, arr_1, ...) is one sample,
     checked against the program's inputs (`expected`: (shape, dtype) each)."""
     import numpy as np
@@ -249,7 +249,10 @@ def cmd_compile(args) -> int:
     }
     if args.pareto and args.scheme != "auto":
         raise TosaicError("--pareto compares the auto choice with the uniform schemes: it needs --scheme auto")
+    from tosaic.tools import timing
+
     start = time.perf_counter()
+    startup = timing.startup_seconds()
     with _progress(args, f"compiling for {args.target}"):
         result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
                                 scheme=args.scheme, calibration_data=calibration,
@@ -259,7 +262,10 @@ def cmd_compile(args) -> int:
                                 io_packing=args.io_packing, debuginfo=args.debuginfo,
                                 scheme_config=args.scheme_config, budget=args.budget,
                                 objective=args.objective)
+    timing.record_startup(result, startup)
     print(_summary(result, time.perf_counter() - start))
+    if args.timing:
+        print(timing.stage_table(result.report["seconds"], result.report.get("cpu_seconds")))
     if "scheme_config" in result.report:
         from tosaic.quantization.scheme_config import summary_lines
 
@@ -548,6 +554,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--debuginfo", action="store_true",
                    help="print locations in model.mlir (as --mlir-print-debuginfo): each op's PyTorch module "
                    "path, FX node and source lines")
+    c.add_argument("--timing", action="store_true",
+                   help="print the seconds of each stage (also in report.json's \"seconds\")")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "

@@ -104,9 +104,9 @@ def statistics_report(pipeline, passes: list, display: str = "pipeline") -> str:
     "pipeline" (the pass manager's structure, mlir-opt's default) or "list" (per pass
     name, summed and sorted). Only passes that keep statistics are listed."""
     from tosaic.pipelines.textual import NestedPipeline
-    from tosaic.passes.base import registered_passes
+    from tosaic.passes.base import pass_lookup
 
-    ours = registered_passes()
+    ours = pass_lookup()
     instances = iter(passes)
     lines: list[str] = []
     merged: dict[str, dict[tuple[str, str], int]] = {}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from torch_mlir import ir
 
 from tosaic.dialects import new_context
-from tosaic.passes.base import registered_passes
+from tosaic.passes.base import pass_lookup, registered_passes
 from tosaic.pipelines.textual import (
     NestedPipeline,
     PassElement,
@@ -152,7 +152,7 @@ def _named_pipeline(name: str) -> str:
 
 def _pass_flags_to_pipeline(flags: list[str]) -> NestedPipeline:
     """Turn mlir-opt-style per-pass flags (in order) into a module-level pipeline."""
-    ours = registered_passes()
+    ours = pass_lookup()
     elements = []
     for flag in flags:
         if not flag.startswith("--") or flag == "--":
