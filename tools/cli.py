@@ -182,7 +182,8 @@ def _calibration(directory: str | None, warn_random: bool, expected: list | None
                 continue
         except (OSError, ValueError, EOFError) as e:
             raise TosaicError(f"--calibration: cannot read {path}: {e}") from None
-        cli_inputs.check_arrays(arrays, expected, f"--calibration {path}")
+        if expected is not None:
+            cli_inputs.check_arrays(arrays, expected, f"--calibration {path}")
         samples.append(tuple(torch.from_numpy(a) for a in arrays))
     if not samples:
         raise TosaicError(f"--calibration: {directory} holds no .npy or .npz files")
@@ -292,7 +293,8 @@ def cmd_debug(args) -> int:
     from tosaic.driver.debugger import format_table
 
     program, example_inputs = _load_program(args.program, args.input_shape)
-    calibration = _calibration(args.calibration, warn_random=False)
+    calibration = _calibration(args.calibration, warn_random=False,
+                               expected=_program_inputs(program, example_inputs) if args.calibration else None)
     samples = None
     if args.input:
         try:
@@ -318,7 +320,9 @@ def cmd_sensitivity(args) -> int:
     from tosaic.quantization.sensitivity import run_cli
 
     program, example_inputs = _load_program(args.program, args.input_shape)
-    return run_cli(args, program, example_inputs, _calibration(args.calibration, warn_random=False))
+    return run_cli(args, program, example_inputs,
+                   _calibration(args.calibration, warn_random=False,
+                                expected=_program_inputs(program, example_inputs)))
 
 
 def cmd_run(args) -> int:
