@@ -101,7 +101,8 @@ _TOSA_INT_PIPELINE = PipelineVariant("tosa-int")
 # kernel depth 1: their pipeline decomposes a deeper conv3d.
 # Every Ethos-U: Vela 5.2.0 does not fuse the output RESCALE into a TRANSPOSE_CONV2D (and
 # cannot run an int16 one on the U55), so it becomes a conv2d over the zero-inserted input.
-_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)",)
+# Every Ethos-U: no TRANSPOSE feeds a conv1d directly (tosaic-squeeze-transposes), Vela runs that slowly.
+_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)", "func.func(tosaic-squeeze-transposes)")
 _ETHOS_U55_PIPELINE = PipelineVariant("tosa-int-ethos-u55",
                                       extra_passes=("func.func(tosaic-decompose-conv3d)",) + _ETHOS_U_PASSES)
 _ETHOS_U85_PIPELINE = PipelineVariant("tosa-int-ethos-u85", extra_passes=_ETHOS_U_PASSES)
