@@ -23,28 +23,9 @@ from tosaic.dialects.tosa_helpers import (
     permute,
     ranked_shape,
     transpose_perms,
+    unit_insertion,
 )
 from tosaic.passes.base import PatternPass
-
-
-def _unit_insertion(small: list[int], large: list[int]) -> list[int] | None:
-    """For `large` = `small` with 1s inserted: the axis of `large` that each axis of
-    `small` became (matching non-unit dims first), else None."""
-    if len(large) <= len(small):
-        return None
-    mapping, j = [], 0
-    for dim in small:
-        while j < len(large) and large[j] != dim:
-            if large[j] != 1:
-                return None
-            j += 1
-        if j == len(large):
-            return None
-        mapping.append(j)
-        j += 1
-    if any(large[k] != 1 for k in range(j, len(large))):
-        return None
-    return mapping
 
 
 def _small_perms(mapping: list[int], perms: list[int]) -> list[int]:
@@ -59,7 +40,7 @@ def transpose_before_unit_reshape(op, rewriter) -> bool:
     if reshape is None or reshape.name != "tosa.reshape" or not has_single_use(reshape.results[0]):
         return True
     small, large = ranked_shape(reshape.operands[0]), ranked_shape(reshape.results[0])
-    mapping = _unit_insertion(small or [], large or [])
+    mapping = unit_insertion(small or [], large or [])
     if mapping is None or len(small) < 2:
         return True
     perms = _small_perms(mapping, transpose_perms(op))
@@ -78,7 +59,7 @@ def transpose_after_unit_reshape(op, rewriter) -> bool:
     if transpose is None or transpose.name != "tosa.transpose" or not has_single_use(transpose.results[0]):
         return True
     large, small = ranked_shape(transpose.results[0]), ranked_shape(op.results[0])
-    mapping = _unit_insertion(small or [], large or [])
+    mapping = unit_insertion(small or [], large or [])
     if mapping is None or len(small) < 2:
         return True
     perms = transpose_perms(transpose)
