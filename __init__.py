@@ -10,8 +10,8 @@ from tosaic.driver.errors import TosaicError
 
 def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, scheme=None,
             calibration_data=None, vela_options=None, io_dtype=None, preserve_io_quantization=True,
-            int48_bias="auto", dump_stages=None, io_packing=None, scheme_config=None, budget=None,
-            objective="flash", **options):
+            int48_bias="auto", dump_stages=None, io_packing=None, io_layout="nchw", vela_search=False,
+            scheme_config=None, budget=None, objective="flash", **options):
     """Compile a PyTorch program; see `tosaic.driver.compiler.compile` (`options`: its
     further keywords, e.g. debuginfo, tensor_names)."""
     from tosaic.driver.compiler import compile as _compile
@@ -20,7 +20,8 @@ def compile(program, example_inputs=None, target="tosa-fp", output_dir=None, sch
                     output_dir=output_dir, scheme=scheme, calibration_data=calibration_data,
                     vela_options=vela_options, io_dtype=io_dtype,
                     preserve_io_quantization=preserve_io_quantization, int48_bias=int48_bias,
-                    dump_stages=dump_stages, io_packing=io_packing, scheme_config=scheme_config,
+                    dump_stages=dump_stages, io_packing=io_packing, io_layout=io_layout,
+                    vela_search=vela_search, scheme_config=scheme_config,
                     budget=budget, objective=objective, **options)
 
 

@@ -156,6 +156,32 @@ class MobileNetV2(nn.Module):
         return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
 
 
+class _ResidualStage(nn.Module):
+    """ResNet basic block: two 3x3 convs, identity shortcut or a 1x1 strided projection."""
+
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__()
+        self.body = nn.Sequential(*_conv_bn(cin, cout, 3, stride)[:2], nn.ReLU(), *_conv_bn(cout, cout, 3, relu6=False))
+        self.shortcut = nn.Identity() if stride == 1 and cin == cout else nn.Conv2d(cin, cout, 1, stride)
+
+    def forward(self, x):
+        return F.relu(self.body(x) + self.shortcut(x))
+
+
+class ResNet8(nn.Module):
+    """MLPerf Tiny's ResNet-8 (CIFAR-10, 32x32): 3x3 stem of 16, three basic blocks of
+    16/32/64 channels, the last two with stride 2 and a 1x1 stride-2 projection shortcut."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(*_conv_bn(3, 16, 3)[:2], nn.ReLU())
+        self.stages = nn.Sequential(_ResidualStage(16, 16, 1), _ResidualStage(16, 32, 2), _ResidualStage(32, 64, 2))
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(F.adaptive_avg_pool2d(self.stages(self.stem(x)), 1).flatten(1))
+
+
 # name -> (constructor, input shape); tosaic's examples first.
 MODELS = {name: (ctor, shape) for name, (ctor, shape) in _examples.EXAMPLES.items()}
 MODELS.update({
@@ -170,6 +196,7 @@ COMPARE_MODELS = list(MODELS)
 MODELS.update({
     "mobilenet_ish": (MobileNetish, (1, 3, 96, 96)),
     "mobilenet_v2_035": (MobileNetV2, (1, 3, 96, 96)),
+    "resnet8": (ResNet8, (1, 3, 32, 32)),
 })
 
 MODEL_SEED = 0

@@ -63,6 +63,26 @@ def make_reshape(value: ir.Value, shape, loc=None) -> ir.Value:
     return tosa.reshape(value, make_const_shape(list(shape), loc=loc), results=[out_type], loc=loc)
 
 
+def unit_insertion(small: list[int], large: list[int]) -> list[int] | None:
+    """For `large` = `small` with 1s inserted: the axis of `large` that each axis of
+    `small` became (matching non-unit dims first), else None."""
+    if len(large) <= len(small):
+        return None
+    mapping, j = [], 0
+    for dim in small:
+        while j < len(large) and large[j] != dim:
+            if large[j] != 1:
+                return None
+            j += 1
+        if j == len(large):
+            return None
+        mapping.append(j)
+        j += 1
+    if any(large[k] != 1 for k in range(j, len(large))):
+        return None
+    return mapping
+
+
 def defining_op(value: ir.Value):
     """The op that defines `value`, or None for a block argument."""
     owner = value.owner

@@ -72,6 +72,24 @@ OPS: dict[str, OpFacts] = _table(
 _NONE = OpFacts("")
 
 
+def element_bits(value_type) -> int | None:
+    """Bits per element of a ranked tensor type (i8 8, i32 32, f32 32), or None. A
+    transpose costs its tensor's bytes, so passes that move transposes compare these:
+    a transpose moved from an op's operand to its result must not land on a wider type
+    (an int8 -> int32 rescale would make it move 4x the bytes)."""
+    from torch_mlir import ir
+
+    try:
+        element = ir.RankedTensorType(value_type).element_type
+    except ValueError:
+        return None
+    if isinstance(element, ir.IntegerType):
+        return ir.IntegerType(element).width
+    if isinstance(element, ir.FloatType):
+        return ir.FloatType(element).width
+    return None
+
+
 def facts(name: str) -> OpFacts:
     """The facts of op `name` (all false for an op the table does not know)."""
     return OPS.get(name, _NONE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -84,6 +85,32 @@ def op_counts(module: ir.Module) -> Counter:
     return counts
 
 
+# Graph IO layouts: PyTorch's NCHW as exported, or NHWC (tosaic-nhwc-io, then the
+# transposes it adds cancel against torch-mlir's around the first and last convolutions).
+IO_LAYOUTS = ("nchw", "nhwc")
+NHWC_IO_PIPELINE = ("builtin.module(func.func(tosaic-nhwc-io,tosaic-fold-transposes,"
+                    "tosaic-fold-transposes{sink=false hoist-off-wide=true}),canonicalize,cse)")
+
+
+def transposed_bytes(module: ir.Module) -> int:
+    """Bytes that the graph's tosa.transpose ops move (result elements x element size):
+    a transpose's cost on the NPU is its bytes, not its count."""
+    from tosaic.dialects.tosa_ops import element_bits
+    from tosaic.dialects.tosa_helpers import ranked_shape
+
+    total = 0
+
+    def visit(op):
+        nonlocal total
+        if op.operation.name == "tosa.transpose":
+            result = op.operation.results[0]
+            total += math.prod(ranked_shape(result) or [0]) * (((element_bits(result.type) or 0) + 7) // 8)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return total
+
+
 def _signature(module: ir.Module) -> tuple[list[TensorSignature], list[TensorSignature]]:
     main = next(
         op for op in module.body.operations
@@ -134,6 +161,8 @@ def compile(
     scheme_config: Any = None,
     budget: float | None = None,
     objective: str = "flash",
+    io_layout: str = "nchw",
+    vela_search: bool = False,
 ) -> CompileResult:
     """Compile an nn.Module (with example inputs), an ExportedProgram or a `.pt2` path.
 
@@ -180,6 +209,12 @@ def compile(
     `io_packing` ("int8x4-4w4c" or "int8x4-4h4w", integer targets) makes the int8 graph
     inputs and outputs packed int8x4 int32 words in that layout (tosaic.driver.io_packing);
     `report["inputs"/"outputs"][i]["packing"]` describes each packed one.
+
+    `io_layout` "nhwc" makes the rank-4 graph inputs and outputs NHWC (no boundary
+    transposes; `report["io_layout"]` says which); "nchw", PyTorch's, is the default.
+    `vela_search` (Ethos-U targets) compiles with each candidate Vela setting
+    (tosaic.driver.vela_search) and keeps the fewest cycles; `report["vela_search"]`
+    lists what each candidate gave.
     """
     compile_target = targets.target(target)
     integer = compile_target.family.integer
@@ -216,6 +251,10 @@ def compile(
     if io_packing is not None and (io_packing not in IO_PACKINGS or not integer):
         raise TosaicError(f"--io-packing takes {', '.join(IO_PACKINGS)} and an integer target, not "
                           f"'{io_packing}' for {target}")
+    if io_layout not in IO_LAYOUTS:
+        raise TosaicError(f"unknown IO layout '{io_layout}'; available: {', '.join(IO_LAYOUTS)}")
+    if io_layout != "nchw" and io_packing is not None:
+        raise TosaicError("--io-packing packs NCHW graph IO; it cannot be combined with --io-layout nhwc")
     if io_dtype is not None and not integer:
         raise TosaicError(f"--io-dtype quantizes the graph IO; it needs an integer target (tosa-int or an "
                           f"Ethos-U accelerator) and --scheme, not {target}")
@@ -258,6 +297,9 @@ def compile(
         if scheme is None:
             raise
         raise FrontendError(_in_quantizer_terms(str(e), exported, scheme)) from None
+    if io_layout != "nchw":
+        pipeline += " " + NHWC_IO_PIPELINE
+        importer.run_pipeline(module, NHWC_IO_PIPELINE, "--io-layout nhwc")
     if io_packing is not None:
         pipeline += " " + io_packing_pipeline(io_packing)
         importer.run_pipeline(module, io_packing_pipeline(io_packing), f"--io-packing {io_packing}")
@@ -286,12 +328,14 @@ def compile(
         "pipeline": pipeline,
         "tosa": {"profile": tosa_target.profile, "extensions": list(tosa_target.extensions)},
         **({"io_packing": io_packing} if io_packing else {}),
+        "io_layout": io_layout,
         "inputs": [s.as_dict() for s in inputs],
         "outputs": [s.as_dict() for s in outputs],
         "ops": dict(sorted(ops_after.items())),
         "transposes": {
             "after_torch_mlir": ops_before.get("tosa.transpose", 0),
             "final": ops_after.get("tosa.transpose", 0),
+            "final_bytes": transposed_bytes(module),
         },
         **({"scheme_config": scheme_section} if scheme_section else {}),
         "weights": weight_report(module),
@@ -306,7 +350,15 @@ def compile(
         report["observed"] = observed
         return result
     if compile_target.accelerator:
-        result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
+        if vela_search:
+            from tosaic.driver.vela_search import search_vela
+
+            result.vela, report["vela_search"] = search_vela(
+                lambda options, directory: _run_vela(result, compile_target.accelerator,
+                                                     output_dir if directory is None else directory, options),
+                vela_options or {})
+        else:
+            result.vela = _run_vela(result, compile_target.accelerator, output_dir, vela_options or {})
         report["vela"] = result.vela.as_report()
         report["vela_command"] = result.vela.command
         annotate_vela_layers(report["vela"]["layers"], tensor_layers)

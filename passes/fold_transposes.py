@@ -16,6 +16,12 @@ Two patterns, applied by MLIR's greedy driver until nothing changes:
 
 Sinking never adds a transpose: it fires only when at least one transposed operand has
 no other user, so the transpose it creates replaces one it removes.
+
+- hoist (option `hoist-off-wide`, the pipelines' last run, without sinking): a transpose of
+  the only result of a widening unary op (an int8 -> int32 rescale in front of a residual
+  add) moves back before it, onto the narrow tensor: a transpose costs its bytes (4x on
+  int32). Sinking may carry a transpose onto the wide type on its way to a cancelling
+  partner; what is left there afterwards is what hoisting takes back.
 """
 
 from __future__ import annotations
@@ -144,14 +150,46 @@ def sink_transpose(op, rewriter) -> bool:
     return False
 
 
+def hoist_off_wide_type(op, rewriter) -> bool:
+    producer = defining_op(op.operands[0])
+    if producer is None or producer.name not in tosa_ops.ELEMENTWISE or len(producer.results) != 1:
+        return True
+    if producer.name == "tosa.rescale" and ir.BoolAttr(producer.attributes["per_channel"]).value:
+        return True  # per-channel scales index the last dim
+    if not _only_used_by(producer.results[0], op):
+        return True
+    rank = len(ranked_shape(producer.results[0]) or [])
+    data = [i for i, v in enumerate(producer.operands) if len(ranked_shape(v) or []) == rank]
+    if rank < 2 or len(data) != 1:
+        return True
+    narrow, wide = (tosa_ops.element_bits(producer.operands[data[0]].type),
+                    tosa_ops.element_bits(producer.results[0].type))
+    if narrow is None or wide is None or narrow >= wide:
+        return True
+    perms = transpose_perms(op)
+    with rewriter.ip, op.location:
+        operands = list(producer.operands)
+        operands[data[0]] = make_transpose(operands[data[0]], perms)
+        moved = ir.Operation.create(
+            producer.name, results=[op.results[0].type], operands=operands,
+            attributes={name: producer.attributes[name] for name in producer.attributes},
+        )
+    rewriter.replace_op(op, [moved.result])
+    return False
+
+
 class FoldTransposes(PatternPass):
     name = "tosaic-fold-transposes"
     summary = "Cancel inverse tosa.transpose pairs and sink transposes through elementwise ops"
     sink = Option(bool, True, "Move transposes through elementwise, concat and reduce ops")
+    hoist_off_wide = Option(bool, False, "Move a transpose of a widening unary op's result before the op "
+                            "(use with sink=false)")
     max_iterations = Option(int, 32, "Greedy rewrite iteration limit")
 
     def patterns(self):
         patterns = [("tosa.transpose", compose_transposes, 1), ("tosa.transpose", fold_int4_constant_transpose, 1)]
+        if self.hoist_off_wide:
+            patterns.append(("tosa.transpose", hoist_off_wide_type, 1))
         if self.sink:
             patterns += [(name, sink_transpose, 1) for name in sorted(tosa_ops.ELEMENTWISE | tosa_ops.AXIS)]
         return patterns

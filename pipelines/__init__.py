@@ -10,7 +10,7 @@ from tosaic import targets
 # Cleanup that every TOSA graph gets after torch-mlir's lowering: cancel layout
 # transposes, fold constant subgraphs (batchnorm statistics, transposed weights), tidy up.
 _CLEANUP = (
-    "func.func(tosaic-fold-transposes),"
+    "func.func(tosaic-fold-transposes,tosaic-merge-slices),"
     "func.func(tosa-layerwise-constant-fold),"
     "canonicalize,cse"
 )
@@ -48,7 +48,10 @@ def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool =
         # int16 convolutions: native int48 bias or the bias-split form, on the lowered graph.
         f"func.func({int48}),"
         "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
-        "func.func(tosaic-fold-transposes),func.func(tosa-layerwise-constant-fold),"
+        # One slice where torch-mlir trims a strided conv's input per axis (Vela fuses one).
+        # Then no transpose left on a widened (int32) tensor where its narrow input would do.
+        "func.func(tosaic-fold-transposes,tosaic-fold-transposes{sink=false hoist-off-wide=true},"
+        "tosaic-merge-slices),func.func(tosa-layerwise-constant-fold),"
         # IO rescales next to another rescale become one where that is exact.
         "func.func(tosaic-fuse-rescales),"
         f"{''.join(p + ',' for p in _INTEGER_VARIANTS[variant].extra_passes)}"

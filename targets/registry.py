@@ -101,10 +101,15 @@ _TOSA_INT_PIPELINE = PipelineVariant("tosa-int")
 # kernel depth 1: their pipeline decomposes a deeper conv3d.
 # Every Ethos-U: Vela 5.2.0 does not fuse the output RESCALE into a TRANSPOSE_CONV2D (and
 # cannot run an int16 one on the U55), so it becomes a conv2d over the zero-inserted input.
-_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)",)
+# Every Ethos-U: no TRANSPOSE feeds a conv1d directly (tosaic-squeeze-transposes), Vela runs that slowly.
+# A repeat's rank-6 TILE as one TILE of the tensor (tosaic-fold-tile-reshapes), Vela's faster form.
+_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)",
+                   "func.func(tosaic-squeeze-transposes,tosaic-fold-tile-reshapes)")
 _ETHOS_U55_PIPELINE = PipelineVariant("tosa-int-ethos-u55",
                                       extra_passes=("func.func(tosaic-decompose-conv3d)",) + _ETHOS_U_PASSES)
-_ETHOS_U85_PIPELINE = PipelineVariant("tosa-int-ethos-u85", extra_passes=_ETHOS_U_PASSES)
+# Ethos-U85 only: a negating int8 TABLE runs faster as NEGATE (on the U55 the TABLE wins).
+_ETHOS_U85_PIPELINE = PipelineVariant("tosa-int-ethos-u85",
+                                      extra_passes=_ETHOS_U_PASSES + ("func.func(tosaic-table-to-negate)",))
 # Ethos-U55/U65 convolutions take a 40-bit bias: those NPUs accumulate in 40 bits, and Vela
 # 5.2.0 drops the rest of an int48 bias without a word. The Ethos-U85 keeps 48.
 _ETHOS_U55_BIAS_BITS = 40

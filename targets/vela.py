@@ -30,6 +30,8 @@ from tosaic.driver.errors import EmitError
 from tosaic.targets.registry import ACCELERATORS, target
 
 OPTIMISE = ("Performance", "Size")
+# Vela's tensor allocators (its default: HillClimb); `--vela-search` tries each.
+TENSOR_ALLOCATORS = ("HillClimb", "Greedy", "LinearAlloc")
 OUTPUT_FORMATS = ("tflite", "raw")
 
 _TOSA_IDENTIFIER = b"TOSA"  # flatbuffer file identifier, bytes 4..8
@@ -277,6 +279,7 @@ def run_vela(
     config_files: Sequence[str] | None = None,
     optimise: str | None = None,
     output_format: str = "tflite",
+    tensor_allocator: str | None = None,
 ) -> VelaResult:
     """Compile `tosa_path` (a TOSA 1.0 int flatbuffer) for `accelerator` into `output_dir`.
 
@@ -289,6 +292,8 @@ def run_vela(
         optimise = "Performance"
     if optimise not in OPTIMISE:
         raise EmitError(f"unknown Vela optimisation '{optimise}'; available: {', '.join(OPTIMISE)}")
+    if tensor_allocator is not None and tensor_allocator not in TENSOR_ALLOCATORS:
+        raise EmitError(f"unknown Vela tensor allocator '{tensor_allocator}'; available: {', '.join(TENSOR_ALLOCATORS)}")
     if output_format not in OUTPUT_FORMATS:
         raise EmitError(f"unknown Vela output format '{output_format}'; available: {', '.join(OUTPUT_FORMATS)}")
     _check_tosa(tosa_path)
@@ -337,6 +342,7 @@ def run_vela(
         "--verbose-cycle-estimate",
         "--show-cpu-operations",
         "--enable-debug-db",
+        *(("--tensor-allocator", tensor_allocator) if tensor_allocator else ()),
     ]  # fmt: skip
     try:
         proc = subprocess.run(command, cwd=output_dir, capture_output=True, text=True)

@@ -123,7 +123,7 @@ def _summary(result, seconds: float) -> str:
         "  outputs: " + "; ".join(_describe_io(s) for s in result.outputs),
         f"  TOSA ops: {ops} ({', '.join(f'{k[5:]}={v}' for k, v in report['ops'].items())})",
         f"  transposes: {report['transposes']['after_torch_mlir']} after torch-mlir -> "
-        f"{report['transposes']['final']} final",
+        f"{report['transposes']['final']} final ({report['transposes'].get('final_bytes', 0)} bytes)",
         f"  flatbuffer: {report['flatbuffer_bytes']} bytes",
     ]
     if report.get("activation_types"):
@@ -150,6 +150,12 @@ def _summary(result, seconds: float) -> str:
             f"  memory: SRAM {vela['sram_used_bytes']} B, off-chip {vela['offchip_used_bytes']} B; "
             f"weights {vela['weights_bytes']['encoded']} B encoded",
         ]
+        search = report.get("vela_search")
+        if search:
+            tried = ", ".join(f"{c['optimise']}/{c['tensor_allocator']} " + (str(c["cycles"]) if "cycles" in c else "failed")
+                              for c in search["candidates"])
+            lines.append(f"  Vela search: chose {search['chosen']['optimise']}/{search['chosen']['tensor_allocator']} "
+                         f"({tried})")
     if result.output_dir:
         written = "model.mlir, model.tosa, report.json, report.html" + (", Vela output" if vela else "")
         lines.append(f"  wrote {result.output_dir}/: {written}")
@@ -260,7 +266,8 @@ def cmd_compile(args) -> int:
                                 vela_options=vela_options, io_dtype=args.io_dtype,
                                 preserve_io_quantization=args.preserve_io_quantization,
                                 int48_bias=args.int48_bias, dump_stages=args.dump_stages,
-                                io_packing=args.io_packing, debuginfo=args.debuginfo,
+                                io_packing=args.io_packing, io_layout=args.io_layout,
+                                vela_search=args.vela_search, debuginfo=args.debuginfo,
                                 scheme_config=args.scheme_config, budget=args.budget,
                                 objective=args.objective)
     timing.record_startup(result, startup)
@@ -560,6 +567,9 @@ def _parser() -> argparse.ArgumentParser:
                    "path, FX node and source lines")
     c.add_argument("--timing", action="store_true",
                    help="print the seconds of each stage (also in report.json's \"seconds\")")
+    c.add_argument("--io-layout", choices=["nchw", "nhwc"], default="nchw",
+                   help="layout of the rank-4 graph inputs and outputs: nchw (PyTorch's, default) or nhwc "
+                   "(no boundary transposes, for runtimes that feed NHWC; report.json's io_layout says which)")
     c.add_argument("--calibration", metavar="DIR",
                    help="calibration samples for --scheme: .npy (one input) or .npz files")
     c.add_argument("--system-config", help="Vela system config (default: Vela's for the accelerator family: "
@@ -568,6 +578,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--config", action="append", default=[],
                    help=f"Vela config file (repeatable; default: Vela's bundled {_vela_defaults('config_file')})")
     c.add_argument("--optimise", choices=["Performance", "Size"], help="Vela optimisation goal")
+    c.add_argument("--vela-search", action="store_true",
+                   help="Ethos-U targets: run Vela with each --optimise strategy and tensor allocator, keep the "
+                   "fewest cycles (the summary and report.json's vela_search say what each gave)")
     c.add_argument("--vela-format", choices=["tflite", "raw"], help="Vela output format (default tflite)")
     c.set_defaults(func=cmd_compile)
 
