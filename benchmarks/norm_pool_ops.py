@@ -67,6 +67,8 @@ def _extra_cases():
     cases["var dim=1"] = (lambda: AfterConv(lambda y: torch.var(y, dim=1, keepdim=True)), (1, 3, 8, 8))
     cases["linalg_vector_norm dim=-1"] = (
         lambda: AfterConv(lambda y: torch.linalg.vector_norm(y, dim=-1, keepdim=True)), (1, 3, 8, 8))
+    cases["upsample_nearest2d x2 (one RESIZE)"] = (
+        lambda: AfterConv(lambda y: F.interpolate(y, scale_factor=2, mode="nearest")), (1, 3, 8, 8))
     return cases
 
 

@@ -26,6 +26,11 @@ clamp when the output's range is narrower than its storage (qmin -127). Patterns
   result reaches through data movement ops (usually the quantize right after it), then
   concatenated; when the uses disagree, the concat stays float.
 
+Nearest upsampling by 2, 4 or 8 (the frontend's broadcast between reshapes, once it is
+integer) becomes one nearest RESIZE in NHWC (entry `upsample_nearest.resize`): Vela 5.2.0
+runs it on Ethos-U55 (power-of-two upscales 2x..8x only) and U85, in ~1/3 of the
+broadcast's cycles; other factors stay the broadcast (TILE), which both run.
+
 Exact ties round differently: RESCALE rounds half up, torch's quantize half to even. A
 requantize by a ratio such as exactly 0.5 so differs by 1 LSB on a quarter of the codes.
 
@@ -405,3 +410,78 @@ def lower_constant_gather(gather, run):
         joined = pieces[0] if len(pieces) == 1 else tosa.concat(pieces, 1)
         result = quant.create(quant.DEQUANTIZE, joined, gather.results[0].type, quant.QParams.of(dq))
     return Replace.one(gather, result)
+
+
+# Nearest upsampling by these factors runs as one RESIZE on Ethos-U55 and -U85 (Vela 5.2.0:
+# "upscale must be power-of-two in range 2x..8x"); other factors stay a broadcast.
+RESIZE_FACTORS = (2, 4, 8)
+
+
+def _tile_multiples(tile) -> list[int] | None:
+    from tosaic.dialects.tosa_helpers import constant_shape
+
+    return constant_shape(tile.operands[1])
+
+
+def _single_user(value: ir.Value):
+    users = [use.owner for use in value.uses]
+    if len(users) != 1:
+        return None
+    user = users[0]
+    return user.operation if hasattr(user, "operation") else user
+
+
+def _nearest_broadcast(first):
+    """(sh, sw, last reshape) for frontend/importer.py's nearest upsampling of NCHW `x`
+    from its first reshape down:
+    reshape(tile(reshape(tile(reshape(x) [., W, 1]) x sw) [., H, 1, OW]) x sh) [N, C, OH, OW]."""
+    chain, op = [first], first
+    for name in ("tosa.tile", "tosa.reshape", "tosa.tile", "tosa.reshape"):
+        op = _single_user(op.results[0])
+        if op is None or op.name != name or op.operands[0] != chain[-1].results[0]:
+            return None
+        chain.append(op)
+    shape, out = ranked_shape(first.operands[0]), ranked_shape(chain[-1].results[0])
+    if shape is None or out is None or len(shape) != 4 or len(out) != 4:
+        return None
+    n, c, h, w = shape
+    if out[:2] != [n, c] or out[2] % h or out[3] % w:
+        return None
+    sh, sw = out[2] // h, out[3] // w
+    if (ranked_shape(chain[0].results[0]) != [n * c * h, w, 1] or _tile_multiples(chain[1]) != [1, 1, sw]
+            or ranked_shape(chain[2].results[0]) != [n * c, h, 1, out[3]]
+            or _tile_multiples(chain[3]) != [1, 1, sh, 1]):
+        return None
+    return sh, sw, chain[-1]
+
+
+@lowering("upsample_nearest.resize", family="data-movement", root="tosa.reshape", benefit=5,
+          activations=("int8", "int16"))
+def lower_nearest_as_resize(reshape, run):
+    """Nearest upsampling of int8/int16 values by 2, 4 or 8 (the frontend's broadcast
+    between reshapes, once integer) -> one nearest RESIZE in NHWC (its transposes cancel
+    with a convolution's)."""
+    x = reshape.operands[0]
+    element = ir.RankedTensorType(x.type).element_type
+    if not isinstance(element, ir.IntegerType) or ir.IntegerType(element).width not in (8, 16):
+        return None  # once the chain is integer (its quantize/dequantize moved out by the patterns above)
+    found = _nearest_broadcast(reshape)
+    if found is None:
+        return None
+    sh, sw, last = found
+    if sh not in RESIZE_FACTORS or sw not in RESIZE_FACTORS:
+        return None
+    from tosaic.dialects.tosa_helpers import make_transpose, with_shape
+
+    n, c, h, w = ranked_shape(x)
+    with ir.InsertionPoint(last), last.location:
+        nhwc = make_transpose(x, [0, 2, 3, 1])
+        # PyTorch's nearest index floor(o / s) is TOSA's round-half-up (o d + offset) / n with
+        # n = 2s, d = 2, offset = 1 - s; border s - 1 gives s times the size.
+        resized = tosa.ResizeOp(
+            with_shape(x.type, [n, h * sh, w * sw, c]), nhwc, make_const_shape([2 * sh, 2, 2 * sw, 2]),
+            make_const_shape([1 - sh, 1 - sw]), make_const_shape([sh - 1, sw - 1]),
+            ir.Attribute.parse("#tosa.resize_mode<NEAREST_NEIGHBOR>"),
+        ).result
+        result = make_transpose(resized, [0, 3, 1, 2])
+    return Replace.one(last, result)

@@ -290,35 +290,39 @@ def _reduce_sum(x: ir.Value, axes, shape) -> ir.Value:
     return x
 
 
-def build_norm(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, match: NormMatch, plan: qmath.NormPlan,
-               weight: np.ndarray, bias: np.ndarray | None, out_type: ir.Type) -> ir.Value:
+def _variance_terms(q: ir.Value, in_q: quant.QParams, axes, centred: bool, plan: qmath.NormPlan):
+    """(X', S, T): the codes minus the zero point [centred on their rounded mean], their
+    sum over `axes` (None when not centred) and the sum of their squares."""
     shape = ranked_shape(q)
     rank = len(shape)
     rows = list(shape)
-    for axis in match.axes:
+    for axis in axes:
         rows[axis] = 1
-    n = plan.count
-
     x = integer_rescale(q, [1.0], in_q.zero_point[0], 0, _tensor(shape), per_channel=False)
-    if match.centred:
-        # 1. centre on the rounded mean (exact arithmetic from here on).
-        mu0 = _mul(_reduce_sum(x, match.axes, shape), _scalar(plan.mean_multiplier, rank), plan.mean_shift, rows)
+    total = None
+    if centred:
+        # centre on the rounded mean (exact arithmetic from here on).
+        mu0 = _mul(_reduce_sum(x, axes, shape), _scalar(plan.mean_multiplier, rank), plan.mean_shift, rows)
         x = _sub(x, mu0, shape)
-        total = _reduce_sum(x, match.axes, shape)
-    squares = _reduce_sum(_mul(x, x, 0, shape), match.axes, shape)
-    # 2. D = N X' - S; V = N T - S^2 (as V / 2^k).
-    d = _mul(x, _scalar(n, rank), 0, shape)
-    if match.centred:
-        d = _sub(d, total, shape)
-    k = plan.variance_shift
-    v = _mul(squares, _scalar(n, rank), max(k, 0), rows)
-    if match.centred:
-        v = _sub(v, _mul(total, total, max(k, 0), rows), rows)
-    if k < 0:
-        v = _mul(v, _scalar(1 << -k, rank), 0, rows)
-    w = _add(v, _scalar(plan.eps_term, rank), rows) if plan.eps_term else v
+        total = _reduce_sum(x, axes, shape)
+    squares = _reduce_sum(_mul(x, x, 0, shape), axes, shape)
+    return x, total, squares
 
-    # 3. normalise W by an even shift 2m into [2^29, 2^31): x = Wn / 2^31 in [1/4, 1).
+
+def _variance(squares: ir.Value, total: ir.Value | None, plan: qmath.NormPlan, rows) -> ir.Value:
+    """V = N T - S^2 = N^2 var(X) (N sum(X^2) when not centred), as V / 2^max(k, 0)."""
+    k = max(plan.variance_shift, 0)
+    v = _mul(squares, _scalar(plan.count, len(rows)), k, rows)
+    if total is not None:
+        v = _sub(v, _mul(total, total, k, rows), rows)
+    return v
+
+
+def _inverse_sqrt(w: ir.Value, rows):
+    """(m, Wn, y) for int32 W >= 0: Wn = W << 2m in [2^29, 2^31) (m = (clz(W) - 1) >> 1, so
+    x = Wn / 2^31 is in [1/4, 1)), y = 1/sqrt(x) in Q29 from a linear estimate and Newton
+    steps y (3 - x y^2) / 2; 1/sqrt(W) = y 2^(m - 15.5)."""
+    rank = len(rows)
     zeros = tosa.ClzOp(_tensor(rows), w).result
     m = tosa.ArithmeticRightShiftOp(_tensor(rows), _sub(zeros, _scalar(1, rank), rows), _scalar(1, rank),
                                     ir.BoolAttr.get(False)).result
@@ -329,6 +333,31 @@ def build_norm(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, match: No
         y2 = _mul(y, y, 30, rows)  # Q28
         error = _sub(_scalar(3 << 28, rank), _mul(wn, y2, 31, rows), rows)
         y = _mul(y, error, 29, rows)
+    return m, wn, y
+
+
+def build_norm(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, match: NormMatch, plan: qmath.NormPlan,
+               weight: np.ndarray, bias: np.ndarray | None, out_type: ir.Type) -> ir.Value:
+    shape = ranked_shape(q)
+    rank = len(shape)
+    rows = list(shape)
+    for axis in match.axes:
+        rows[axis] = 1
+    n = plan.count
+
+    x, total, squares = _variance_terms(q, in_q, match.axes, match.centred, plan)
+    # 2. D = N X' - S; V = N T - S^2 (as V / 2^k).
+    d = _mul(x, _scalar(n, rank), 0, shape)
+    if match.centred:
+        d = _sub(d, total, shape)
+    v = _variance(squares, total, plan, rows)
+    k = plan.variance_shift
+    if k < 0:
+        v = _mul(v, _scalar(1 << -k, rank), 0, rows)
+    w = _add(v, _scalar(plan.eps_term, rank), rows) if plan.eps_term else v
+
+    # 3. 1/sqrt(W) = y 2^(m - 15.5).
+    m, _, y = _inverse_sqrt(w, rows)
 
     # 4. Z = (D << m) y >> t = n 2^F.
     z = _mul(tosa.LogicalLeftShiftOp(_tensor(shape), d, m).result, y, plan.product_shift, shape)
@@ -520,4 +549,152 @@ def lower_quantized_constant(q_op, run):
     element = ir.RankedTensorType(q_op.results[0].type).element_type
     with ir.InsertionPoint(q_op), q_op.location:
         result = make_storage_const(codes, element)
+    return Replace.one(q_op, result)
+
+
+# --------------------------------------------------------------------------- variance
+
+
+def _peel_casts_reshapes(value: ir.Value, region: _Region):
+    """The op under casts and reshapes (added to `region`) above a quantize."""
+    op = defining_op(value)
+    while _name(op) in ("tosa.cast", "tosa.reshape"):
+        region.add(op)
+        op = defining_op(op.operands[0])
+    return op
+
+
+def _like(q_op, shape) -> ir.Type:
+    return ir.RankedTensorType.get(list(shape), ir.RankedTensorType(q_op.results[0].type).element_type)
+
+
+def _reshaped(value: ir.Value, q_op) -> ir.Value:
+    shape = ranked_shape(q_op.results[0])
+    return value if ranked_shape(value) == shape else make_reshape(value, shape)
+
+
+@lowering("var", family="norm", root=quant.QUANTIZE, activations=("int8",),
+          annotates={"aten.var.dim": OWN_OUTPUT, "aten.var.correction": OWN_OUTPUT})
+def lower_var(q_op, run):
+    """var (sum of squared deviations / (N - correction)) -> the exact int32 N^2 var of the
+    codes and one rescale."""
+    out_q = quant.QParams.of(q_op)
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(q_op.results[0].type).element_type):
+        return None
+    region = _Region()
+    scaled = _peel_casts_reshapes(q_op.operands[0], region)  # f64 variance; keepdim=False
+    if not _plain_mul(scaled):
+        return None
+    for data, const in ((0, 1), (1, 0)):
+        factor = _splat(scaled.operands[const])
+        squares = defining_op(scaled.operands[data])
+        if factor is not None and factor > 0 and _name(squares) in ("tosa.reduce_sum", "tosa.reshape"):
+            break
+    else:
+        return None
+    region.add(scaled)
+    axes = []
+    while _name(squares) in ("tosa.reduce_sum", "tosa.reshape"):  # keepdim=False: a reshape
+        if squares.name == "tosa.reshape" and axes:
+            return None  # a reshape between the sums: their axes are not the input's
+        region.add(squares)
+        if squares.name == "tosa.reduce_sum":
+            axes.append(ir.IntegerAttr(squares.attributes["axis"]).value)
+        squares = defining_op(squares.operands[0])
+    if not _plain_mul(squares) or squares.operands[0] != squares.operands[1]:
+        return None
+    region.add(squares)
+    centred = _centred(squares.operands[0], region)
+    if centred is None or tuple(sorted(axes)) != centred[1]:
+        return None
+    dq = defining_op(centred[0])
+    if not quant.is_dequantize(dq):
+        return None
+    in_q = quant.QParams.of(dq)
+    q = dq.operands[0]
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type):
+        return Refuse(q_op, "a variance needs int8 per-tensor input (int16 is not supported)")
+    ops = _region_ops(NormMatch(dq, centred[1], 0.0, True, None, None, region.ops))
+    if not uses_stay_inside(ops, q_op):
+        return None
+    shape = ranked_shape(q)
+    count = int(np.prod([shape[a] for a in centred[1]]))
+    try:
+        plan = qmath.norm_plan(count, in_q.scale[0], 0.0, True, 1.0, 0.0, out_q.scale[0])
+    except ValueError as e:
+        return Refuse(q_op, f"cannot lower this variance exactly: {e}")
+    # sum((X - mean)^2) = V / N: the output is s_in^2 f V 2^k / (N s_out), one rounding.
+    scale = in_q.scale[0] ** 2 * factor * 2.0 ** max(plan.variance_shift, 0) / (count * out_q.scale[0])
+    with ir.InsertionPoint(q_op), q_op.location:
+        rows = [1 if axis in centred[1] else size for axis, size in enumerate(shape)]
+        _, total, squares = _variance_terms(q, in_q, centred[1], True, plan)
+        v = _variance(squares, total, plan, rows)
+        out = integer_rescale(v, [scale], 0, out_q.zero_point[0], _like(q_op, rows), per_channel=False)
+        result = _reshaped(saturate(out, out_q.qmin, out_q.qmax, INT8_MIN, INT8_MAX), q_op)
+    return Replace.one(q_op, result)
+
+
+@lowering("linalg_vector_norm", family="norm", root=quant.QUANTIZE, activations=("int8",),
+          annotates={"aten.linalg_vector_norm.default": OWN_OUTPUT})
+def lower_vector_norm(q_op, run):
+    """linalg_vector_norm (ord 2) -> the exact int32 sum of squares, an integer sqrt
+    (Newton rsqrt times the value) and one rescale."""
+    out_q = quant.QParams.of(q_op)
+    if not is_int8_per_tensor(out_q, ir.RankedTensorType(q_op.results[0].type).element_type):
+        return None
+    region = _Region()
+    root = _peel_casts_reshapes(q_op.operands[0], region)  # keepdim=False
+    if _name(root) == "tosa.pow" and _splat(root.operands[1]) == 0.5:
+        summed = defining_op(root.operands[0])
+    elif _name(root) == "tosa.sqrt":
+        summed = defining_op(root.operands[0])
+    else:
+        return None
+    region.add(root)
+    axes = []
+    while _name(summed) in ("tosa.reduce_sum", "tosa.reshape"):  # keepdim=False: a reshape
+        if summed.name == "tosa.reshape" and axes:
+            return None  # a reshape between the sums: their axes are not the input's
+        region.add(summed)
+        if summed.name == "tosa.reduce_sum":
+            axes.append(ir.IntegerAttr(summed.attributes["axis"]).value)
+        summed = defining_op(summed.operands[0])
+    if not axes:
+        return None
+    square = summed
+    if _name(square) == "tosa.pow" and _splat(square.operands[1]) == 2.0:
+        base = square.operands[0]
+    elif _plain_mul(square) and square.operands[0] == square.operands[1]:
+        base = square.operands[0]
+    else:
+        return None
+    region.add(square)
+    if _name(defining_op(base)) == "tosa.abs":
+        region.add(defining_op(base))
+        base = defining_op(base).operands[0]
+    dq = defining_op(base)
+    if not quant.is_dequantize(dq) or not uses_stay_inside(region.ops, q_op):
+        return None
+    in_q = quant.QParams.of(dq)
+    q = dq.operands[0]
+    if not is_int8_per_tensor(in_q, ir.RankedTensorType(q.type).element_type):
+        return Refuse(q_op, "a vector norm needs int8 per-tensor input (int16 is not supported)")
+    shape = ranked_shape(q)
+    count = int(np.prod([shape[a] for a in axes]))
+    if count * 65026 >= 1 << 31:
+        return Refuse(q_op, f"{count} elements: the int32 sum of squares could overflow")
+    rows = list(shape)
+    for axis in axes:
+        rows[axis] = 1
+    with ir.InsertionPoint(q_op), q_op.location:
+        x = integer_rescale(q, [1.0], in_q.zero_point[0], 0, _tensor(shape), per_channel=False)
+        total = _reduce_sum(_mul(x, x, 0, shape), sorted(axes), shape)
+        # sqrt(T) = sqrt(x) 2^(15.5 - m) with sqrt(x) = x y: Z = Wn y >> 31 = sqrt(x) 2^29;
+        # Z >> m (absolute error < 2^-13.5 input LSB), then one rescale by s_in 2^-13.5 / s_out.
+        m, wn, y = _inverse_sqrt(total, rows)
+        z = _mul(wn, y, 31, rows)
+        z = tosa.ArithmeticRightShiftOp(_tensor(rows), z, m, ir.BoolAttr.get(True)).result
+        scale = in_q.scale[0] * 2.0 ** -13.5 / out_q.scale[0]
+        out = integer_rescale(z, [scale], 0, out_q.zero_point[0], _like(q_op, rows), per_channel=False)
+        result = _reshaped(saturate(out, out_q.qmin, out_q.qmax, INT8_MIN, INT8_MAX), q_op)
     return Replace.one(q_op, result)

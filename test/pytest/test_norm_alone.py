@@ -13,7 +13,7 @@ from quantized_check import check_quantized
 from tosaic.quantization import quantize_model
 from tosaic.targets import vela
 
-pytestmark = pytest.mark.lowering("layer_norm", "batch_norm")
+pytestmark = pytest.mark.lowering("layer_norm", "batch_norm", "var", "linalg_vector_norm")
 
 
 def _group_norm(groups, channels, affine=True):
@@ -42,6 +42,15 @@ class HandRMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.weight
 
 
+class Fn(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
 class AfterConv(nn.Module):
     def __init__(self, fn, channels=8):
         super().__init__()
@@ -59,6 +68,15 @@ CASES = {
     "batch_norm-after-relu": (lambda: AfterConv(nn.Sequential(nn.ReLU(), _batch_norm(8))), (1, 3, 8, 8), None),
     "batch_norm-input": (lambda: _batch_norm(3), (1, 3, 8, 8), None),
     "rms_norm-hand-written": (lambda: AfterConv(HandRMSNorm(8)), (1, 3, 8, 8), "tosa.table"),
+    # var: the exact int32 N^2 var of the codes, one rescale
+    "var-channels": (lambda: AfterConv(Fn(lambda y: torch.var(y, dim=1, keepdim=True))), (1, 3, 8, 8), "tosa.reduce_sum"),
+    "var-spatial-correction0": (lambda: AfterConv(Fn(lambda y: torch.var(y, dim=(2, 3), correction=0))), (1, 3, 8, 8),
+                                "tosa.reduce_sum"),
+    # linalg_vector_norm (ord 2): sum of squares, integer sqrt (Newton), one rescale
+    "vector_norm-last": (lambda: AfterConv(Fn(lambda y: torch.linalg.vector_norm(y, dim=-1, keepdim=True))),
+                         (1, 3, 8, 8), "tosa.clz"),
+    "vector_norm-channels": (lambda: AfterConv(Fn(lambda y: torch.linalg.vector_norm(y, dim=1))), (1, 3, 8, 8),
+                             "tosa.clz"),
 }
 
 

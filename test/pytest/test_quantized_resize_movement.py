@@ -15,8 +15,8 @@ from tosaic.quantization import quantize_model
 from tosaic.targets import vela
 
 pytestmark = pytest.mark.lowering(
-    "max_pool2d", "avg_pool2d", "concat", "reshape.dequantized", "slice.dequantized", "tile.quantized",
-    "slice.quantized", "pad.dequantized", "gather.constant-indices", "gather.quantized",
+    "max_pool2d", "avg_pool2d", "concat", "upsample_nearest.resize", "reshape.dequantized", "slice.dequantized",
+    "tile.quantized", "slice.quantized", "pad.dequantized", "gather.constant-indices", "gather.quantized",
 )
 
 SHAPE = (1, 3, 8, 8)
@@ -67,8 +67,10 @@ def _conv1d(channels_in, channels_out, kernel):
 
 
 CASES = {
-    # upsample_nearest2d: a broadcast between reshapes (reshape + tile), no GATHER
-    "upsample_nearest": (lambda y: F.interpolate(y, scale_factor=2, mode="nearest"), SHAPE, "tosa.tile"),
+    # upsample_nearest2d: a broadcast between reshapes (reshape + tile), no GATHER; by 2, 4
+    # or 8 one nearest RESIZE (Vela runs it on U55 and U85, ~3x fewer cycles)
+    "upsample_nearest": (lambda y: F.interpolate(y, scale_factor=2, mode="nearest"), SHAPE, "tosa.resize"),
+    "upsample_nearest_4x2": (lambda y: F.interpolate(y, scale_factor=(4, 2), mode="nearest"), SHAPE, "tosa.resize"),
     "upsample_nearest_module": (nn.Upsample(scale_factor=(2, 3), mode="nearest"), SHAPE, "tosa.tile"),
     "upsample_nearest_size": (lambda y: F.interpolate(y, size=(16, 24), mode="nearest"), SHAPE, "tosa.tile"),
     # slices with a step: reshape + step-1 slice (+ pad when the step does not divide)
