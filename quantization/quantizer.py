@@ -477,6 +477,8 @@ class TosaicQuantizer(Quantizer):
             self._annotate_cat(n, cfg, node_cfg)
         elif how == _registry.SELECT:
             self._annotate_select(n, cfg, node_cfg)
+        elif how == _registry.COMPARE:
+            self._annotate_compare(n, cfg)
 
     def _finish_output(self, n: Node, cfg: QuantScheme, node_cfg: dict, fuse: bool) -> None:
         """Put the output qspec on ``n`` or on its fused clamp-like activation."""
@@ -523,6 +525,13 @@ class TosaicQuantizer(Quantizer):
             return
         _set_annotation(n, {a: cfg.activation_qspec() for a in data}, cfg.activation_qspec())
         node_cfg[n] = cfg
+
+    def _annotate_compare(self, n: Node, cfg: QuantScheme) -> None:
+        """a > b (any comparison): the float tensor inputs quantized, so the lowering compares
+        the integer values the program compares; the boolean output is not quantized."""
+        data = [a for a in n.args[:2] if isinstance(a, Node) and _is_float_tensor(a)]
+        if data:
+            _set_annotation(n, {a: cfg.activation_qspec() for a in data})
 
     def _annotate_unary(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
         x = n.args[0]
