@@ -161,6 +161,12 @@ def _integer_constant(value: ir.Value, depth: int = 0) -> np.ndarray | None:
     return np.broadcast_to(result, shape)
 
 
+def constant_condition(value: ir.Value) -> np.ndarray | None:
+    """The boolean array of a constant condition (folded as above), or None."""
+    array = _integer_constant(value)
+    return array if array is not None and array.dtype == np.bool_ else None
+
+
 def _bool_constant(value: ir.Value) -> Callable[[], ir.Value] | None:
     array = _integer_constant(value)
     if array is None or array.dtype != np.bool_:

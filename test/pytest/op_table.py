@@ -1,0 +1,199 @@
+"""The single-op models of issue 11's op rows that tosaic lowers, one table shared by
+test_op_table.py (numerics + Vela placement) and benchmarks/op_coverage.py (tosaic's and
+ExecuTorch's quantizers side by side).
+
+Each row: name -> Op(fn, shapes, entries, inputs). `fn(module, *xs)` is the model's forward
+(`module` holds any weights the row's `init` made); `shapes` are the inputs' shapes; `entries`
+are the lowering registry entries the compile applies (test_op_table.py checks them against
+TOSAIC_TRACE_LOWERINGS); `inputs(generator)` overrides the default random inputs (each input
+its own spread, so the scales differ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Op:
+    group: str
+    fn: Callable
+    shapes: tuple
+    entries: tuple
+    init: Callable | None = None  # module -> None: adds the row's layers/weights
+    inputs: Callable | None = None  # generator -> tuple of inputs
+    positive: bool = False  # inputs > 0 (log, sqrt, rsqrt, reciprocal)
+
+
+class OpModule(nn.Module):
+    def __init__(self, op: Op):
+        super().__init__()
+        self._fn = op.fn
+        if op.init is not None:
+            op.init(self)
+
+    def forward(self, *xs):
+        return self._fn(self, *xs)
+
+
+def make_inputs(op: Op, g: torch.Generator) -> tuple:
+    if op.inputs is not None:
+        return op.inputs(g)
+    xs = []
+    for i, shape in enumerate(op.shapes):
+        x = torch.randn(*shape, generator=g) * (1.0 + 0.5 * i) + 0.25 * i
+        xs.append(x.abs() + 0.1 if op.positive else x)
+    return tuple(xs)
+
+
+def _equal_half(g: torch.Generator) -> tuple:
+    """a and b equal at half the positions (same spread, so the same qparams)."""
+    a = torch.randn(1, 4, 8, 8, generator=g)
+    b = torch.where(torch.rand(1, 4, 8, 8, generator=g) < 0.5, a, torch.randn(1, 4, 8, 8, generator=g))
+    return a, b
+
+
+S = (1, 4, 8, 8)
+T = "table"
+W = "where"
+MOVE = ("reshape.quantized", "transpose.quantized", "slice.quantized", "concat", "tile.quantized")
+
+
+def _conv(c_in, c_out, k, **kw):
+    return lambda m: setattr(m, "layer", nn.Conv2d(c_in, c_out, k, **kw))
+
+
+def _linear(m):
+    m.layer = nn.Linear(16, 8)
+
+
+def _mha(m):
+    m.layer = nn.MultiheadAttention(16, 2, batch_first=True)
+
+
+def _proj(m):
+    m.q, m.k, m.v = nn.Linear(16, 16), nn.Linear(16, 16), nn.Linear(16, 16)
+
+
+def _proj_masked(m):
+    _proj(m)
+    keep = torch.rand(8, 8, generator=torch.Generator().manual_seed(3)) > 0.4
+    keep[:, 0] = True  # no row masked everywhere (PyTorch: NaN)
+    m.register_buffer("keep", keep)
+
+
+OPS: dict[str, Op] = {
+    # -- elementwise unary: one TABLE each (clamp family: a rescale)
+    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), (T,)) for name, f in {
+        "neg": torch.neg, "exp": torch.exp, "sin": torch.sin, "cos": torch.cos, "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid, "silu": F.silu, "gelu": F.gelu, "gelu-tanh": lambda x: F.gelu(x, approximate="tanh"),
+        "elu": F.elu, "hardswish": F.hardswish, "hardsigmoid": F.hardsigmoid, "softplus": F.softplus,
+        "erf": torch.erf, "floor": torch.floor, "ceil": torch.ceil, "round": torch.round, "sign": torch.sign,
+    }.items()},
+    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), (T,), positive=True) for name, f in {
+        "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt, "reciprocal": torch.reciprocal,
+    }.items()},
+    "abs": Op("unary", lambda m, x: torch.abs(x), (S,), ("abs",)),
+    "leaky_relu": Op("unary", lambda m, x: F.leaky_relu(x, 0.1), (S,), ("leaky_relu",)),
+    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), ("clamp",)) for name, f in {
+        "relu": F.relu, "relu6": F.relu6, "hardtanh": F.hardtanh, "clamp": lambda x: x.clamp(-0.5, 1.0),
+    }.items()},
+    # -- binary and selection
+    "add": Op("binary", lambda m, a, b: a + b, (S, S), ("add",)),
+    "sub": Op("binary", lambda m, a, b: a - b, (S, S), ("sub",)),
+    "rsub": Op("binary", lambda m, a: 1.0 - a, (S,), ("sub",)),
+    "mul": Op("binary", lambda m, a, b: a * b, (S, S), ("mul",)),
+    "div-constant": Op("binary", lambda m, a: a / 3.0, (S,), ("mul",)),
+    "pow-2": Op("binary", lambda m, a: a ** 2, (S,), (T,)),
+    "maximum": Op("binary", lambda m, a, b: torch.maximum(a, b), (S, S), ("maximum",)),
+    "minimum": Op("binary", lambda m, a, b: torch.minimum(a, b), (S, S), ("minimum",)),
+    "where-gt": Op("binary", lambda m, a, b: torch.where(a > b, a, b), (S, S), (W,)),
+    "where-ge": Op("binary", lambda m, a, b: torch.where(a >= b, a, b), (S, S), (W,)),
+    "where-lt": Op("binary", lambda m, a, b: torch.where(a < b, a, b), (S, S), (W,)),
+    "where-le": Op("binary", lambda m, a, b: torch.where(a <= b, a, b), (S, S), (W,)),
+    "where-eq": Op("binary", lambda m, a, b: torch.where(a == b, a, -b), (S, S), (W,), inputs=_equal_half),
+    "where-ne": Op("binary", lambda m, a, b: torch.where(a != b, a, -b), (S, S), (W,), inputs=_equal_half),
+    "where-scalar": Op("binary", lambda m, a, b: torch.where(a > b, a, 0.5), (S, S), (W,)),
+    "where-constant": Op("binary", lambda m, a: torch.where(a > 0, a, -1.0), (S,), (W,)),
+    "masked_fill": Op("binary", lambda m, a, b: b.masked_fill(a > b, -0.5), (S, S), (W,)),
+    "logical_and": Op("binary", lambda m, a, b: torch.where((a > b) & (a > 0), a, b), (S, S), (W,)),
+    "logical_or": Op("binary", lambda m, a, b: torch.where((a > b) | (b < -1), a, b), (S, S), (W,)),
+    "logical_not": Op("binary", lambda m, a, b: torch.where(~(a > b), a, b), (S, S), (W,)),
+    # -- reductions
+    "sum": Op("reduction", lambda m, x: x.sum(dim=-1, keepdim=True), (S,), ("mean",)),
+    "mean": Op("reduction", lambda m, x: x.mean(dim=(2, 3)), (S,), ("mean",)),
+    "amax": Op("reduction", lambda m, x: x.amax(dim=1), (S,), ("amax",)),
+    "amin": Op("reduction", lambda m, x: x.amin(dim=-1, keepdim=True), (S,), ("amin",)),
+    # -- normalisation
+    "layer_norm": Op("norm", lambda m, x: F.layer_norm(x, (16,)), ((1, 8, 16),), ("layer_norm",)),
+    "rms_norm": Op("norm", lambda m, x: F.rms_norm(x, (16,)), ((1, 8, 16),), ("layer_norm",)),
+    # -- softmax family
+    "softmax": Op("softmax", lambda m, x: torch.softmax(x, dim=-1), (S,), ("softmax",)),
+    "log_softmax": Op("softmax", lambda m, x: torch.log_softmax(x, dim=1), (S,), ("log_softmax",)),
+    "sdpa": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x)), ((1, 8, 16),),
+               ("matmul", "mul", "softmax", "transpose.quantized", "reshape.quantized"), init=_proj),
+    "sdpa-causal": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x), is_causal=True),
+                      ((1, 8, 16),), ("matmul", "mul", "softmax", "transpose.quantized", "reshape.quantized"),
+                      init=_proj),
+    "sdpa-bool-mask": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x),
+                                                                                 attn_mask=m.keep),
+                         ((1, 8, 16),), ("matmul", "mul", "softmax", "transpose.quantized", "reshape.quantized"),
+                         init=_proj_masked),
+    "multihead_attention": Op("softmax", lambda m, x: m.layer(x, x, x, need_weights=False)[0], ((1, 8, 16),),
+                              ("matmul", "mul", "softmax", "add") + MOVE, init=_mha),
+    # -- convolution and matmul
+    "conv1d": Op("conv", lambda m, x: m.layer(x), ((1, 4, 16),), ("conv2d", "reshape.quantized"),
+                 init=lambda m: setattr(m, "layer", nn.Conv1d(4, 8, 3, padding=1))),
+    "conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("conv2d",), init=_conv(4, 8, 3, padding=1)),
+    "conv2d-stride-dilation": Op("conv", lambda m, x: m.layer(x), (S,), ("conv2d",),
+                                 init=_conv(4, 8, 3, stride=2, dilation=2, padding=2)),
+    "depthwise_conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("depthwise_conv2d",),
+                           init=_conv(4, 4, 3, padding=1, groups=4)),
+    "grouped_conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("grouped_conv2d",),
+                         init=_conv(4, 8, 3, padding=1, groups=2)),
+    "transpose_conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("transpose_conv2d",),
+                           init=lambda m: setattr(m, "layer", nn.ConvTranspose2d(4, 4, 2, stride=2))),
+    "linear": Op("conv", lambda m, x: m.layer(x), ((1, 8, 16),), ("matmul",), init=_linear),
+    "addmm": Op("conv", lambda m, a, b, c: torch.addmm(a, b, c), ((8, 8), (8, 8), (8, 8)), ("matmul", "add")),
+    "mm": Op("conv", lambda m, a, b: a @ b, ((8, 16), (16, 8)), ("matmul",)),
+    "bmm": Op("conv", lambda m, a, b: torch.bmm(a, b), ((2, 8, 16), (2, 16, 8)), ("matmul",)),
+    "matmul-4d": Op("conv", lambda m, a, b: a @ b, ((1, 2, 8, 16), (1, 2, 16, 8)), ("matmul",)),
+    "glu": Op("conv", lambda m, x: F.glu(x, dim=1), (S,), ("mul", T, "slice.quantized")),
+    # -- pooling and resize
+    "max_pool1d": Op("pool", lambda m, x: F.max_pool1d(x, 2), ((1, 4, 16),), ("max_pool2d",)),
+    "max_pool2d": Op("pool", lambda m, x: F.max_pool2d(x, 3, 2, padding=1), (S,), ("max_pool2d",)),
+    "avg_pool2d": Op("pool", lambda m, x: F.avg_pool2d(x, 2), (S,), ("avg_pool2d",)),
+    "adaptive_avg_pool2d": Op("pool", lambda m, x: F.adaptive_avg_pool2d(x, 2), (S,), ("avg_pool2d",)),
+    "upsample_nearest2d": Op("pool", lambda m, x: F.interpolate(x, scale_factor=2, mode="nearest"), (S,),
+                             ("tile.quantized", "reshape.quantized")),
+    "pixel_shuffle": Op("pool", lambda m, x: F.pixel_shuffle(x, 2), (S,), ("reshape.quantized", "transpose.quantized")),
+    "pixel_unshuffle": Op("pool", lambda m, x: F.pixel_unshuffle(x, 2), (S,),
+                          ("reshape.quantized", "transpose.quantized")),
+    # -- data movement
+    "cat": Op("data", lambda m, a, b: torch.cat([a, b], dim=1), (S, S), ("concat",)),
+    "stack": Op("data", lambda m, a, b: torch.stack([a, b], dim=1), (S, S), ("concat", "reshape.quantized")),
+    "split": Op("data", lambda m, x: torch.split(x, 2, dim=1)[1], (S,), ("slice.quantized",)),
+    "chunk": Op("data", lambda m, x: torch.chunk(x, 2, dim=-1)[0], (S,), ("slice.quantized",)),
+    "unbind": Op("data", lambda m, x: torch.unbind(x, dim=1)[2], (S,), ("slice.quantized", "reshape.quantized")),
+    "slice": Op("data", lambda m, x: x[:, 1:3, 2:], (S,), ("slice.quantized",)),
+    "select": Op("data", lambda m, x: x[:, 1], (S,), ("slice.quantized", "reshape.quantized")),
+    "index_select": Op("data", lambda m, x: torch.index_select(x, 1, torch.tensor([3, 0, 2])), (S,),
+                       ("gather.constant-indices",)),
+    "permute": Op("data", lambda m, x: x.permute(0, 2, 3, 1), (S,), ("transpose.quantized",)),
+    "transpose": Op("data", lambda m, x: x.transpose(1, 2), (S,), ("transpose.quantized",)),
+    "view": Op("data", lambda m, x: x.view(1, 16, 16), (S,), ("reshape.quantized",)),
+    "flatten": Op("data", lambda m, x: x.flatten(1), (S,), ("reshape.quantized",)),
+    "unflatten": Op("data", lambda m, x: x.unflatten(1, (2, 2)), (S,), ("reshape.quantized",)),
+    "squeeze": Op("data", lambda m, x: x.squeeze(0), (S,), ("reshape.quantized",)),
+    "unsqueeze": Op("data", lambda m, x: x.unsqueeze(1), (S,), ("reshape.quantized",)),
+    "expand": Op("data", lambda m, x: x.expand(2, 4, 8, 8), ((1, 4, 8, 1),), ("tile.quantized",)),
+    "repeat": Op("data", lambda m, x: x.repeat(1, 2, 1, 1), (S,), ("tile.quantized",)),
+    "flip": Op("data", lambda m, x: x.flip(-1), (S,), ("reverse.quantized",)),
+    "constant_pad_nd": Op("data", lambda m, x: F.pad(x, (1, 1, 2, 0)), (S,), ("pad.quantized",)),
+    "tril": Op("data", lambda m, x: torch.tril(x), ((1, 8, 8),), (W,)),
+}
