@@ -4,8 +4,14 @@
 - ``glu(x, dim)`` -> ``x[:half] * sigmoid(x[half:])`` along ``dim``: two slices (sharing x's
   quantization), a sigmoid TABLE and a quantized mul.
 
-Each step is what PyTorch computes (no reassociation), so the fake-quantized program of the
-rewritten graph is the quantized meaning of the original op.
+- ``cumsum(x, dim)`` -> ``linear(x, tril(ones(n, n)))`` along the last dim, else
+  ``tril(ones(n, n)) @ x`` with ``dim`` moved second-last (and back) by transposes:
+  y_j = sum_{i <= j} x_i as an int32 matmul accumulation. The 0/1 matrix quantizes exactly
+  (a weight per channel: code 127 at scale 1/127; a matmul operand per tensor: codes -128 and
+  127 at scale 1/255), so the sum is exact before the one rescale.
+
+Each step computes what PyTorch computes (the cumsum's partial sums up to float rounding), so
+the fake-quantized program of the rewritten graph is the quantized meaning of the original op.
 """
 
 from __future__ import annotations
@@ -43,11 +49,33 @@ def _glu(gm: GraphModule, n: Node) -> Node | None:
     return _call(gm, n, aten.mul.Tensor, first, _call(gm, n, aten.sigmoid.default, second))
 
 
-_REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu}
+def _cumsum(gm: GraphModule, n: Node) -> Node | None:
+    x = n.args[0]
+    val = x.meta["val"]
+    if not val.is_floating_point() or n.kwargs.get("dtype") is not None or len(n.args) > 2:
+        return None
+    dim = n.args[1] % val.dim()
+    size = val.shape[dim]
+    name = f"_cumsum_weight_{len([k for k, _ in gm.named_buffers() if k.startswith('_cumsum_weight_')])}"
+    gm.register_buffer(name, torch.ones(size, size, dtype=val.dtype).tril())
+    weight = gm.graph.get_attr(name)
+    weight.meta["val"] = val.fake_mode.from_tensor(getattr(gm, name))
+    last = val.dim() - 1
+    if dim == last:
+        return _call(gm, n, aten.linear.default, x, weight)
+    # along another dim: tril(ones) @ x over that dim moved second-last (a matmul of the
+    # constant, which quantizes 0 and 1 exactly, per tensor)
+    second = val.dim() - 2
+    moved = x if dim == second else _call(gm, n, aten.transpose.int, x, dim, second)
+    summed = _call(gm, n, aten.matmul.default, weight, moved)
+    return summed if dim == second else _call(gm, n, aten.transpose.int, summed, dim, second)
+
+
+_REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.default: _cumsum}
 
 
 def decompose_composites(gm: GraphModule) -> int:
-    """Rewrite each addmm and glu as above; returns the number rewritten."""
+    """Rewrite each addmm, glu and cumsum as above; returns the number rewritten."""
     rewritten = 0
     for n in list(gm.graph.nodes):
         rewrite = _REWRITES.get(n.target) if n.op == "call_function" else None

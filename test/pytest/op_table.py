@@ -2,11 +2,12 @@
 test_op_table.py (numerics + Vela placement) and benchmarks/op_coverage.py (tosaic's and
 ExecuTorch's quantizers side by side).
 
-Each row: name -> Op(fn, shapes, entries, inputs). `fn(module, *xs)` is the model's forward
-(`module` holds any weights the row's `init` made); `shapes` are the inputs' shapes; `entries`
-are the lowering registry entries the compile applies (test_op_table.py checks them against
-TOSAIC_TRACE_LOWERINGS); `inputs(generator)` overrides the default random inputs (each input
-its own spread, so the scales differ).
+Each row: name -> Op(group, fn, shapes, entries, ...). `fn(module, *xs)` is the model's forward
+(`module` holds any layers the row's `init` made); `shapes` are the inputs' shapes; `entries`
+are the lowering registry entries tosaic applies to tosaic's own quantization of it
+(test_op_table.py marks each case with them and checks them against TOSAIC_TRACE_LOWERINGS);
+`inputs(generator)` overrides the default random inputs (each input its own spread, so the
+scales differ). torch only: ExecuTorch's venv imports it too (benchmarks/op_coverage.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ class OpModule(nn.Module):
 
     def forward(self, *xs):
         return self._fn(self, *xs)
+
+
+def build(name: str) -> OpModule:
+    """The row's model, its layers' weights seeded (the same in every venv)."""
+    torch.manual_seed(0)
+    return OpModule(OPS[name]).eval()
+
+
+def samples(name: str, count: int = 9) -> list[tuple]:
+    """`count` input batches: the first count - 1 calibrate, the last is the test input."""
+    g = torch.Generator().manual_seed(1)
+    return [make_inputs(OPS[name], g) for _ in range(count)]
 
 
 def make_inputs(op: Op, g: torch.Generator) -> tuple:
@@ -128,10 +141,13 @@ OPS: dict[str, Op] = {
     "sum": Op("reduction", lambda m, x: x.sum(dim=-1, keepdim=True), (S,), ("mean",)),
     "mean": Op("reduction", lambda m, x: x.mean(dim=(2, 3)), (S,), ("mean",)),
     "amax": Op("reduction", lambda m, x: x.amax(dim=1), (S,), ("amax",)),
+    "cumsum": Op("reduction", lambda m, x: torch.cumsum(x, dim=-1), (S,), ("conv2d", "reshape.quantized")),
+    "cumsum-dim1": Op("reduction", lambda m, x: torch.cumsum(x, dim=1), (S,), ("matmul", "transpose.quantized")),
     "amin": Op("reduction", lambda m, x: x.amin(dim=-1, keepdim=True), (S,), ("amin",)),
     # -- normalisation
     "layer_norm": Op("norm", lambda m, x: F.layer_norm(x, (16,)), ((1, 8, 16),), ("layer_norm",)),
-    "rms_norm": Op("norm", lambda m, x: F.rms_norm(x, (16,)), ((1, 8, 16),), ("layer_norm",)),
+    "rms_norm": Op("norm", lambda m, x: m.layer(x), ((1, 8, 16),), ("layer_norm",),
+                   init=lambda m: setattr(m, "layer", nn.RMSNorm(16))),
     # -- softmax family
     "softmax": Op("softmax", lambda m, x: torch.softmax(x, dim=-1), (S,), ("softmax",)),
     "log_softmax": Op("softmax", lambda m, x: torch.log_softmax(x, dim=1), (S,), ("log_softmax",)),
