@@ -10,6 +10,9 @@
   (a weight per channel: code 127 at scale 1/127; a matmul operand per tensor: codes -128 and
   127 at scale 1/255), so the sum is exact before the one rescale.
 
+- ``split`` / ``split_with_sizes`` / ``chunk`` / ``unbind``: each part the program reads
+  (``getitem``) -> a ``slice`` (``select`` for unbind), which share x's quantization.
+
 Each step computes what PyTorch computes (the cumsum's partial sums up to float rounding), so
 the fake-quantized program of the rewritten graph is the quantized meaning of the original op.
 """
@@ -71,13 +74,55 @@ def _cumsum(gm: GraphModule, n: Node) -> Node | None:
     return summed if dim == second else _call(gm, n, aten.transpose.int, summed, dim, second)
 
 
+def _parts(gm: GraphModule, n: Node) -> bool:
+    """split / split_with_sizes / chunk / unbind: every getitem user becomes a slice (select)."""
+    import operator
+
+    x = n.args[0]
+    shape = x.meta["val"].shape
+    users = list(n.users)
+    if not all(u.op == "call_function" and u.target is operator.getitem for u in users):
+        return False
+    if n.target == aten.unbind.int:
+        dim = (n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", 0)) % len(shape)
+        bounds = None
+    else:
+        dim = (n.args[2] if len(n.args) > 2 else n.kwargs.get("dim", 0)) % len(shape)
+        size = shape[dim]
+        if n.target == aten.split_with_sizes.default:
+            sizes = list(n.args[1])
+        elif n.target == aten.chunk.default:
+            step = -(-size // n.args[1])
+            sizes = [min(step, size - i) for i in range(0, size, step)]
+        else:
+            step = n.args[1]
+            sizes = [min(step, size - i) for i in range(0, size, step)]
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        bounds = list(zip(starts, [a + b for a, b in zip(starts, sizes)]))
+    for u in users:
+        i = u.args[1]
+        with gm.graph.inserting_before(u):
+            part = _call(gm, u, aten.select.int, x, dim, i) if bounds is None \
+                else _call(gm, u, aten.slice.Tensor, x, dim, bounds[i][0], bounds[i][1])
+        u.replace_all_uses_with(part)
+        gm.graph.erase_node(u)
+    return True
+
+
+_PART_OPS = (aten.split.Tensor, aten.split_with_sizes.default, aten.chunk.default, aten.unbind.int)
+
 _REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.default: _cumsum}
 
 
 def decompose_composites(gm: GraphModule) -> int:
-    """Rewrite each addmm, glu and cumsum as above; returns the number rewritten."""
+    """Rewrite each composite above; returns the number rewritten."""
     rewritten = 0
     for n in list(gm.graph.nodes):
+        if n.op == "call_function" and n.target in _PART_OPS and n.args[0].meta["val"].is_floating_point():
+            if _parts(gm, n):
+                gm.graph.erase_node(n)
+                rewritten += 1
+            continue
         rewrite = _REWRITES.get(n.target) if n.op == "call_function" else None
         if rewrite is None:
             continue
