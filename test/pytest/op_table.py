@@ -2,10 +2,9 @@
 test_op_table.py (numerics + Vela placement) and benchmarks/op_coverage.py (tosaic's and
 ExecuTorch's quantizers side by side).
 
-Each row: name -> Op(group, fn, shapes, entries, ...). `fn(module, *xs)` is the model's forward
-(`module` holds any layers the row's `init` made); `shapes` are the inputs' shapes; `entries`
-are the lowering registry entries tosaic applies to tosaic's own quantization of it
-(test_op_table.py marks each case with them and checks them against TOSAIC_TRACE_LOWERINGS);
+Each row: name -> Op(group, fn, shapes, ...). `fn(module, *xs)` is the model's forward
+(`module` holds any layers the row's `init` made); `shapes` are the inputs' shapes (the lowering
+entries each row exercises are test_op_table.py's MARKS, checked against the entries that ran);
 `inputs(generator)` overrides the default random inputs (each input its own spread, so the
 scales differ). torch only: ExecuTorch's venv imports it too (benchmarks/op_coverage.py).
 """
@@ -25,7 +24,6 @@ class Op:
     group: str
     fn: Callable
     shapes: tuple
-    entries: tuple
     init: Callable | None = None  # module -> None: adds the row's layers/weights
     inputs: Callable | None = None  # generator -> tuple of inputs
     positive: bool = False  # inputs > 0 (log, sqrt, rsqrt, reciprocal)
@@ -72,9 +70,6 @@ def _equal_half(g: torch.Generator) -> tuple:
 
 
 S = (1, 4, 8, 8)
-T = "table"
-W = "where"
-MOVE = ("reshape.quantized", "transpose.quantized", "slice.quantized", "concat", "tile.quantized")
 
 
 def _conv(c_in, c_out, k, **kw):
@@ -102,114 +97,108 @@ def _proj_masked(m):
 
 OPS: dict[str, Op] = {
     # -- elementwise unary: one TABLE each (clamp family: a rescale)
-    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), (T,)) for name, f in {
+    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,)) for name, f in {
         "neg": torch.neg, "exp": torch.exp, "sin": torch.sin, "cos": torch.cos, "tanh": torch.tanh,
         "sigmoid": torch.sigmoid, "silu": F.silu, "gelu": F.gelu, "gelu-tanh": lambda x: F.gelu(x, approximate="tanh"),
         "elu": F.elu, "hardswish": F.hardswish, "hardsigmoid": F.hardsigmoid, "softplus": F.softplus,
         "erf": torch.erf, "floor": torch.floor, "ceil": torch.ceil, "round": torch.round, "sign": torch.sign,
     }.items()},
-    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), (T,), positive=True) for name, f in {
+    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), positive=True) for name, f in {
         "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt, "reciprocal": torch.reciprocal,
     }.items()},
-    "abs": Op("unary", lambda m, x: torch.abs(x), (S,), ("abs",)),
-    "leaky_relu": Op("unary", lambda m, x: F.leaky_relu(x, 0.1), (S,), ("leaky_relu",)),
-    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,), ("clamp",)) for name, f in {
+    "abs": Op("unary", lambda m, x: torch.abs(x), (S,)),
+    "leaky_relu": Op("unary", lambda m, x: F.leaky_relu(x, 0.1), (S,)),
+    **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,)) for name, f in {
         "relu": F.relu, "relu6": F.relu6, "hardtanh": F.hardtanh, "clamp": lambda x: x.clamp(-0.5, 1.0),
     }.items()},
     # -- binary and selection
-    "add": Op("binary", lambda m, a, b: a + b, (S, S), ("add",)),
-    "sub": Op("binary", lambda m, a, b: a - b, (S, S), ("sub",)),
-    "rsub": Op("binary", lambda m, a: 1.0 - a, (S,), ("sub",)),
-    "mul": Op("binary", lambda m, a, b: a * b, (S, S), ("mul",)),
-    "div-constant": Op("binary", lambda m, a: a / 3.0, (S,), ("mul",)),
-    "pow-2": Op("binary", lambda m, a: a ** 2, (S,), (T,)),
-    "maximum": Op("binary", lambda m, a, b: torch.maximum(a, b), (S, S), ("maximum",)),
-    "minimum": Op("binary", lambda m, a, b: torch.minimum(a, b), (S, S), ("minimum",)),
-    "where-gt": Op("binary", lambda m, a, b: torch.where(a > b, a, b), (S, S), (W,)),
-    "where-ge": Op("binary", lambda m, a, b: torch.where(a >= b, a, b), (S, S), (W,)),
-    "where-lt": Op("binary", lambda m, a, b: torch.where(a < b, a, b), (S, S), (W,)),
-    "where-le": Op("binary", lambda m, a, b: torch.where(a <= b, a, b), (S, S), (W,)),
-    "where-eq": Op("binary", lambda m, a, b: torch.where(a == b, a, -b), (S, S), (W,), inputs=_equal_half),
-    "where-ne": Op("binary", lambda m, a, b: torch.where(a != b, a, -b), (S, S), (W,), inputs=_equal_half),
-    "where-scalar": Op("binary", lambda m, a, b: torch.where(a > b, a, 0.5), (S, S), (W,)),
-    "where-constant": Op("binary", lambda m, a: torch.where(a > 0, a, -1.0), (S,), (W,)),
-    "masked_fill": Op("binary", lambda m, a, b: b.masked_fill(a > b, -0.5), (S, S), (W,)),
-    "logical_and": Op("binary", lambda m, a, b: torch.where((a > b) & (a > 0), a, b), (S, S), (W,)),
-    "logical_or": Op("binary", lambda m, a, b: torch.where((a > b) | (b < -1), a, b), (S, S), (W,)),
-    "logical_not": Op("binary", lambda m, a, b: torch.where(~(a > b), a, b), (S, S), (W,)),
+    "add": Op("binary", lambda m, a, b: a + b, (S, S)),
+    "sub": Op("binary", lambda m, a, b: a - b, (S, S)),
+    "rsub": Op("binary", lambda m, a: 1.0 - a, (S,)),
+    "mul": Op("binary", lambda m, a, b: a * b, (S, S)),
+    "div-constant": Op("binary", lambda m, a: a / 3.0, (S,)),
+    "pow-2": Op("binary", lambda m, a: a ** 2, (S,)),
+    "maximum": Op("binary", lambda m, a, b: torch.maximum(a, b), (S, S)),
+    "minimum": Op("binary", lambda m, a, b: torch.minimum(a, b), (S, S)),
+    "where-gt": Op("binary", lambda m, a, b: torch.where(a > b, a, b), (S, S)),
+    "where-ge": Op("binary", lambda m, a, b: torch.where(a >= b, a, b), (S, S)),
+    "where-lt": Op("binary", lambda m, a, b: torch.where(a < b, a, b), (S, S)),
+    "where-le": Op("binary", lambda m, a, b: torch.where(a <= b, a, b), (S, S)),
+    "where-eq": Op("binary", lambda m, a, b: torch.where(a == b, a, -b), (S, S), inputs=_equal_half),
+    "where-ne": Op("binary", lambda m, a, b: torch.where(a != b, a, -b), (S, S), inputs=_equal_half),
+    "where-scalar": Op("binary", lambda m, a, b: torch.where(a > b, a, 0.5), (S, S)),
+    "where-constant": Op("binary", lambda m, a: torch.where(a > 0, a, -1.0), (S,)),
+    "masked_fill": Op("binary", lambda m, a, b: b.masked_fill(a > b, -0.5), (S, S)),
+    "logical_and": Op("binary", lambda m, a, b: torch.where((a > b) & (a > 0), a, b), (S, S)),
+    "logical_or": Op("binary", lambda m, a, b: torch.where((a > b) | (b < -1), a, b), (S, S)),
+    "logical_not": Op("binary", lambda m, a, b: torch.where(~(a > b), a, b), (S, S)),
     # -- reductions
-    "sum": Op("reduction", lambda m, x: x.sum(dim=-1, keepdim=True), (S,), ("mean",)),
-    "mean": Op("reduction", lambda m, x: x.mean(dim=(2, 3)), (S,), ("mean",)),
-    "amax": Op("reduction", lambda m, x: x.amax(dim=1), (S,), ("amax",)),
-    "cumsum": Op("reduction", lambda m, x: torch.cumsum(x, dim=-1), (S,), ("conv2d", "reshape.quantized")),
-    "cumsum-dim1": Op("reduction", lambda m, x: torch.cumsum(x, dim=1), (S,), ("matmul", "transpose.quantized")),
-    "amin": Op("reduction", lambda m, x: x.amin(dim=-1, keepdim=True), (S,), ("amin",)),
+    "sum": Op("reduction", lambda m, x: x.sum(dim=-1, keepdim=True), (S,)),
+    "mean": Op("reduction", lambda m, x: x.mean(dim=(2, 3)), (S,)),
+    "amax": Op("reduction", lambda m, x: x.amax(dim=1), (S,)),
+    "cumsum": Op("reduction", lambda m, x: torch.cumsum(x, dim=-1), (S,)),
+    "cumsum-dim1": Op("reduction", lambda m, x: torch.cumsum(x, dim=1), (S,)),
+    "amin": Op("reduction", lambda m, x: x.amin(dim=-1, keepdim=True), (S,)),
     # -- normalisation
-    "layer_norm": Op("norm", lambda m, x: F.layer_norm(x, (16,)), ((1, 8, 16),), ("layer_norm",)),
-    "rms_norm": Op("norm", lambda m, x: m.layer(x), ((1, 8, 16),), ("layer_norm",),
-                   init=lambda m: setattr(m, "layer", nn.RMSNorm(16))),
+    "layer_norm": Op("norm", lambda m, x: F.layer_norm(x, (16,)), ((1, 8, 16),)),
+    "rms_norm": Op("norm", lambda m, x: m.layer(x), ((1, 8, 16),),
+                   init=lambda m: setattr(m, "layer", nn.RMSNorm(16, eps=1e-6))),
     # -- softmax family
-    "softmax": Op("softmax", lambda m, x: torch.softmax(x, dim=-1), (S,), ("softmax",)),
-    "log_softmax": Op("softmax", lambda m, x: torch.log_softmax(x, dim=1), (S,), ("log_softmax",)),
-    "sdpa": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x)), ((1, 8, 16),),
-               ("matmul", "mul", "softmax", "transpose.quantized", "reshape.quantized"), init=_proj),
+    "softmax": Op("softmax", lambda m, x: torch.softmax(x, dim=-1), (S,)),
+    "log_softmax": Op("softmax", lambda m, x: torch.log_softmax(x, dim=1), (S,)),
+    "sdpa": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x)), ((1, 8, 16),), init=_proj),
     "sdpa-causal": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x), is_causal=True),
-                      ((1, 8, 16),), ("matmul", "mul", "softmax", "transpose.quantized", "reshape.quantized"),
+                      ((1, 8, 16),),
                       init=_proj),
     "sdpa-bool-mask": Op("softmax", lambda m, x: F.scaled_dot_product_attention(m.q(x), m.k(x), m.v(x),
                                                                                  attn_mask=m.keep),
-                         ((1, 8, 16),), ("matmul", "mul", "softmax", "transpose.quantized", "reshape.quantized"),
+                         ((1, 8, 16),),
                          init=_proj_masked),
-    "multihead_attention": Op("softmax", lambda m, x: m.layer(x, x, x, need_weights=False)[0], ((1, 8, 16),),
-                              ("matmul", "mul", "softmax", "add") + MOVE, init=_mha),
+    "multihead_attention": Op("softmax", lambda m, x: m.layer(x, x, x, need_weights=False)[0], ((1, 8, 16),), init=_mha),
     # -- convolution and matmul
-    "conv1d": Op("conv", lambda m, x: m.layer(x), ((1, 4, 16),), ("conv2d", "reshape.quantized"),
+    "conv1d": Op("conv", lambda m, x: m.layer(x), ((1, 4, 16),),
                  init=lambda m: setattr(m, "layer", nn.Conv1d(4, 8, 3, padding=1))),
-    "conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("conv2d",), init=_conv(4, 8, 3, padding=1)),
-    "conv2d-stride-dilation": Op("conv", lambda m, x: m.layer(x), (S,), ("conv2d",),
+    "conv2d": Op("conv", lambda m, x: m.layer(x), (S,), init=_conv(4, 8, 3, padding=1)),
+    "conv2d-stride-dilation": Op("conv", lambda m, x: m.layer(x), (S,),
                                  init=_conv(4, 8, 3, stride=2, dilation=2, padding=2)),
-    "depthwise_conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("depthwise_conv2d",),
+    "depthwise_conv2d": Op("conv", lambda m, x: m.layer(x), (S,),
                            init=_conv(4, 4, 3, padding=1, groups=4)),
-    "grouped_conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("grouped_conv2d",),
+    "grouped_conv2d": Op("conv", lambda m, x: m.layer(x), (S,),
                          init=_conv(4, 8, 3, padding=1, groups=2)),
-    "transpose_conv2d": Op("conv", lambda m, x: m.layer(x), (S,), ("transpose_conv2d",),
+    "transpose_conv2d": Op("conv", lambda m, x: m.layer(x), (S,),
                            init=lambda m: setattr(m, "layer", nn.ConvTranspose2d(4, 4, 2, stride=2))),
-    "linear": Op("conv", lambda m, x: m.layer(x), ((1, 8, 16),), ("matmul",), init=_linear),
-    "addmm": Op("conv", lambda m, a, b, c: torch.addmm(a, b, c), ((8, 8), (8, 8), (8, 8)), ("matmul", "add")),
-    "mm": Op("conv", lambda m, a, b: a @ b, ((8, 16), (16, 8)), ("matmul",)),
-    "bmm": Op("conv", lambda m, a, b: torch.bmm(a, b), ((2, 8, 16), (2, 16, 8)), ("matmul",)),
-    "matmul-4d": Op("conv", lambda m, a, b: a @ b, ((1, 2, 8, 16), (1, 2, 16, 8)), ("matmul",)),
-    "glu": Op("conv", lambda m, x: F.glu(x, dim=1), (S,), ("mul", T, "slice.quantized")),
+    "linear": Op("conv", lambda m, x: m.layer(x), ((1, 8, 16),), init=_linear),
+    "addmm": Op("conv", lambda m, a, b, c: torch.addmm(a, b, c), ((8, 8), (8, 8), (8, 8))),
+    "mm": Op("conv", lambda m, a, b: a @ b, ((8, 16), (16, 8))),
+    "bmm": Op("conv", lambda m, a, b: torch.bmm(a, b), ((2, 8, 16), (2, 16, 8))),
+    "matmul-4d": Op("conv", lambda m, a, b: a @ b, ((1, 2, 8, 16), (1, 2, 16, 8))),
+    "glu": Op("conv", lambda m, x: F.glu(x, dim=1), (S,)),
     # -- pooling and resize
-    "max_pool1d": Op("pool", lambda m, x: F.max_pool1d(x, 2), ((1, 4, 16),), ("max_pool2d",)),
-    "max_pool2d": Op("pool", lambda m, x: F.max_pool2d(x, 3, 2, padding=1), (S,), ("max_pool2d",)),
-    "avg_pool2d": Op("pool", lambda m, x: F.avg_pool2d(x, 2), (S,), ("avg_pool2d",)),
-    "adaptive_avg_pool2d": Op("pool", lambda m, x: F.adaptive_avg_pool2d(x, 2), (S,), ("avg_pool2d",)),
-    "upsample_nearest2d": Op("pool", lambda m, x: F.interpolate(x, scale_factor=2, mode="nearest"), (S,),
-                             ("tile.quantized", "reshape.quantized")),
-    "pixel_shuffle": Op("pool", lambda m, x: F.pixel_shuffle(x, 2), (S,), ("reshape.quantized", "transpose.quantized")),
-    "pixel_unshuffle": Op("pool", lambda m, x: F.pixel_unshuffle(x, 2), (S,),
-                          ("reshape.quantized", "transpose.quantized")),
+    "max_pool1d": Op("pool", lambda m, x: F.max_pool1d(x, 2), ((1, 4, 16),)),
+    "max_pool2d": Op("pool", lambda m, x: F.max_pool2d(x, 3, 2, padding=1), (S,)),
+    "avg_pool2d": Op("pool", lambda m, x: F.avg_pool2d(x, 2), (S,)),
+    "upsample_nearest2d": Op("pool", lambda m, x: F.interpolate(x, scale_factor=2, mode="nearest"), (S,)),
+    "pixel_shuffle": Op("pool", lambda m, x: F.pixel_shuffle(x, 2), (S,)),
+    "pixel_unshuffle": Op("pool", lambda m, x: F.pixel_unshuffle(x, 2), (S,)),
     # -- data movement
-    "cat": Op("data", lambda m, a, b: torch.cat([a, b], dim=1), (S, S), ("concat",)),
-    "stack": Op("data", lambda m, a, b: torch.stack([a, b], dim=1), (S, S), ("concat", "reshape.quantized")),
-    "split": Op("data", lambda m, x: torch.split(x, 2, dim=1)[1], (S,), ("slice.quantized",)),
-    "chunk": Op("data", lambda m, x: torch.chunk(x, 2, dim=-1)[0], (S,), ("slice.quantized",)),
-    "unbind": Op("data", lambda m, x: torch.unbind(x, dim=1)[2], (S,), ("slice.quantized", "reshape.quantized")),
-    "slice": Op("data", lambda m, x: x[:, 1:3, 2:], (S,), ("slice.quantized",)),
-    "select": Op("data", lambda m, x: x[:, 1], (S,), ("slice.quantized", "reshape.quantized")),
-    "index_select": Op("data", lambda m, x: torch.index_select(x, 1, torch.tensor([3, 0, 2])), (S,),
-                       ("gather.constant-indices",)),
-    "permute": Op("data", lambda m, x: x.permute(0, 2, 3, 1), (S,), ("transpose.quantized",)),
-    "transpose": Op("data", lambda m, x: x.transpose(1, 2), (S,), ("transpose.quantized",)),
-    "view": Op("data", lambda m, x: x.view(1, 16, 16), (S,), ("reshape.quantized",)),
-    "flatten": Op("data", lambda m, x: x.flatten(1), (S,), ("reshape.quantized",)),
-    "unflatten": Op("data", lambda m, x: x.unflatten(1, (2, 2)), (S,), ("reshape.quantized",)),
-    "squeeze": Op("data", lambda m, x: x.squeeze(0), (S,), ("reshape.quantized",)),
-    "unsqueeze": Op("data", lambda m, x: x.unsqueeze(1), (S,), ("reshape.quantized",)),
-    "expand": Op("data", lambda m, x: x.expand(2, 4, 8, 8), ((1, 4, 8, 1),), ("tile.quantized",)),
-    "repeat": Op("data", lambda m, x: x.repeat(1, 2, 1, 1), (S,), ("tile.quantized",)),
-    "flip": Op("data", lambda m, x: x.flip(-1), (S,), ("reverse.quantized",)),
-    "constant_pad_nd": Op("data", lambda m, x: F.pad(x, (1, 1, 2, 0)), (S,), ("pad.quantized",)),
-    "tril": Op("data", lambda m, x: torch.tril(x), ((1, 8, 8),), (W,)),
+    "cat": Op("data", lambda m, a, b: torch.cat([a, b], dim=1), (S, S)),
+    "stack": Op("data", lambda m, a, b: torch.stack([a, b], dim=1), (S, S)),
+    "split": Op("data", lambda m, x: torch.split(x, 2, dim=1)[1], (S,)),
+    "chunk": Op("data", lambda m, x: torch.chunk(x, 2, dim=-1)[0], (S,)),
+    "unbind": Op("data", lambda m, x: torch.unbind(x, dim=1)[2], (S,)),
+    "slice": Op("data", lambda m, x: x[:, 1:3, 2:], (S,)),
+    "select": Op("data", lambda m, x: x[:, 1], (S,)),
+    "index_select": Op("data", lambda m, x: torch.index_select(x, 1, torch.tensor([3, 0, 2])), (S,)),
+    "permute": Op("data", lambda m, x: x.permute(0, 2, 3, 1), (S,)),
+    "transpose": Op("data", lambda m, x: x.transpose(1, 2), (S,)),
+    "view": Op("data", lambda m, x: x.view(1, 16, 16), (S,)),
+    "flatten": Op("data", lambda m, x: x.flatten(1), (S,)),
+    "unflatten": Op("data", lambda m, x: x.unflatten(1, (2, 2)), (S,)),
+    "squeeze": Op("data", lambda m, x: x.squeeze(0), (S,)),
+    "unsqueeze": Op("data", lambda m, x: x.unsqueeze(1), (S,)),
+    "expand": Op("data", lambda m, x: x.expand(2, 4, 8, 8), ((1, 4, 8, 1),)),
+    "repeat": Op("data", lambda m, x: x.repeat(1, 2, 1, 1), (S,)),
+    "flip": Op("data", lambda m, x: x.flip(-1), (S,)),
+    "constant_pad_nd": Op("data", lambda m, x: F.pad(x, (1, 1, 2, 0)), (S,)),
+    "tril": Op("data", lambda m, x: torch.tril(x), ((1, 8, 8),)),
 }
