@@ -625,3 +625,7 @@ def lower_clamp(clamp, run):
         return None
     return lower_each(quantizes_below(clamp, through=set(), depth=0),
                       lambda q_op: _with_output_qparams(q_op, lambda out_q: _lower_clamp(q_op, dq, clamp, out_q)))
+
+
+# a / b by a tensor: its own entry (lowering/divide.py), in this family's phase
+from tosaic.lowering import divide  # noqa: E402,F401

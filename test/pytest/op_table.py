@@ -117,6 +117,8 @@ OPS: dict[str, Op] = {
     "rsub": Op("binary", lambda m, a: 1.0 - a, (S,)),
     "mul": Op("binary", lambda m, a, b: a * b, (S, S)),
     "div-constant": Op("binary", lambda m, a: a / 3.0, (S,)),
+    "div-tensor": Op("binary", lambda m, a, b: a / b, (S, S)),  # b crosses 0: exact-zero codes saturate
+    "div-tensor-positive": Op("binary", lambda m, a, b: a / (b.abs() + 0.5), (S, S)),
     "pow-2": Op("binary", lambda m, a: a ** 2, (S,)),
     "maximum": Op("binary", lambda m, a, b: torch.maximum(a, b), (S, S)),
     "minimum": Op("binary", lambda m, a, b: torch.minimum(a, b), (S, S)),

@@ -55,6 +55,8 @@ MARKS = {
     "rsub": pytest.mark.lowering("sub"),
     "mul": pytest.mark.lowering("mul"),
     "div-constant": pytest.mark.lowering("mul"),
+    "div-tensor": pytest.mark.lowering("div.tensor"),
+    "div-tensor-positive": pytest.mark.lowering("abs", "add", "div.tensor"),
     "pow-2": pytest.mark.lowering("table"),
     "maximum": pytest.mark.lowering("maximum"),
     "minimum": pytest.mark.lowering("minimum"),
