@@ -48,7 +48,8 @@ codes), a and b are rounded to int32 output units as for maximum, and
 `y = b + mask * (a - b)` picks one of them exactly; a rescale by 1 adds the zero point.
 A select of one input (a, b and cond all of x, or constants; PT2E gives each user of x
 its own dequantize, which the table lowering takes for two inputs) is one TABLE built
-here. A cond comparing two tensors is not matched.
+here. A cond comparing two tensors, logical ops of comparisons and a constant cond (tril)
+are int32 0/1 masks built from MAXIMUM/MINIMUM/SUB (lowering/masks.py), picked the same way.
 
 clamp alone between a dequantize and a quantize (relu after a non-conv op): a rescale
 `s_x / s_y` (none when the qparams are equal), the bounds folded into its saturation

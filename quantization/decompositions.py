@@ -19,6 +19,26 @@ the fake-quantized program of the rewritten graph is the quantized meaning of th
 
 from __future__ import annotations
 
+# The op table's note (docs/ops.md, tools/ops.py) on the ops that are decompositions, and why.
+DECOMPOSITIONS_MARKDOWN = """## Decompositions
+
+Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Ethos-U55
+(GATHER, SELECT, comparisons, ARGMAX), become ops both U55 and U85 run:
+
+| op | what it becomes | why |
+| --- | --- | --- |
+| `eq`/`ne`/`gt`/`ge`/`lt`/`le` feeding `where`, `masked_fill`, `logical_and/or/not` | an int32 0/1 mask: a 0/1 TABLE for a function of one int8 input; for two tensors, both rescaled to a common unit, `d = A - B`, `min(max(d [+ 1], 0), 1)`; and/or/not as mul/max/`1 - m` (`where`, lowering/masks.py) | U55 runs no comparison or SELECT |
+| `where(c, x, y)`, `where(c, x, scalar)`, `masked_fill` | `y + mask * (x - y)` in int32 output units (`where`) | U55 runs no SELECT |
+| `tril` | `where` with a constant int32 0/1 mask (torch-mlir's iota comparison folded) | no SELECT |
+| `scaled_dot_product_attention` (`is_causal=True` or a constant boolean mask) | matmul, mul, the integer softmax with the constant mask (masked codes -128 before the max, their exp times 0) | exact zero weights, no SELECT |
+| `addmm` | `mm + bias` (`matmul`, `add`) | exact |
+| `glu` | two slices, sigmoid TABLE, mul | exact |
+| `cumsum` | `linear(x, tril(ones))` (last dim) or `tril(ones) @ x` | exact int32 sums |
+| `div` by a tensor | b's reciprocal as a 24-bit table (three byte TABLEs of b), `(a - zp) * R`, one rescale (`div.tensor`) | no float reciprocal; <= 0.004 LSB before rounding |
+| `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
+| `argmax`, `embedding` | not supported: integer graph IO (int64 indices in or out) has no lowering yet | refused at the compile |
+"""
+
 import torch
 from torch.fx import GraphModule, Node
 
