@@ -48,7 +48,8 @@ codes), a and b are rounded to int32 output units as for maximum, and
 `y = b + mask * (a - b)` picks one of them exactly; a rescale by 1 adds the zero point.
 A select of one input (a, b and cond all of x, or constants; PT2E gives each user of x
 its own dequantize, which the table lowering takes for two inputs) is one TABLE built
-here. A cond comparing two tensors is not matched.
+here. A cond comparing two tensors, logical ops of comparisons and a constant cond (tril)
+are int32 0/1 masks built from MAXIMUM/MINIMUM/SUB (lowering/masks.py), picked the same way.
 
 clamp alone between a dequantize and a quantize (relu after a non-conv op): a rescale
 `s_x / s_y` (none when the qparams are equal), the bounds folded into its saturation
@@ -63,9 +64,10 @@ from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
+from tosaic.lowering import masks
 from tosaic.lowering.build import integer_rescale, saturate_to_output
 from tosaic.lowering.match import quantizes_below
-from tosaic.lowering.registry import BINARY, FUSED_ACTIVATION, OWN_OUTPUT, SELECT, Refuse, Replace, family, lower_each, lowering
+from tosaic.lowering.registry import BINARY, COMPARE, FUSED_ACTIVATION, OWN_OUTPUT, SELECT, SHARED, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("elementwise", summary="Fold dequantize -> add/sub/mul/clamp -> [clamp] -> quantize into int32 arithmetic "
@@ -440,25 +442,40 @@ def _select_table(x, truth, operands, out_q, q_op) -> np.ndarray | None:
     return qmath.quantize(values, out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64).astype(np.int8)
 
 
+def _table_mask(cond: ir.Value):
+    """A builder of the int32 0/1 TABLE mask of `cond`, a function of one int8 input, or None."""
+    region = _condition_region(cond)
+    if region is None:
+        return None
+    x, truth = region[0], _condition_truth(region)
+    if truth is None:
+        return None
+
+    def build() -> ir.Value:
+        mask8 = tosa.table(x.value.type, x.value, make_integer_const(truth.astype(np.int8), 8))
+        return integer_rescale(mask8, [1.0], 0, 0, _i32(x.shape), per_channel=False)
+
+    return build
+
+
 def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
-    """select(cond(x), a, b) with a, b quantized or float constants and cond a function of
-    one int8 input: y = b + mask * (a - b) in int32 output units, mask a 0/1 TABLE of x."""
+    """select(cond, a, b) with a, b quantized or float constants and cond an int32 0/1 mask
+    (lowering/masks.py): y = b + mask * (a - b) in int32 output units."""
     cond, data = op.operands[0], list(op.operands[1:])
     operands = [_operand(v) for v in data]
     if any(o is None for o in operands) or not any(isinstance(o, _Quantized) for o in operands):
         return None
     region = _condition_region(cond)
-    if region is None:
+    truth = _condition_truth(region) if region is not None else None
+    if truth is not None:
+        select_table = _select_table(region[0], truth, operands, out_q, q_op)
+        if select_table is not None:  # one input (split across dequantizes): the whole select is one TABLE
+            with ir.InsertionPoint(q_op), op.location:
+                return _finish(q_op, tosa.table(q_op.results[0].type, region[0].value,
+                                                make_integer_const(select_table, 8)), clamp, out_q)
+    mask_plan = masks.plan(cond, _table_mask)
+    if mask_plan is None:
         return None
-    x = region[0]
-    truth = _condition_truth(region)
-    if truth is None:
-        return None
-    select_table = _select_table(x, truth, operands, out_q, q_op)
-    if select_table is not None:  # one input (split across dequantizes): the whole select is one TABLE
-        with ir.InsertionPoint(q_op), op.location:
-            return _finish(q_op, tosa.table(q_op.results[0].type, x.value, make_integer_const(select_table, 8)),
-                           clamp, out_q)
     quantized = [o for o in operands if isinstance(o, _Quantized)]
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
         return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
@@ -480,8 +497,7 @@ def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
             else make_integer_const(np.rint(o / out_scale).astype(np.int64), 32)
             for o in operands
         ]
-        mask8 = tosa.table(x.value.type, x.value, make_integer_const(truth.astype(np.int8), 8))
-        mask = integer_rescale(mask8, [1.0], 0, 0, _i32(x.shape), per_channel=False)
+        mask = mask_plan()
         diff_shape = list(np.broadcast_shapes(tuple(ranked_shape(a32)), tuple(ranked_shape(b32))))
         diff = _binary("tosa.sub", a32, b32, diff_shape)
         chosen = _binary("tosa.add", b32, _binary("tosa.mul", mask, diff, out_shape), out_shape)
@@ -587,8 +603,14 @@ def lower_square(op, run):
     return _lower_below(op, run, _lower_square)
 
 
+# Comparisons of tensors: their inputs are quantized, so the condition compares integer values.
+_COMPARISONS = {f"aten.{op}.{overload}": COMPARE for op in ("eq", "ne", "gt", "ge", "lt", "le")
+                for overload in ("Tensor", "Scalar")}
+
+
 @lowering("where", family="elementwise", root="tosa.select", activations=("int8", "int16"),
-          annotates={"aten.where.self": SELECT, "aten.masked_fill.Scalar": OWN_OUTPUT})
+          annotates={"aten.where.self": SELECT, "aten.where.ScalarOther": SELECT, "aten.where.ScalarSelf": SELECT,
+                     "aten.masked_fill.Scalar": OWN_OUTPUT, "aten.tril.default": SHARED} | _COMPARISONS)
 def lower_where(op, run):
     """where(cond(x), a, b) of two inputs, cond a function of one int8 x -> 0/1 TABLE mask,
     b + mask * (a - b) in int32 output units (no SELECT or comparison: Ethos-U55 runs it)."""
@@ -604,3 +626,7 @@ def lower_clamp(clamp, run):
         return None
     return lower_each(quantizes_below(clamp, through=set(), depth=0),
                       lambda q_op: _with_output_qparams(q_op, lambda out_q: _lower_clamp(q_op, dq, clamp, out_q)))
+
+
+# a / b by a tensor: its own entry (lowering/divide.py), in this family's phase
+from tosaic.lowering import divide  # noqa: E402,F401

@@ -76,8 +76,9 @@ SHARED_ALWAYS = "shared-always"  # output shares the input's qparams, input alwa
 CONCAT = "concat"  # every input and the output share one quantization
 FUSED_ACTIVATION = "fused-activation"  # a clamp the producer's output qparams move onto
 SELECT = "select"  # where(cond, a, b): the tensor inputs a, b (not the boolean cond); own output
+COMPARE = "compare"  # a comparison: its tensor inputs quantized, its boolean output left alone
 ANNOTATIONS = (WEIGHTED, WEIGHTED_TRANSPOSED, BINARY, PRODUCT, OWN_OUTPUT, SHARED, SHARED_ALWAYS, CONCAT,
-               FUSED_ACTIVATION, SELECT)
+               FUSED_ACTIVATION, SELECT, COMPARE)
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,31 @@ P = 30  # fraction bits of the probabilities before the final rescale
 
 
 class SoftmaxMatch:
-    def __init__(self, dequantize, axis: int, ops):
+    def __init__(self, dequantize, axis: int, ops, keep=None):
         self.dequantize = dequantize
         self.axis = axis
         self.ops = ops  # the float ops replaced
+        self.keep = keep  # a constant mask's kept positions (bool array), or None
+
+
+def _masked_input(value: ir.Value):
+    """(dequantize, keep, select) when `value` is select(keep, dequantize(q), -inf) or
+    select(~keep, -inf, dequantize(q)) with a constant boolean condition (an attention mask), else None."""
+    from tosaic.lowering import masks, table
+
+    select = defining_op(value)
+    if _name(select) != "tosa.select":
+        return None
+    keep = masks.constant_condition(select.operands[0])
+    if keep is None:
+        return None
+    for data, fill, kept in ((1, 2, keep), (2, 1, ~keep)):
+        dq = defining_op(select.operands[data])
+        splat = table.splat_value(select.operands[fill])
+        if quant.is_dequantize(dq) and splat is not None and splat[0] == "float" and splat[1] == -math.inf:
+            shape = ranked_shape(value)
+            return dq, np.broadcast_to(kept, shape), select
+    return None
 
 
 def _name(op) -> str | None:
@@ -117,6 +138,10 @@ def match_softmax(root: ir.Value) -> SoftmaxMatch | None:
                 continue
             ops += [sub, peak]
             arg = sub.operands[0]
+        masked = _masked_input(arg)
+        if masked is not None:
+            dq, keep, select = masked
+            return SoftmaxMatch(dq, axis, ops + [select], keep)
         dq = defining_op(arg)
         if not quant.is_dequantize(dq):
             continue
@@ -179,9 +204,16 @@ def _binary(name: str, a: ir.Value, b: ir.Value, shape) -> ir.Value:
     return _create(name, _tensor(shape, _i32()), [a, b])
 
 
-def _exp_sum(q: ir.Value, in_q: quant.QParams, axis: int):
-    """Steps 1-3: (d = q - max(q) in int32, E = exp(s_in d) 2^K per element, S = sum(E), K)."""
+def _exp_sum(q: ir.Value, in_q: quant.QParams, axis: int, keep=None):
+    """Steps 1-3: (d = q - max(q) in int32, E = exp(s_in d) 2^K per element, S = sum(E), K).
+    With a constant mask `keep`: the masked codes are set to -128 before the max and their
+    E to 0 (exp(-inf)), so max, E and S are those of the kept positions."""
     shape = ranked_shape(q)
+    keep32 = None
+    if keep is not None:
+        keep32 = make_integer_const(np.asarray(keep, np.int64), 32)
+        kept = _mul(integer_rescale(q, [1.0], -128, 0, _tensor(shape, _i32()), per_channel=False), keep32, 0, shape)
+        q = integer_rescale(kept, [1.0], 0, -128, q.type, per_channel=False)
     n = shape[axis]
     reduced = list(shape)
     reduced[axis] = 1
@@ -201,19 +233,22 @@ def _exp_sum(q: ir.Value, in_q: quant.QParams, axis: int):
         looked_up = _create("tosa.table", _tensor(shape, i8), [idx, make_integer_const(table, 8)])
         part = integer_rescale(looked_up, [float(256**i)], -128, 0, _tensor(shape, i32), per_channel=False)
         e = part if e is None else _binary("tosa.add", e, part, shape)
+    if keep32 is not None:
+        e = _mul(e, keep32, 0, shape)
 
     # 3. S = sum E.
     total = tosa.ReduceSumOp(e, ir.IntegerAttr.get(i32, axis), results=[_tensor(reduced, i32)]).result
     return d, e, total, k
 
 
-def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: int, out_type: ir.Type) -> ir.Value:
+def build_softmax(q: ir.Value, in_q: quant.QParams, out_q: quant.QParams, axis: int, out_type: ir.Type,
+                  keep=None) -> ir.Value:
     shape = ranked_shape(q)
     rank = len(shape)
     reduced = list(shape)
     reduced[axis] = 1
     i32 = _i32()
-    _, e, total, k = _exp_sum(q, in_q, axis)
+    _, e, total, k = _exp_sum(q, in_q, axis, keep)
     # 4. normalise to Sn in [2^30, 2^31).
     zeros = _create("tosa.clz", _tensor(reduced, i32), [total])
     norm_shift = _binary("tosa.sub", zeros, _scalar(1, rank), reduced)
@@ -307,8 +342,10 @@ def lower_softmax(q_op, run):
     axis = match.axis if match.axis >= 0 else match.axis + len(shape)
     if table_bits(shape[axis]) < MIN_TABLE_BITS:
         return Refuse(q_op, f"softmax over {shape[axis]} elements is too long for an int32 sum of exp")
+    if match.keep is not None and not np.all(np.any(match.keep, axis=axis)):
+        return Refuse(q_op, "a masked softmax with a row that masks every position (PyTorch: NaN)")
     with ir.InsertionPoint(q_op), q_op.location:
-        result = build_softmax(q, in_q, out_q, axis, out_type)
+        result = build_softmax(q, in_q, out_q, axis, out_type, match.keep)
     return Replace.one(q_op, result)
 
 

@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 from tosaic.lowering import registry as _registry
+from tosaic.quantization.decompositions import decompose_composites
 
 aten = torch.ops.aten
 
@@ -319,6 +320,11 @@ def _is_float_tensor(n: Any) -> bool:
     return isinstance(val, torch.Tensor) and val.is_floating_point()
 
 
+def _is_bool_tensor(n: Any) -> bool:
+    val = n.meta.get("val") if isinstance(n, Node) else None
+    return isinstance(val, torch.Tensor) and val.dtype == torch.bool
+
+
 def _is_annotated(n: Node) -> bool:
     ann = n.meta.get(Q_ANNOTATION_KEY)
     return ann is not None and ann._annotated
@@ -327,6 +333,19 @@ def _is_annotated(n: Node) -> bool:
 def _has_output_qspec(n: Node) -> bool:
     ann = n.meta.get(Q_ANNOTATION_KEY)
     return ann is not None and ann.output_qspec is not None
+
+
+def _is_infinite_fill(n) -> bool:
+    """`n` is where(cond, x, -inf) / where(cond, -inf, x) / masked_fill(x, m, -inf)."""
+    if not isinstance(n, Node) or n.op != "call_function":
+        return False
+    if n.target in (aten.where.ScalarOther, aten.where.ScalarSelf):
+        fills = n.args[1:3]
+    elif n.target == aten.masked_fill.Scalar:
+        fills = n.args[2:3]
+    else:
+        return False
+    return any(isinstance(v, (int, float)) and math.isinf(v) for v in fills)
 
 
 def _set_annotation(
@@ -477,6 +496,8 @@ class TosaicQuantizer(Quantizer):
             self._annotate_cat(n, cfg, node_cfg)
         elif how == _registry.SELECT:
             self._annotate_select(n, cfg, node_cfg)
+        elif how == _registry.COMPARE:
+            self._annotate_compare(n, cfg)
 
     def _finish_output(self, n: Node, cfg: QuantScheme, node_cfg: dict, fuse: bool) -> None:
         """Put the output qspec on ``n`` or on its fused clamp-like activation."""
@@ -517,16 +538,34 @@ class TosaicQuantizer(Quantizer):
         self._finish_output(n, cfg, node_cfg, fuse=fuse)
 
     def _annotate_select(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
-        """where(cond, a, b): a and b (tensors) quantized, the boolean cond left alone."""
+        """where(cond, a, b): a and b (tensors) quantized, the boolean cond left alone. A -inf
+        fill (an attention mask before softmax) is left float: the softmax takes it."""
+        if _is_infinite_fill(n):
+            return
         data = [a for a in n.args[1:3] if isinstance(a, Node)]
         if not data or not all(_is_float_tensor(a) for a in data) or not _is_float_tensor(n):
             return
         _set_annotation(n, {a: cfg.activation_qspec() for a in data}, cfg.activation_qspec())
         node_cfg[n] = cfg
 
+    def _annotate_compare(self, n: Node, cfg: QuantScheme) -> None:
+        """a > b (any comparison): the float tensor inputs quantized, so the lowering compares
+        the integer values the program compares; the boolean output is not quantized."""
+        data = [a for a in n.args[:2] if isinstance(a, Node) and _is_float_tensor(a) and a.op != "get_attr"]
+        if data:
+            _set_annotation(n, {a: cfg.activation_qspec() for a in data})
+
     def _annotate_unary(self, n: Node, cfg: QuantScheme, node_cfg: dict) -> None:
         x = n.args[0]
         if not _is_float_tensor(x) or not _is_float_tensor(n):
+            return
+        if _is_infinite_fill(n):
+            return  # left float: the softmax below takes it
+        if n.target in (aten.softmax.int, aten._softmax.default) and _is_infinite_fill(x):
+            # softmax of masked scores: the scores' own quantization reaches it through the
+            # -inf fill, which the integer softmax lowers with the constant mask
+            _set_annotation(n, {}, cfg.activation_qspec())
+            node_cfg[n] = cfg
             return
         _set_annotation(n, {x: cfg.activation_qspec()}, cfg.activation_qspec())
         node_cfg[n] = cfg
@@ -662,6 +701,7 @@ def quantize_model(
     ep = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes)
     gm = ep.module(check_guards=False)
     decompose_attention(gm)
+    decompose_composites(gm)
     prepared = prepare_pt2e(gm, quantizer)
     n = calibrate(prepared, calibration_data if calibration_data is not None else [example_inputs])
     if n == 0:
@@ -695,10 +735,14 @@ def decompose_attention(gm: GraphModule) -> int:
         bound.update(n.kwargs)
         q, k, v = bound["query"], bound["key"], bound["value"]
         mask = bound.get("attn_mask")
-        if bound.get("dropout_p", 0.0) or bound.get("is_causal", False) or bound.get("enable_gqa", False):
+        causal = bool(bound.get("is_causal", False))
+        if bound.get("dropout_p", 0.0) or bound.get("enable_gqa", False) or (causal and mask is not None):
             continue
-        if mask is not None and not _is_float_tensor(mask):
-            continue  # a boolean mask would need a select
+        boolean_mask = mask is not None and _is_bool_tensor(mask)
+        if mask is not None and not _is_float_tensor(mask) and not boolean_mask:
+            continue
+        if boolean_mask and mask.op != "get_attr":
+            continue  # a mask computed at run time: left fused (the lowering takes constant masks)
         shape = q.meta["val"].shape
         if k.meta["val"].shape[:-2] != shape[:-2] or v.meta["val"].shape[:-2] != shape[:-2]:
             continue  # broadcast batch dims: left fused
@@ -717,7 +761,20 @@ def decompose_attention(gm: GraphModule) -> int:
         with gm.graph.inserting_before(n):
             scores = call(aten.matmul.default, q, call(aten.transpose.int, k, -2, -1))
             scores = call(aten.mul.Tensor, scores, scale)
-            if mask is not None:
+            if causal or boolean_mask:
+                # PyTorch's causal mask is ones(L, S).tril(). Kept as int32 0/1 and compared
+                # with 0: torch-mlir cannot import a boolean constant tensor.
+                keep = torch.ones(shape[-2], k.meta["val"].shape[-2], dtype=torch.bool).tril() if causal \
+                    else getattr(gm, mask.target)
+                name = f"_attention_mask_{rewritten}"
+                gm.register_buffer(name, keep.to(torch.int32))
+                keep_node = gm.graph.get_attr(name)
+                keep_node.meta["val"] = fake_mode.from_tensor(getattr(gm, name))
+                mask = call(aten.ne.Scalar, keep_node, 0)
+                # the masked positions are -inf (exp = 0); the softmax lowering takes the
+                # constant mask (its input stays the unmasked scores' quantization)
+                scores = call(aten.where.ScalarOther, mask, scores, -math.inf)
+            elif mask is not None:
                 scores = call(aten.add.Tensor, scores, mask)
             out = call(aten.matmul.default, call(aten.softmax.int, scores, -1), v)
         n.replace_all_uses_with(out)

@@ -100,7 +100,9 @@ def ops_markdown() -> str:
     for row in rows():
         lines.append("| " + " | ".join(f"`{row[c]}`" if c in ("aten", "entry", "root") else str(row[c])
                                        for c in _COLUMNS) + " |")
-    return "\n".join(lines) + "\n"
+    from tosaic.quantization.decompositions import DECOMPOSITIONS_MARKDOWN
+
+    return "\n".join(lines) + "\n\n" + DECOMPOSITIONS_MARKDOWN
 
 
 def ops_text() -> str:

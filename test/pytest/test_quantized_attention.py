@@ -59,14 +59,24 @@ def test_attention(model, tmp_path):
 
 
 def test_decompose_attention_leaves_what_it_cannot_rewrite():
-    """A causal or boolean-masked attention stays fused (and is reported as unquantized)."""
+    """A causal attention is rewritten (its mask a constant where(keep, scores, -inf) before the
+    softmax); a boolean mask computed at run time (a graph input) stays fused."""
 
     class Causal(nn.Module):
         def forward(self, q, k, v):
             return F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
+    class InputMask(nn.Module):
+        def forward(self, q, k, v, mask):
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
     x = torch.randn(1, 2, 4, 8)
     gm = torch.export.export(Causal(), (x, x, x)).module(check_guards=False)
+    assert decompose_attention(gm) == 1
+    targets = [n.target for n in gm.graph.nodes if n.op == "call_function"]
+    assert torch.ops.aten.where.ScalarOther in targets and torch.ops.aten.softmax.int in targets
+    mask = torch.ones(4, 4, dtype=torch.bool)
+    gm = torch.export.export(InputMask(), (x, x, x, mask)).module(check_guards=False)
     assert decompose_attention(gm) == 0
     gm = torch.export.export(Attention().eval(), (torch.randn(1, 8, 16),)).module(check_guards=False)
     assert decompose_attention(gm) == 1

@@ -109,9 +109,11 @@ def test_amax_shares_the_input_quantization():
     assert check.max_lsb == 0 and check.bit_exact == 1.0
 
 
-def test_div_by_a_tensor_is_refused():
-    with pytest.raises(Exception, match="division by a quantized tensor is not supported"):
-        _check(torch.div, 2, "a8w8")
+@pytest.mark.lowering("div.tensor")
+def test_div_by_a_tensor_int16_is_refused():
+    """a16w8: b's reciprocal is a table of its int8 codes (int8: test_op_table.py's div-tensor)."""
+    with pytest.raises(Exception, match="division by a tensor needs a per-tensor int8"):
+        _check(torch.div, 2, "a16w8")
 
 
 class ConvSelect(nn.Module):

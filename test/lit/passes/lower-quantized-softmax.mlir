@@ -131,3 +131,41 @@ func.func @escaping_exp_stays(%arg0: tensor<1x4xi8>) -> (tensor<1x4xi8>, tensor<
   %q = "tosaic.quantize"(%y) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.00390625>, zero_point = array<i64: -128>} : (tensor<1x4xf32>) -> tensor<1x4xi8>
   return %q, %e : tensor<1x4xi8>, tensor<1x4xf32>
 }
+
+// -----
+
+// softmax(where(keep, x, -inf)) with a constant mask (a causal attention mask, as tosaic's
+// quantizer decomposes scaled_dot_product_attention with is_causal=True): the masked codes
+// become -128 before the max ((q + 128) * keep - 128 in int32, rescaled to int8) and their
+// E is multiplied by 0, so the max, E and the sum are those of the kept positions and a
+// masked output is exactly the zero point (p = 0). No SELECT.
+// CHECK-LABEL: func.func @masked_softmax
+// CHECK-DAG: %[[KEEP:.*]] = "tosa.const"() <{values = dense<{{\[\[}}1, 0], [1, 1]]> : tensor<2x2xi32>}>
+// CHECK-DAG: %[[ZPM128:.*]] = "tosa.const"() <{values = dense<-128> : tensor<1xi8>}>
+// CHECK: %[[SHIFTED:.*]] = tosa.rescale %arg0, %{{.*}}, %{{.*}}, %[[ZPM128]], %{{.*}} -> tensor<2x2xi32>
+// CHECK: %[[KEPT:.*]] = tosa.mul %[[SHIFTED]], %[[KEEP]], %{{.*}}
+// CHECK: %[[Q:.*]] = tosa.rescale %[[KEPT]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ZPM128]] {{.*}} -> tensor<2x2xi8>
+// CHECK: tosa.reduce_max %[[Q]] {axis = 1 : i32}
+// CHECK: %[[E:.*]] = tosa.mul %{{.*}}, %[[KEEP]], %{{.*}}
+// CHECK: tosa.reduce_sum %[[E]] {axis = 1 : i32}
+// CHECK-NOT: tosa.select
+// CHECK-NOT: tosa.exp
+// CHECK: return
+func.func @masked_softmax(%arg0: tensor<2x2xi8>) -> tensor<2x2xi8> {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %keep = "tosa.const"() <{values = dense<[[1, 0], [1, 1]]> : tensor<2x2xi32>}> : () -> tensor<2x2xi32>
+  %zero = "tosa.const"() <{values = dense<0> : tensor<1x1xi32>}> : () -> tensor<1x1xi32>
+  %ne = tosa.equal %keep, %zero : (tensor<2x2xi32>, tensor<1x1xi32>) -> tensor<2x2xi1>
+  %c = tosa.logical_not %ne : (tensor<2x2xi1>) -> tensor<2x2xi1>
+  %ninf = "tosa.const"() <{values = dense<0xFF800000> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<2x2xi8>) -> tensor<2x2xf32>
+  %w = tosa.select %c, %x, %ninf : (tensor<2x2xi1>, tensor<2x2xf32>, tensor<1x1xf32>) -> tensor<2x2xf32>
+  %m = tosa.reduce_max %w {axis = 1 : i32} : (tensor<2x2xf32>) -> tensor<2x1xf32>
+  %d = tosa.sub %w, %m : (tensor<2x2xf32>, tensor<2x1xf32>) -> tensor<2x2xf32>
+  %e = tosa.exp %d : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %s = tosa.reduce_sum %e {axis = 1 : i32} : (tensor<2x2xf32>) -> tensor<2x1xf32>
+  %r = tosa.reciprocal %s : (tensor<2x1xf32>) -> tensor<2x1xf32>
+  %y = tosa.mul %e, %r, %shift : (tensor<2x2xf32>, tensor<2x1xf32>, tensor<1xi8>) -> tensor<2x2xf32>
+  %q = "tosaic.quantize"(%y) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.00390625>, zero_point = array<i64: -128>} : (tensor<2x2xf32>) -> tensor<2x2xi8>
+  return %q : tensor<2x2xi8>
+}

@@ -48,3 +48,52 @@ func.func @masked_fill_one_input(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8
   %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 1>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
   return %q : tensor<1x4x4x2xi8>
 }
+
+// -----
+
+// where(a > b, a, b) comparing two tensors (Ethos-U55 runs no comparison): both rescaled
+// to int32 at one common unit (a's scale 0.5 is the larger: exactly * 2**19), d = A - B,
+// mask = min(max(d, 0), 1), then b + mask * (a - b) as above.
+// CHECK-LABEL: func.func @where_two_tensor_greater
+// CHECK: %[[A:.*]] = tosa.rescale %arg0, {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: %[[B:.*]] = tosa.rescale %arg1, {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: %[[CA:.*]] = tosa.rescale %arg0, {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: %[[CB:.*]] = tosa.rescale %arg1, {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: %[[D:.*]] = tosa.sub %[[CA]], %[[CB]]
+// CHECK: %[[POS:.*]] = tosa.maximum %[[D]], %{{.*}} : (tensor<1x4x4x2xi32>, tensor<1x1x1x1xi32>) -> tensor<1x4x4x2xi32>
+// CHECK: %[[MASK:.*]] = tosa.minimum %[[POS]], %{{.*}} : (tensor<1x4x4x2xi32>, tensor<1x1x1x1xi32>) -> tensor<1x4x4x2xi32>
+// CHECK: %[[AB:.*]] = tosa.sub %[[A]], %[[B]]
+// CHECK: %[[P:.*]] = tosa.mul %[[MASK]], %[[AB]], %{{.*}}
+// CHECK: tosa.add %[[B]], %[[P]]
+// CHECK-NOT: tosa.greater
+// CHECK-NOT: tosa.select
+// CHECK: return
+func.func @where_two_tensor_greater(%arg0: tensor<1x4x4x2xi8>, %arg1: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 1>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
+  %a2 = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 1>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
+  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.25>, zero_point = array<i64: -2>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
+  %b2 = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.25>, zero_point = array<i64: -2>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
+  %c = tosa.greater %a, %b : (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi1>
+  %s = tosa.select %c, %a2, %b2 : (tensor<1x4x4x2xi1>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
+  return %q : tensor<1x4x4x2xi8>
+}
+
+// -----
+
+// where(tri, x, 0) with a constant boolean condition (tril's triangle): the mask is an
+// int32 constant, no TABLE.
+// CHECK-LABEL: func.func @where_constant_condition
+// CHECK-DAG: %[[MASK:.*]] = "tosa.const"() <{values = dense<{{\[\[}}[1, 0], [1, 1]]]> : tensor<1x2x2xi32>}>
+// CHECK: %[[P:.*]] = tosa.mul %[[MASK]], %{{.*}}, %{{.*}}
+// CHECK-NOT: tosa.table
+// CHECK-NOT: tosa.select
+// CHECK: return
+func.func @where_constant_condition(%arg0: tensor<1x2x2xi8>) -> tensor<1x2x2xi8> {
+  %tri = "tosa.const"() <{values = dense<[[[true, false], [true, true]]]> : tensor<1x2x2xi1>}> : () -> tensor<1x2x2xi1>
+  %zero = "tosa.const"() <{values = dense<0.0> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 1>} : (tensor<1x2x2xi8>) -> tensor<1x2x2xf32>
+  %s = tosa.select %tri, %x, %zero : (tensor<1x2x2xi1>, tensor<1x2x2xf32>, tensor<1x1x1xf32>) -> tensor<1x2x2xf32>
+  %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 1>} : (tensor<1x2x2xf32>) -> tensor<1x2x2xi8>
+  return %q : tensor<1x2x2xi8>
+}

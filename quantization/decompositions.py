@@ -1,0 +1,159 @@
+"""Exact rewrites of composite aten ops into ops the quantizer annotates, before annotation.
+
+- ``addmm(bias, a, b)`` (beta = alpha = 1) -> ``mm(a, b) + bias``: matmul and add entries.
+- ``glu(x, dim)`` -> ``x[:half] * sigmoid(x[half:])`` along ``dim``: two slices (sharing x's
+  quantization), a sigmoid TABLE and a quantized mul.
+
+- ``cumsum(x, dim)`` -> ``linear(x, tril(ones(n, n)))`` along the last dim, else
+  ``tril(ones(n, n)) @ x`` with ``dim`` moved second-last (and back) by transposes:
+  y_j = sum_{i <= j} x_i as an int32 matmul accumulation. The 0/1 matrix quantizes exactly
+  (a weight per channel: code 127 at scale 1/127; a matmul operand per tensor: codes -128 and
+  127 at scale 1/255), so the sum is exact before the one rescale.
+
+- ``split`` / ``split_with_sizes`` / ``chunk`` / ``unbind``: each part the program reads
+  (``getitem``) -> a ``slice`` (``select`` for unbind), which share x's quantization.
+
+Each step computes what PyTorch computes (the cumsum's partial sums up to float rounding), so
+the fake-quantized program of the rewritten graph is the quantized meaning of the original op.
+"""
+
+from __future__ import annotations
+
+# The op table's note (docs/ops.md, tools/ops.py) on the ops that are decompositions, and why.
+DECOMPOSITIONS_MARKDOWN = """## Decompositions
+
+Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Ethos-U55
+(GATHER, SELECT, comparisons, ARGMAX), become ops both U55 and U85 run:
+
+| op | what it becomes | why |
+| --- | --- | --- |
+| `eq`/`ne`/`gt`/`ge`/`lt`/`le` feeding `where`, `masked_fill`, `logical_and/or/not` | an int32 0/1 mask: a 0/1 TABLE for a function of one int8 input; for two tensors, both rescaled to a common unit, `d = A - B`, `min(max(d [+ 1], 0), 1)`; and/or/not as mul/max/`1 - m` (`where`, lowering/masks.py) | U55 runs no comparison or SELECT |
+| `where(c, x, y)`, `where(c, x, scalar)`, `masked_fill` | `y + mask * (x - y)` in int32 output units (`where`) | U55 runs no SELECT |
+| `tril` | `where` with a constant int32 0/1 mask (torch-mlir's iota comparison folded) | no SELECT |
+| `scaled_dot_product_attention` (`is_causal=True` or a constant boolean mask) | matmul, mul, the integer softmax with the constant mask (masked codes -128 before the max, their exp times 0) | exact zero weights, no SELECT |
+| `addmm` | `mm + bias` (`matmul`, `add`) | exact |
+| `glu` | two slices, sigmoid TABLE, mul | exact |
+| `cumsum` | `linear(x, tril(ones))` (last dim) or `tril(ones) @ x` | exact int32 sums |
+| `div` by a tensor | b's reciprocal as a 24-bit table (three byte TABLEs of b), `(a - zp) * R`, one rescale (`div.tensor`) | no float reciprocal; <= 0.004 LSB before rounding |
+| `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
+| `argmax`, `embedding` | not supported: integer graph IO (int64 indices in or out) has no lowering yet | refused at the compile |
+"""
+
+import torch
+from torch.fx import GraphModule, Node
+
+aten = torch.ops.aten
+
+
+def _call(gm: GraphModule, like: Node, op, *args) -> Node:
+    node = gm.graph.call_function(op, args)
+    node.meta.update({k: v for k, v in like.meta.items() if k in ("stack_trace", "nn_module_stack")})
+    fake_mode = like.meta["val"].fake_mode
+    with fake_mode:
+        node.meta["val"] = op(*(a.meta["val"] if isinstance(a, Node) else a for a in args))
+    return node
+
+
+def _addmm(gm: GraphModule, n: Node) -> Node | None:
+    bias, a, b = n.args[:3]
+    if n.kwargs.get("beta", 1) != 1 or n.kwargs.get("alpha", 1) != 1:
+        return None
+    return _call(gm, n, aten.add.Tensor, _call(gm, n, aten.mm.default, a, b), bias)
+
+
+def _glu(gm: GraphModule, n: Node) -> Node | None:
+    x = n.args[0]
+    dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", -1)
+    shape = x.meta["val"].shape
+    dim = dim % len(shape)
+    half = shape[dim] // 2
+    first = _call(gm, n, aten.slice.Tensor, x, dim, 0, half)
+    second = _call(gm, n, aten.slice.Tensor, x, dim, half, shape[dim])
+    return _call(gm, n, aten.mul.Tensor, first, _call(gm, n, aten.sigmoid.default, second))
+
+
+def _cumsum(gm: GraphModule, n: Node) -> Node | None:
+    x = n.args[0]
+    val = x.meta["val"]
+    if not val.is_floating_point() or n.kwargs.get("dtype") is not None or len(n.args) > 2:
+        return None
+    dim = n.args[1] % val.dim()
+    size = val.shape[dim]
+    name = f"_cumsum_weight_{len([k for k, _ in gm.named_buffers() if k.startswith('_cumsum_weight_')])}"
+    gm.register_buffer(name, torch.ones(size, size, dtype=val.dtype).tril())
+    weight = gm.graph.get_attr(name)
+    weight.meta["val"] = val.fake_mode.from_tensor(getattr(gm, name))
+    last = val.dim() - 1
+    if dim == last:
+        return _call(gm, n, aten.linear.default, x, weight)
+    # along another dim: tril(ones) @ x over that dim moved second-last (a matmul of the
+    # constant, which quantizes 0 and 1 exactly, per tensor)
+    second = val.dim() - 2
+    moved = x if dim == second else _call(gm, n, aten.transpose.int, x, dim, second)
+    summed = _call(gm, n, aten.matmul.default, weight, moved)
+    return summed if dim == second else _call(gm, n, aten.transpose.int, summed, dim, second)
+
+
+def _parts(gm: GraphModule, n: Node) -> bool:
+    """split / split_with_sizes / chunk / unbind: every getitem user becomes a slice (select)."""
+    import operator
+
+    x = n.args[0]
+    shape = x.meta["val"].shape
+    users = list(n.users)
+    if not all(u.op == "call_function" and u.target is operator.getitem for u in users):
+        return False
+    if n.target == aten.unbind.int:
+        dim = (n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", 0)) % len(shape)
+        bounds = None
+    else:
+        dim = (n.args[2] if len(n.args) > 2 else n.kwargs.get("dim", 0)) % len(shape)
+        size = shape[dim]
+        if n.target == aten.split_with_sizes.default:
+            sizes = list(n.args[1])
+        elif n.target == aten.chunk.default:
+            step = -(-size // n.args[1])
+            sizes = [min(step, size - i) for i in range(0, size, step)]
+        else:
+            step = n.args[1]
+            sizes = [min(step, size - i) for i in range(0, size, step)]
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        bounds = list(zip(starts, [a + b for a, b in zip(starts, sizes)]))
+    for u in users:
+        i = u.args[1]
+        with gm.graph.inserting_before(u):
+            part = _call(gm, u, aten.select.int, x, dim, i) if bounds is None \
+                else _call(gm, u, aten.slice.Tensor, x, dim, bounds[i][0], bounds[i][1])
+        u.replace_all_uses_with(part)
+        gm.graph.erase_node(u)
+    return True
+
+
+_PART_OPS = (aten.split.Tensor, aten.split_with_sizes.default, aten.chunk.default, aten.unbind.int)
+
+_REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.default: _cumsum}
+
+
+def decompose_composites(gm: GraphModule) -> int:
+    """Rewrite each composite above; returns the number rewritten."""
+    rewritten = 0
+    for n in list(gm.graph.nodes):
+        if n.op == "call_function" and n.target in _PART_OPS and n.args[0].meta["val"].is_floating_point():
+            if _parts(gm, n):
+                gm.graph.erase_node(n)
+                rewritten += 1
+            continue
+        rewrite = _REWRITES.get(n.target) if n.op == "call_function" else None
+        if rewrite is None:
+            continue
+        with gm.graph.inserting_before(n):
+            out = rewrite(gm, n)
+        if out is None:
+            continue
+        n.replace_all_uses_with(out)
+        gm.graph.erase_node(n)
+        rewritten += 1
+    if rewritten:
+        gm.graph.lint()
+        gm.recompile()
+    return rewritten
