@@ -72,13 +72,14 @@ def main(argv=None) -> int:
         result["traceback"] = traceback.format_exc()[-4000:]
         return write(args.out, result)
 
+    recorder = worker.VelaRecorder(args.out)
+    recorder.install()  # once: each target's partitions go to its own directory
     for target, spec in specs:
         entry: dict = {"ok": False}
         directory = os.path.join(args.out, target)
+        recorder.out_dir = directory
         timings: dict = {}
         try:
-            recorder = worker.VelaRecorder(directory)
-            recorder.install()
             loaded = torch.export.load(pt2)
             worker.mark_quantized_region(loaded)  # the saved program may lose the quantizer's marker
             start = time.perf_counter()
