@@ -436,6 +436,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cli-models", nargs="*", default=list(DEFAULT_CLI_MODELS),
                         help="models also compiled once through the `tosaic compile` CLI")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per model and side")
+    parser.add_argument("--reuse-executorch", action="store_true",
+                        help="use an existing <out>/<model>/executorch/result.json instead of running ExecuTorch "
+                             "again (also with --skip-executorch)")
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--et-dir", help=argparse.SUPPRESS)
@@ -459,8 +462,11 @@ def main(argv=None) -> int:
         for name in args.models:
             started = time.perf_counter()
             et_dir = None
-            if et_python:
-                et_dir = os.path.join(out, name, "executorch")
+            existing = os.path.join(out, name, "executorch")
+            if args.reuse_executorch and os.path.exists(os.path.join(existing, "result.json")):
+                et_dir = existing
+            elif et_python:
+                et_dir = existing
                 command = [et_python, os.path.join(HERE, "coverage_executorch.py"), "--model", name, "--out", et_dir]
                 for target in args.targets:
                     vela = tosaic_targets.target(target).family.vela

@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 from tosaic.lowering import registry as _registry
+from tosaic.quantization.recurrent import decompose_recurrent_cells
 
 aten = torch.ops.aten
 
@@ -661,6 +662,7 @@ def quantize_model(
     ep = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes)
     gm = ep.module(check_guards=False)
     decompose_attention(gm)
+    decompose_recurrent_cells(gm)
     prepared = prepare_pt2e(gm, quantizer)
     n = calibrate(prepared, calibration_data if calibration_data is not None else [example_inputs])
     if n == 0:

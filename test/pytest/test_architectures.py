@@ -79,3 +79,34 @@ def test_quantized_matches_fake_quant_on_the_npu(name):
     assert check.result.vela.cpu_ops == 0 and check.result.vela.npu_ops > 0
     u85 = tosaic.compile(program, target="ethos-u85-256")
     assert u85.vela.cpu_ops == 0 and u85.vela.npu_ops > 0
+
+
+class TinyGRU(architectures.GRUUnrolled):
+    INPUT_SHAPE = (1, 3, 8)
+    STEPS, FEATURES, HIDDEN = 3, 8, 16
+
+
+class TinyLSTM(architectures.LSTMUnrolled):
+    INPUT_SHAPE = (1, 3, 8)
+    STEPS, FEATURES, HIDDEN = 3, 8, 16
+
+
+@pytest.mark.parametrize("cls", [TinyGRU, TinyLSTM], ids=["gru", "lstm"])
+def test_unrolled_recurrent_cell_quantized(cls):
+    """nn.GRUCell / nn.LSTMCell (aten.gru_cell / lstm_cell) are rewritten as their math before
+    quantization, and their weights, shared by every time step, still fold into constants."""
+    from tosaic.quantization.recurrent import decompose_recurrent_cells
+
+    torch.manual_seed(0)
+    model = cls().eval()
+
+    def sample(seed):
+        return (torch.randn(*cls.INPUT_SHAPE, generator=torch.Generator().manual_seed(seed)),)
+
+    gm = torch.export.export(model, sample(0)).module(check_guards=False)
+    assert decompose_recurrent_cells(gm) == cls.STEPS
+    with torch.no_grad():
+        torch.testing.assert_close(gm(*sample(1)), model(*sample(1)))
+    program = quantize_model(model, sample(0), "a8w8", [sample(s) for s in range(10, 16)])
+    check = check_quantized(program, sample(1))
+    check.assert_ok(max_lsb=1, bit_exact=0.99)
