@@ -205,7 +205,25 @@ def _upsample_nearest2d_sizes(x, output_size, scales_h=None, scales_w=None):
     return _upsample_nearest2d(x, output_size)
 
 
-def decomposition_table() -> dict:
+def _layer_norm_f32(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """native_layer_norm of a float32 tensor in float32: torch-mlir computes its variance
+    in f64 (through casts), which TOSA's floating-point profile does not have. Float
+    programs only: the quantized layer-norm lowering matches torch-mlir's own form."""
+    if x.dtype != torch.float32:
+        return NotImplemented
+    dims = list(range(x.dim() - len(normalized_shape), x.dim()))
+    mean = torch.ops.aten.mean.dim(x, dims, True)
+    centred = x - mean
+    rstd = torch.ops.aten.rsqrt.default(torch.ops.aten.mean.dim(centred * centred, dims, True) + eps)
+    out = centred * rstd
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out, mean, rstd
+
+
+def decomposition_table(quantized: bool = True) -> dict:
     """torch-mlir's decompositions, plus the `_copy` views that some quantizers'
     programs carry (ExecuTorch's Arm quantizer leaves `slice_copy`, and `view_copy` in
     its batch norm decomposition), which TorchToTosa has no pattern for, and nearest
@@ -223,6 +241,8 @@ def decomposition_table() -> dict:
 
     table[torch.ops.aten.adaptive_avg_pool2d.default] = decompositions.adaptive_avg_pool2d
     table[torch.ops.aten.group_norm.default] = decompositions.group_norm
+    if not quantized:
+        table[torch.ops.aten.native_layer_norm.default] = _layer_norm_f32
     return table
 
 
@@ -231,7 +251,7 @@ def import_torch(program: ExportedProgram, context: ir.Context, lap=lambda stage
     is called after each step: "decompose", "fx_import", "torch_backend"."""
     from tosaic.frontend.decompose import decompose
 
-    decomposed = decompose(program, decomposition_table())
+    decomposed = decompose(program, decomposition_table(quantized=is_quantized(program)))
     lap("decompose")
     importer = FxImporter(context=context, hooks=_ReadableLiterals())
     attach_module_paths(importer)  # locations name the user's module: tosaic.driver.locations

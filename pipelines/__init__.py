@@ -43,7 +43,8 @@ def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool =
         # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
         "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
         "tosaic-propagate-qdq,tosaic-fold-transposes),"
-        "func.func(tosa-layerwise-constant-fold),"
+        # A weight shared by several calls: each transpose/reshape of it folded on its own.
+        "func.func(tosaic-fold-shared-constants,tosa-layerwise-constant-fold),"
         f"{_INTEGER_LOWERING},"
         # int16 convolutions: native int48 bias or the bias-split form, on the lowered graph.
         f"func.func({int48}),"

@@ -67,6 +67,7 @@ __all__ = [
 
 from tosaic.lowering import registry as _registry
 from tosaic.quantization.decompositions import decompose_composites
+from tosaic.quantization.recurrent import decompose_recurrent_cells
 
 aten = torch.ops.aten
 
@@ -701,6 +702,7 @@ def quantize_model(
     ep = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes)
     gm = ep.module(check_guards=False)
     decompose_attention(gm)
+    decompose_recurrent_cells(gm)
     decompose_composites(gm)
     prepared = prepare_pt2e(gm, quantizer)
     n = calibrate(prepared, calibration_data if calibration_data is not None else [example_inputs])
