@@ -176,7 +176,8 @@ def cmd_compile(args) -> int:
                                 vela_options=vela_options, io_dtype=args.io_dtype,
                                 preserve_io_quantization=args.preserve_io_quantization,
                                 int48_bias=args.int48_bias, dump_stages=args.dump_stages,
-                                io_packing=args.io_packing, debuginfo=args.debuginfo)
+                                io_packing=args.io_packing, debuginfo=args.debuginfo,
+                                tensor_names=args.tensor_names)
     print(_summary(result, time.perf_counter() - start))
     if args.emit_c:
         from tosaic.driver.emit_c import write_c
@@ -401,6 +402,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--c-section", default="network_model_sec",
                    help="linker section of the --emit-c array (default: network_model_sec)")
     c.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    c.add_argument("--tensor-names", action=argparse.BooleanOptionalAction, default=True,
+                   help="name the flatbuffer's tensors after the user's modules (features.3.conv/conv2d; "
+                   "default), or keep tosa-tools' layer_N (--no-tensor-names: what a --dump-stages replay makes)")
     c.add_argument("--debuginfo", action="store_true",
                    help="print locations in model.mlir (as --mlir-print-debuginfo): each op's PyTorch module "
                    "path, FX node and source lines")
