@@ -269,7 +269,7 @@ def cmd_compile(args) -> int:
                                 io_packing=args.io_packing, io_layout=args.io_layout,
                                 vela_search=args.vela_search, debuginfo=args.debuginfo,
                                 scheme_config=args.scheme_config, budget=args.budget,
-                                objective=args.objective)
+                                objective=args.objective, tensor_names=args.tensor_names)
     timing.record_startup(result, startup)
     print(_summary(result, time.perf_counter() - start))
     if args.timing:
@@ -562,6 +562,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--c-section", default="network_model_sec",
                    help="linker section of the --emit-c array (default: network_model_sec)")
     c.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    c.add_argument("--tensor-names", action=argparse.BooleanOptionalAction, default=True,
+                   help="name the flatbuffer's tensors after the user's modules (features.3.conv/conv2d; "
+                   "default), or keep tosa-tools' layer_N (--no-tensor-names: what a --dump-stages replay makes)")
     c.add_argument("--debuginfo", action="store_true",
                    help="print locations in model.mlir (as --mlir-print-debuginfo): each op's PyTorch module "
                    "path, FX node and source lines")
