@@ -146,8 +146,10 @@ def _window_sum(x: ir.Value, kernel, stride, in_zp: int, out_shape) -> ir.Value:
     """sum(x - zp) over each window, int32: a depthwise conv with weights 1, or for windows
     that tile the input with a stride above 3 (adaptive pooling by 4 or more), REDUCE_SUMs."""
     _, out_h, out_w, _ = out_shape
+    # A stride along an axis with one window moves nothing (a global pool stays a conv).
+    moving = [step for size, step in zip((out_h, out_w), stride) if size > 1]
     tiles = list(kernel) == list(stride) and ranked_shape(x)[1:3] == [out_h * kernel[0], out_w * kernel[1]]
-    if tiles and max(stride) > MAX_WINDOW_SUM_STRIDE:
+    if tiles and max(moving, default=1) > MAX_WINDOW_SUM_STRIDE:
         return _tiled_window_sum(x, kernel, in_zp, out_shape)
     return integer_window_sum(x, kernel, stride, in_zp, out_shape)
 
