@@ -135,6 +135,35 @@ def run_executorch(names: list[str], venv: str, out: str) -> dict:
         return json.load(f)
 
 
+def executorch_from_artifacts(out: str, names: list[str]) -> dict:
+    """executorch.json's entries rebuilt from what op_coverage_executorch.py leaves per op (the
+    .pt2, each target's kept flatbuffers and Vela summary CSVs), for a run stopped before it
+    wrote the JSON. The placement is then not known beyond "lowered": a partition was delegated."""
+    import csv
+    import glob
+
+    found = {}
+    for name in names:
+        pt2 = os.path.join(out, f"{name}.pt2")
+        if not os.path.exists(pt2):
+            continue
+        entry = {"pt2": pt2, "targets": {}}
+        for target in ACCELERATORS:
+            tosa = sorted(glob.glob(os.path.join(out, f"{name}.{target}.*.tosa")))
+            summaries = sorted(glob.glob(os.path.join(out, name, target, "partition_*", "output", "*_summary_*.csv")))
+            if not tosa or not os.path.isdir(os.path.join(out, name, target)):
+                entry["targets"][target] = {"error": "not lowered (nothing delegated, or the run had not reached it)"}
+                continue
+            cycles = 0
+            for path in summaries:
+                with open(path, newline="") as f:
+                    rows = list(csv.DictReader(f))
+                cycles += int(float(rows[0].get("cycles_total", 0) or 0)) if rows else 0
+            entry["targets"][target] = {"tosa": tosa, "cycles_total": cycles or None, "partitions": len(tosa)}
+        found[name] = entry
+    return found
+
+
 def main(argv=None) -> int:
     import op_table
 
@@ -143,6 +172,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=os.path.join(REPO, "out", "op_coverage"))
     parser.add_argument("--executorch-venv", default=None)
     parser.add_argument("--skip-executorch", action="store_true")
+    parser.add_argument("--executorch-artifacts", help="reuse op_coverage_executorch.py's output directory "
+                        "(its executorch.json, or the per-op files of a run stopped early) instead of running it")
+    parser.add_argument("--own-from", help="reuse the tosaic (own q) column of an earlier op_coverage.json")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
@@ -153,18 +185,33 @@ def main(argv=None) -> int:
     from vela_batch import run_batch
 
     et = {}
-    if not args.skip_executorch and args.executorch_venv:
+    if args.executorch_artifacts:
+        saved = os.path.join(args.executorch_artifacts, "executorch.json")
+        if os.path.exists(saved):
+            with open(saved) as f:
+                et = json.load(f)
+        else:
+            et = executorch_from_artifacts(args.executorch_artifacts, args.ops)
+        args.ops = [n for n in args.ops if n in et]
+    elif not args.skip_executorch and args.executorch_venv:
         et = run_executorch(args.ops, args.executorch_venv, os.path.join(args.out, "executorch"))
 
+    own_from = None
+    if args.own_from:
+        with open(args.own_from) as f:
+            own_from = json.load(f)
     rows = {}
     for name in args.ops:
         log(name)
         calibration, test_input = _clamped_test_input(name)
         row = {"group": op_table.OPS[name].group}
-        try:
+        if own_from and name in own_from and "own" in own_from[name]:
+            row["own"] = own_from[name]["own"]  # with its Vela figures
+        else:
+          try:
             own = quantize_model(op_table.build(name), calibration[0], "a8w8", calibration)
             row["own"] = tosaic_column(name, own, test_input, args.out, "own")
-        except Exception as e:  # noqa: BLE001
+          except Exception as e:  # noqa: BLE001
             row["own"] = {"error": _first_line(e)}
         entry = et.get(name)
         if entry is not None:
@@ -176,6 +223,9 @@ def main(argv=None) -> int:
             for target, t in entry.get("targets", {}).items():
                 if "error" in t:
                     executorch["targets"][target] = {"error": t["error"]}
+                    continue
+                if "placement" not in t:  # rebuilt from artifacts: delegated, CPU share not recorded
+                    executorch["targets"][target] = {"npu_share": None, "cycles": t["cycles_total"]}
                     continue
                 delegated = t["placement"]["delegated_ops"]
                 cpu = len(t["cpu_compute"])
@@ -192,14 +242,14 @@ def main(argv=None) -> int:
     jobs = []
     for name, row in rows.items():
         for column in ("own", "et_q"):
-            if "tosa" in row.get(column, {}):
+            if "tosa" in row.get(column, {}) and "targets" not in row[column]:
                 jobs += [(row[column]["tosa"], a, f"{row[column]['tosa']}.{a}") for a in ACCELERATORS]
     log(f"Vela: {len(jobs)} runs in one process")
     by_job = {(p, a): r for (p, a, _), r in zip(jobs, run_batch(jobs))}
     for row in rows.values():
         for column in ("own", "et_q"):
             cell = row.get(column, {})
-            if "tosa" in cell:
+            if "tosa" in cell and "targets" not in cell:
                 cell["targets"] = {}
                 for a in ACCELERATORS:
                     r = by_job[(cell["tosa"], a)]
@@ -227,7 +277,8 @@ def _target(cell: dict | None, accelerator: str) -> str:
         return "-"
     if "error" in t:
         return "fails"
-    return f"{100 * t['npu_share']:.0f}% {t['cycles'] if t['cycles'] is not None else '?'}"
+    share = "lowered" if t["npu_share"] is None else f"{100 * t['npu_share']:.0f}%"
+    return f"{share} {t['cycles'] if t['cycles'] is not None else '?'}"
 
 
 def render(rows: dict) -> str:

@@ -1,20 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-elementwise))' --verify-diagnostics
 
-// Diagnostic: a / b of two quantized tensors is torch-mlir's a * reciprocal(b); 1/b has no
-// exact integer form, so the mul is refused rather than left for a float error.
-func.func @div_by_a_tensor(%arg0: tensor<1x4x4x2xi8>, %arg1: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
-  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
-  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
-  %b = "tosaic.dequantize"(%arg1) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.25>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xf32>
-  %r = tosa.reciprocal %b : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
-  // expected-error@+1 {{'tosa.mul' op division by a quantized tensor is not supported (only by a constant)}}
-  %m = tosa.mul %a, %r, %shift : (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>, tensor<1xi8>) -> tensor<1x4x4x2xf32>
-  %q = "tosaic.quantize"(%m) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 0>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi8>
-  return %q : tensor<1x4x4x2xi8>
-}
-
-// -----
-
 // Diagnostic: TOSA rescales int16 only with zero point 0: an asymmetric int16 maximum is refused.
 func.func @maximum_int16_zero_point(%arg0: tensor<1x4x4x2xi16>, %arg1: tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xi16> {
   %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32768 : i64, scale = array<f64: 0.001>, zero_point = array<i64: 5>} : (tensor<1x4x4x2xi16>) -> tensor<1x4x4x2xf32>
