@@ -178,7 +178,8 @@ def verdicts(name: str, data: dict) -> dict:
     a8w8, a8w4 = rows["all-a8w8", None], rows["all-a8w4", None]
     auto = [r for r in data["rows"] if r["scheme"] == "auto" and "error" not in r]
     first = next((r for r in auto if abs(r["budget_db"] - round(a8w8["sqnr_holdout_db"] - 1, 2)) < 1e-6), None)
-    last = next((r for r in auto if abs(r["budget_db"] - round(a8w4["sqnr_holdout_db"], 2)) < 1e-6), None)
+    # the lowest budget is a8w4's SQNR (matched by position: the two roundings can differ in the last digit)
+    last = min(auto, key=lambda r: r["budget_db"], default=None)
     v = {"model": name}
     if first:
         v["flash_ratio_at_a8w8_minus_1"] = round(first["weight_bytes"] / a8w8["weight_bytes"], 3)
