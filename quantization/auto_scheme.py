@@ -14,7 +14,10 @@ or a16w8 (int16 activations: less error, more cycles). The search:
 3. verifies the choice: quantizes with it (its own calibration) and measures the held-out
    SQNR of the fake-quantized program. When that misses the budget (the noise model is an
    estimate), the modelled allowance shrinks by the miss and the search repeats (at most
-   `MAX_ROUNDS` rounds); the cheapest verified choice wins.
+   `MAX_ROUNDS` rounds); the cheapest verified choice wins;
+4. spends what measured slack is left: single-layer moves to cheaper options, best saving
+   per modelled noise first, each measured and kept if it still meets the budget (at most
+   `REFINE_TRIES` measurements).
 
 The chosen assignment is a scheme config (one exact name per layer that is not the
 default), which the compile then quantizes with (on all the calibration data, as
@@ -37,6 +40,7 @@ from tosaic.quantization.sensitivity import (BASELINE, UNIFORM, Evaluator, Sensi
 OBJECTIVES = ("flash", "cycles")
 OPTIONS = ("a8w8", "a8w4", "a16w8")
 MAX_ROUNDS = 5
+REFINE_TRIES = 6  # measured single-layer moves after the modelled choice
 
 
 def _costs(sens: Sensitivity, objective: str) -> dict[str, dict[str, float]]:
@@ -184,6 +188,37 @@ def _search_context(ctx: Context, costs, evaluator: Evaluator, signal: float, bu
     return rounds, best
 
 
+def _refine(ctx: Context, costs, evaluator: Evaluator, signal: float, budget_db: float, cost, assignment,
+            measured, tried, tries: int = REFINE_TRIES):
+    """Spend the measured slack: single-layer moves to cheaper options, most saving per
+    modelled noise first, each kept only if its measurement still meets the budget."""
+    rounds = []
+    target_noise = signal / 10 ** (budget_db / 10)
+    while tries > 0 and measured.noise_holdout < target_noise:
+        moves = sorted(((costs[n][assignment[n]] - costs[n][o]) / max(ctx.deltas[n][o] - ctx.deltas[n][assignment[n]],
+                                                                       1e-30), n, o)
+                       for n in assignment for o in ctx.deltas[n] if costs[n][o] < costs[n][assignment[n]])
+        moves = [m for m in reversed(moves) if tuple(sorted({**assignment, m[1]: m[2]}.items())) not in tried]
+        improved = False
+        for _, n, o in moves:
+            if tries <= 0:
+                break
+            candidate = {**assignment, n: o}
+            key = tuple(sorted(candidate.items()))
+            tried[key] = evaluator.measure(as_config(candidate, ctx.base))
+            tries -= 1
+            held = sqnr_db(signal, tried[key].noise_holdout)
+            new_cost = sum(costs[k][v] for k, v in candidate.items())
+            rounds.append({"start": ctx.base, "refine": f"{n}={o}", "sqnr_holdout_db": round(held, 3),
+                           "cost": round(new_cost, 3), "meets": held >= budget_db})
+            if held >= budget_db:
+                cost, assignment, measured, improved = new_cost, candidate, tried[key], True
+                break
+        if not improved:
+            break
+    return cost, assignment, measured, rounds
+
+
 def search(sens: Sensitivity, evaluator: Evaluator, budget_db: float, objective: str = "flash") -> dict:
     """Choose and verify (see the module docstring): {"config", "assignment", "rounds", ...}."""
     if objective not in OBJECTIVES:
@@ -208,7 +243,10 @@ def search(sens: Sensitivity, evaluator: Evaluator, budget_db: float, objective:
         raise TosaicError(f"--budget {budget_db} dB is not reachable: the best choice tried measured "
                           f"{closest:.2f} dB on the held-out slice (uniform: "
                           + ", ".join(f"{s} {v} dB" for s, v in limits.items()) + ")")
-    (_, assignment, measured), ctx = best
+    (cost, assignment, measured), ctx = best
+    cost, assignment, measured, refined = _refine(ctx, costs, evaluator, signal, budget_db, cost, assignment,
+                                                  measured, tried)
+    rounds += refined
     return {"config": as_config(assignment, ctx.base), "assignment": assignment, "rounds": rounds,
             "sqnr_calibration_db": sqnr_db(sens.signal["calibration"], measured.noise_calibration),
             "sqnr_holdout_db": sqnr_db(signal, measured.noise_holdout)}
