@@ -52,8 +52,11 @@ def log(message: str) -> None:
 
 
 def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    line = next((s.strip() for s in text.splitlines() if s.strip()), "")
+    """The exception's first line, and the next (the first diagnostic) if it ends in ':'."""
+    lines = [s.strip() for s in str(exc).strip().splitlines() if s.strip()]
+    line = lines[0] if lines else ""
+    if line.endswith(":") and len(lines) > 1:
+        line += " " + lines[1]
     return f"{type(exc).__name__}: {line}"[:400]
 
 
