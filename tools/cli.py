@@ -270,7 +270,10 @@ def cmd_run(args) -> int:
     if report is not None:
         cli_inputs.check_arrays(inputs, [(s["shape"], _feed_dtype(s)) for s in report.get("inputs", [])],
                                 f"tosaic run {args.flatbuffer}")
-    outputs = run_reference(args.flatbuffer, inputs)
+    try:
+        outputs = run_reference(args.flatbuffer, inputs)
+    except TosaicError as e:
+        raise TosaicError(f"{args.flatbuffer}: {e}") from None
     dtypes = [(o.get("quantization") or {}).get("dtype") for o in (report or {}).get("outputs", [])]
     outputs = [out.view(np.uint8) if i < len(dtypes) and dtypes[i] == "uint8" else out
                for i, out in enumerate(outputs)]

@@ -330,6 +330,9 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
             raise UsageError("--emit-bytecode writes one module; it cannot be combined with --split-input-file")
         pipeline = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else _pass_flags_to_pipeline(rest)
         with new_context() as context:  # report pipeline errors once, not once per chunk
+            from tosaic.pipelines.anchors import check_anchors
+
+            check_anchors(pipeline, context)
             build_pass_manager(pipeline, context)
     except (UsageError, PipelineError) as e:
         stderr.write(f"tosaic-opt: error: {e}\n")
