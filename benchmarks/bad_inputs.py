@@ -297,7 +297,7 @@ def cases() -> list[Case]:
         Case("compile: Vela options for tosa-int", t, ["compile", *conv, "--target", "tosa-int", "--scheme", "a8w8",
              "--memory-mode", "Shared_Sram", *out], message="Vela"),
         # --- calibration data
-        Case("compile: --calibration missing", t, ["compile", "{W}/float.pt2", "--target", "tosa-int", "--scheme",
+        Case("compile: --calibration missing", t, ["compile", *conv, "--target", "tosa-int", "--scheme",
              "a8w8", "--calibration", "{W}/missing_dir", *out], message="no such directory", within=1.0),
         Case("compile: --calibration is a file", t, ["compile", *conv, "--target", "tosa-int", "--scheme", "a8w8",
              "--calibration", "{W}/a_file", *out], message="calibration", within=1.0),
