@@ -156,7 +156,11 @@ class _Worker:
     def close(self):
         if self.process is not None and self.process.poll() is None:
             self.process.stdin.close()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=120)
+            except subprocess.TimeoutExpired:  # a loaded machine; its results are in
+                self.process.kill()
+                self.process.wait()
 
 
 def minimize(worker, pipeline: str, text: str, kind: str, sig: str, timeout: int, budget: int = 200) -> str:

@@ -215,9 +215,18 @@ def cmd_compile(args) -> int:
         cli_inputs.check_input_file(config, "--config")
     if args.calibration is not None:
         cli_inputs.check_directory(args.calibration, "--calibration")
-    cli_inputs.check_output_dir(args.output, "-o")
+    created = [cli_inputs.check_output_dir(args.output, "-o")]
     if args.dump_stages:
-        cli_inputs.check_output_dir(args.dump_stages, "--dump-stages")
+        created.append(cli_inputs.check_output_dir(args.dump_stages, "--dump-stages"))
+    try:
+        return _compile(args)
+    except BaseException:
+        for directory in created:
+            cli_inputs.remove_if_empty(directory)
+        raise
+
+
+def _compile(args) -> int:
     import tosaic
 
     program, example_inputs = _load_program(args.program, args.input_shape)
