@@ -39,6 +39,8 @@ def load_program(path: str) -> ExportedProgram:
         return torch.export.load(path)
     except Exception as e:  # torch raises many kinds for a bad archive
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "check the warnings above" in first:  # the warnings are the traceback silenced above
+            first = "it is not a torch.export archive (a zip without an exported program)"
         raise FrontendError(f"cannot load '{path}' as a torch.export program: {first}") from None
     finally:
         export_log.setLevel(level)
