@@ -330,7 +330,7 @@ def cases() -> list[Case]:
              "ethos-u55-128", "--scheme", "a8w8", "--calibration", "{W}/cal_good", "-o", "{W}/ok2"], expect="ok",
              needs=F),
         # --- tosaic run
-        Case("run: missing flatbuffer", t, ["run", "{W}/missing.tosa"], message="no such file", within=1.0),
+        Case("run: missing flatbuffer", t, ["run", "{W}/missing.tosa"], message="no such flatbuffer", within=1.0),
         Case("run: a directory", t, ["run", "{W}/a_dir"], message="directory", within=1.0),
         Case("run: garbage flatbuffer", t, ["run", "{W}/garbage.tosa"], message="garbage.tosa"),
         Case("run: empty flatbuffer", t, ["run", "{W}/empty.tosa"], message="empty"),

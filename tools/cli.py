@@ -255,6 +255,8 @@ def _compile(args) -> int:
 
 
 def cmd_run(args) -> int:
+    if not os.path.exists(args.flatbuffer):
+        raise TosaicError(f"no such flatbuffer: {args.flatbuffer}")
     cli_inputs.check_input_file(args.flatbuffer, "flatbuffer")
     if os.path.getsize(args.flatbuffer) == 0:
         raise TosaicError(f"{args.flatbuffer}: the flatbuffer is empty")
