@@ -310,7 +310,16 @@ def main(argv=None) -> int:
     p.add_argument("--targets", nargs="+", default=list(TARGETS))
     p.add_argument("--out", help="directory for models.jsonl (every spec and its outcome)")
     p.add_argument("--progress", type=int, default=10, metavar="N")
+    p.add_argument("--summarize", metavar="JSONL", help="print the table of a (running or finished) run's models.jsonl")
     args = p.parse_args(argv)
+    if args.summarize:
+        with open(args.summarize) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        records = [(Spec(tuple(r["spec"]["shape"]), tuple((k, tuple(v)) for k, v in r["spec"]["layers"]),
+                         r["spec"]["scheme"], r["spec"]["target"], r["spec"]["torch_seed"]), Outcome(**r["outcome"]))
+                   for r in rows]
+        print(table(records))
+        return 0
     records = fuzz(args.models, args.seed, tuple(args.schemes), tuple(args.targets), args.out, args.progress)
     print(table(records))
     signatures = collections.Counter((o.kind, o.detail) for _, o in records if o.detail or o.kind in

@@ -8,6 +8,7 @@ shape and layout.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -39,6 +40,11 @@ def load_program(path: str) -> ExportedProgram:
     register_quantized_ops()
     if not os.path.exists(path):
         raise FrontendError(f"no such program file: {path}")
+    # torch logs a traceback ("Ran into the following error when deserializing") before
+    # trying an older archive format; the error that follows is the user's one line.
+    export_log = logging.getLogger("torch.export")
+    level = export_log.level
+    export_log.setLevel(logging.CRITICAL)
     try:
         with cached_type_hints():
             try:
@@ -48,7 +54,12 @@ def load_program(path: str) -> ExportedProgram:
 
                 return torch.export.load(path)
     except Exception as e:  # torch raises many kinds for a bad archive
-        raise FrontendError(f"cannot load '{path}' as a torch.export program: {e}") from None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "check the warnings above" in first:  # the warnings are the traceback silenced above
+            first = "it is not a torch.export archive (a zip without an exported program)"
+        raise FrontendError(f"cannot load '{path}' as a torch.export program: {first}") from None
+    finally:
+        export_log.setLevel(level)
 
 
 def export_program(

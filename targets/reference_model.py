@@ -28,13 +28,17 @@ def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list
     # graph input) are passed as the same bits.
     arrays = [np.ascontiguousarray(x).view(_SIGNED_VIEW.get(np.asarray(x).dtype, np.asarray(x).dtype))
               for x in inputs]
+    said: list[str] = []
     try:
-        with _stdout_silenced():  # the model prints a version notice on every run
+        with _stdout_silenced(said):  # the model prints a version notice on every run
             outputs, status = tosa_reference_model.run(flatbuffer, arrays)
     except ValueError as e:
         raise ReferenceModelError(f"the reference model rejected the inputs: {e}") from None
     if status != tosa_reference_model.GraphStatus.TOSA_VALID:
-        raise ReferenceModelError(f"the reference model ended with graph status {status.name}")
+        # what it printed on stderr (e.g. "An error occurred while loading the TOSA model."), in our one line
+        detail = " ".join(line.strip() for line in "".join(said).splitlines() if line.strip())
+        raise ReferenceModelError(f"the reference model ended with graph status {status.name}"
+                                  + (f": {detail[:300]}" if detail else ""))
     return list(outputs)
 
 
@@ -42,13 +46,23 @@ _SIGNED_VIEW = {np.dtype(np.uint8): np.int8, np.dtype(np.uint16): np.int16}
 
 
 @contextlib.contextmanager
-def _stdout_silenced():
+def _stdout_silenced(stderr_text: list[str]):
+    """Silence fd 1; capture fd 2 into `stderr_text` (the C++ model writes there directly)."""
+    import tempfile
+
     sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile(mode="w+") as captured:
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+            os.dup2(captured.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_out)
+            os.close(saved_err)
+            captured.seek(0)
+            stderr_text.append(captured.read())

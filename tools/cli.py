@@ -229,9 +229,18 @@ def cmd_compile(args) -> int:
         cli_inputs.check_input_file(config, "--config")
     if args.calibration is not None:
         cli_inputs.check_directory(args.calibration, "--calibration")
-    cli_inputs.check_output_dir(args.output, "-o")
+    created = [cli_inputs.check_output_dir(args.output, "-o")]
     if args.dump_stages:
-        cli_inputs.check_output_dir(args.dump_stages, "--dump-stages")
+        created.append(cli_inputs.check_output_dir(args.dump_stages, "--dump-stages"))
+    try:
+        return _compile(args)
+    except BaseException:
+        for directory in created:
+            cli_inputs.remove_if_empty(directory)
+        raise
+
+
+def _compile(args) -> int:
     import tosaic
 
     if args.emit_c:  # refused before the compile, not after it
@@ -333,6 +342,8 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_run(args) -> int:
+    if not os.path.exists(args.flatbuffer):
+        raise TosaicError(f"no such flatbuffer: {args.flatbuffer}")
     cli_inputs.check_input_file(args.flatbuffer, "flatbuffer")
     if os.path.getsize(args.flatbuffer) == 0:
         raise TosaicError(f"{args.flatbuffer}: the flatbuffer is empty")
@@ -365,7 +376,10 @@ def cmd_run(args) -> int:
     if report is not None:
         cli_inputs.check_arrays(inputs, [(s["shape"], _feed_dtype(s)) for s in report.get("inputs", [])],
                                 f"tosaic run {args.flatbuffer}")
-    outputs = run_reference(args.flatbuffer, inputs)
+    try:
+        outputs = run_reference(args.flatbuffer, inputs)
+    except TosaicError as e:
+        raise TosaicError(f"{args.flatbuffer}: {e}") from None
     if expected and len(expected) != len(outputs):
         raise TosaicError(f"{len(expected)} --expect array(s) for {len(outputs)} output(s)")
     signatures = (report or {}).get("outputs") or []

@@ -48,16 +48,25 @@ def check_input_shape(dims: tuple[int, ...]) -> None:
                           f"{elements * 4 / 2**30:.0f} GiB as float32)")
 
 
-def check_output_dir(path: str, flag: str) -> None:
-    """`path` is, or can be made, a directory we can write: made now, before any work."""
+def check_output_dir(path: str, flag: str) -> str | None:
+    """`path` is, or can be made, a directory we can write: made now, before any work.
+    Returns the path if this call created it (`remove_if_empty` undoes that on failure)."""
     if os.path.exists(path) and not os.path.isdir(path):
         raise TosaicError(f"{flag} {path}: exists and is not a directory")
+    created = None if os.path.isdir(path) else path
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
         raise TosaicError(f"{flag} {path}: cannot create the directory: {e.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise TosaicError(f"{flag} {path}: the directory is not writable")
+    return created
+
+
+def remove_if_empty(path: str | None) -> None:
+    """Remove a directory `check_output_dir` made, if the command failed before writing to it."""
+    if path and os.path.isdir(path) and not os.listdir(path):
+        os.rmdir(path)
 
 
 def check_input_file(path: str, what: str) -> None:

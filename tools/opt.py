@@ -326,10 +326,16 @@ def run(argv: list[str], stdin=None, stdout=None, stderr=None) -> int:
             args.pass_pipeline = _named_pipeline(args.pipeline)
         if args.pass_pipeline and rest:
             raise UsageError("--pass-pipeline cannot be combined with per-pass flags " + " ".join(rest))
+        tree_dir = args.mlir_print_ir_tree_dir
+        if tree_dir and os.path.exists(tree_dir) and not os.path.isdir(tree_dir):
+            raise UsageError(f"--mlir-print-ir-tree-dir {tree_dir}: exists and is not a directory")
         if args.emit_bytecode and args.split_input_file:
             raise UsageError("--emit-bytecode writes one module; it cannot be combined with --split-input-file")
         pipeline = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else _pass_flags_to_pipeline(rest)
         with new_context() as context:  # report pipeline errors once, not once per chunk
+            from tosaic.pipelines.anchors import check_anchors
+
+            check_anchors(pipeline, context)
             build_pass_manager(pipeline, context)
     except (UsageError, PipelineError) as e:
         stderr.write(f"tosaic-opt: error: {e}\n")

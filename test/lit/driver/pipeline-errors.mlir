@@ -15,6 +15,15 @@
 // UNKNOWN-OURS: tosaic-opt: error: unknown pass 'tosaic-fold-transposez'; did you mean 'tosaic-fold-transposes'{{.*}}
 // UNKNOWN-OURS-NOT: {{.}}
 
+// Anchors: a function holds no functions; an anchor that is not a registered op (mlir's
+// pass manager would run nothing there).
+// RUN: %expect-exit 1 tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(func.func(canonicalize)))' 2>&1 | filecheck %s --check-prefix=NESTED
+// NESTED: tosaic-opt: error: 'func.func' is nested in 'func.func', which holds no 'func.func': no pass nested there would run
+// NESTED-NOT: {{.}}
+// RUN: %expect-exit 1 tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(fnuc.func(canonicalize))' 2>&1 | filecheck %s --check-prefix=UNREGISTERED-ANCHOR
+// UNREGISTERED-ANCHOR: tosaic-opt: error: 'fnuc.func' in the pipeline is not a registered operation: no pass nested under it would run
+// UNREGISTERED-ANCHOR-NOT: {{.}}
+
 // A named pipeline (--pipeline) that does not exist, or one combined with --pass-pipeline.
 // RUN: %expect-exit 1 tosaic-opt %s --split-input-file --pipeline=tosa-float 2>&1 | filecheck %s --check-prefix=NAMED
 // NAMED: tosaic-opt: error: unknown pipeline 'tosa-float'; available: tosa-fp, tosa-int, tosa-int-ethos-u55, tosa-int-ethos-u85
