@@ -314,14 +314,15 @@ def render(paths: list[str]) -> str:
     if chains:
         target = next(iter(chains[0][1]["tosaic"]))
         lines.append(f"\nScaling (`--target {target}`, run `{last['label']}`): N blocks of 3x3 conv + ReLU:\n")
-        lines.append("| blocks | TOSA ops | whole (s) | CPU (s) | tosaic stages after startup (s) | ms per op (stages) | peak RSS (MiB) |")
+        lines.append("| blocks | TOSA ops | whole (s) | CPU (s) | stages after startup (CPU s) | ms per op (stages) | peak RSS (MiB) |")
         lines.append("|---:|---:|---:|---:|---:|---:|---:|")
         for n, m in chains:
             e = m["tosaic"].get(target)
             if not (e and e.get("ok")):
                 lines.append(f"| {n} | failed | | | | | |")
                 continue
-            stages = sum(v for k, v in e["stages"].items() if k not in ("startup", "imports"))
+            per_stage = e.get("cpu_stages") or e["stages"]  # CPU seconds where the run has them
+            stages = sum(v for k, v in per_stage.items() if k not in ("startup", "imports"))
             lines.append(f"| {n} | {e['tosa_ops']} | {_fmt(e['wall_s'])} | {_fmt(e['cpu_s'])} | {_fmt(stages)} | "
                          f"{_fmt(1000 * stages / e['tosa_ops'], 1)} | {_fmt(e['peak_rss_bytes'] / 2 ** 20, 0)} |")
     return "\n".join(lines) + "\n"

@@ -87,6 +87,6 @@ def test_compile_timing_reports_every_stage(tmp_path):
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     stages = ["startup", "imports", "load", "decompose", "fx_import", "torch_backend", "torch_to_tosa", "passes",
               "validate", "serialize"]
-    assert list(report["seconds"]) == stages and list(report["cpu_seconds"]) == stages
+    assert set(report["seconds"]) == set(stages) and set(report["cpu_seconds"]) == set(stages)  # sorted keys
     for stage in stages:
         assert f"    {stage} " in proc.stdout
