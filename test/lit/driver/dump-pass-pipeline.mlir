@@ -29,10 +29,10 @@
 // RUN: diff %t.pipeline %t.replayed
 // RUN: filecheck %s --check-prefix=INTEGER --input-file=%t.replay
 
-// FLAGS: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=true max-iterations=32},tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),cse){{$}}
+// FLAGS: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32},tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),cse){{$}}
 // FLAGS-NOT: {{.}}
 
-// MERGED: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=false max-iterations=32},canonicalize{{{.*}}max-iterations=3{{.*}}}),cse){{$}}
+// MERGED: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=false hoist-off-wide=false max-iterations=32},canonicalize{{{.*}}max-iterations=3{{.*}}}),cse){{$}}
 
 // NAMED: {{^}}builtin.module(func.func(tosaic-confine-uint8{preserve-io=true},tosaic-form-clamps,{{.*}},tosaic-lower-quantized{only="" {{.*}}},{{.*}}),tosaic-quantize-io,func.func({{.*}}),canonicalize{{{.*}}},cse,func.func(tosaic-verify-integer)){{$}}
 

@@ -7,6 +7,7 @@
 // CHECK-NOT: Traceback
 // CHECK: {{^}}tosaic-fold-transposes  -  Cancel inverse tosa.transpose pairs and sink transposes through elementwise ops  (runs on func.func)
 // CHECK-NEXT: {{^}}    sink: bool = true  -  Move transposes through elementwise, concat and reduce ops
+// CHECK-NEXT: {{^}}    hoist-off-wide: bool = false  -  Move a transpose of a widening unary op's result before the op (use with sink=false)
 // CHECK-NEXT: {{^}}    max-iterations: int = 32  -  Greedy rewrite iteration limit
 // CHECK-NOT: {{^ *}}sink:
 // CHECK-NOT: module {

@@ -30,7 +30,7 @@
 // UPSTREAM-FIRST-NEXT: %[[ADD:.*]] = tosa.add %arg0, %[[CT]]
 // UPSTREAM-FIRST-NEXT: tosa.transpose %[[ADD]] {perms = array<i32: 0, 3, 1, 2>}
 
-// DUMP: {{^}}builtin.module(func.func(cse,tosaic-fold-transposes{sink=true max-iterations=32},tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),canonicalize{{{.*}}max-iterations=10{{.*}}}){{$}}
+// DUMP: {{^}}builtin.module(func.func(cse,tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32},tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),canonicalize{{{.*}}max-iterations=10{{.*}}}){{$}}
 // DUMP-NOT: builtin.module
 
 // DUMP-STDOUT-NOT: builtin.module(

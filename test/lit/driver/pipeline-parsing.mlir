@@ -51,7 +51,7 @@ func.func @f(%arg0: tensor<1x16x8x3xf32>) -> tensor<1x3x16x8xf32> {
 
 // tosaic-fold-transposes and tosa-layerwise-constant-fold run on func.func only; as
 // flags they are nested for us.
-// DUMP-OURS: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=true max-iterations=32})){{$}}
+// DUMP-OURS: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32})){{$}}
 // DUMP-UPSTREAM: builtin.module(func.func(tosa-layerwise-constant-fold{aggressive-reduce-constant=false}),canonicalize{
 
 // CONST-FOLD-LABEL: func.func @g(

@@ -25,12 +25,12 @@
 // After our pass on each function: the transpose is sunk, the clamps not merged yet.
 // Then canonicalize (a module pass, as a flag) prints the module.
 // SELECTED-NOT: IR Dump Before
-// SELECTED-LABEL: // -----// IR Dump After FoldTransposes: tosaic-fold-transposes{sink=true max-iterations=32} //----- //
+// SELECTED-LABEL: // -----// IR Dump After FoldTransposes: tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32} //----- //
 // SELECTED-NEXT: {{^}}func.func @f(
 // SELECTED-NEXT: tosa.clamp %arg0 {max_val = 6.000000e+00 : f32, min_val = 0.000000e+00 : f32} : (tensor<1x16x8x3xf32>)
 // SELECTED-NEXT: tosa.clamp {{.*}}max_val = 1.000000e+01 : f32, min_val = 1.000000e+00 : f32
 // SELECTED-NEXT: tosa.transpose
-// SELECTED-LABEL: // -----// IR Dump After FoldTransposes: tosaic-fold-transposes{sink=true max-iterations=32} //----- //
+// SELECTED-LABEL: // -----// IR Dump After FoldTransposes: tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32} //----- //
 // SELECTED-NEXT: {{^}}func.func @g(
 // SELECTED-LABEL: // -----// IR Dump Before CanonicalizerPass: canonicalize{{{.*}}} //----- //
 // SELECTED-NEXT: {{^}}module {
@@ -39,10 +39,10 @@
 // SELECTED-NEXT: tosa.clamp
 // SELECTED-NOT: IR Dump
 
-// BEFORE-LABEL: // -----// IR Dump Before FoldTransposes: tosaic-fold-transposes{sink=true max-iterations=32} //----- //
+// BEFORE-LABEL: // -----// IR Dump Before FoldTransposes: tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32} //----- //
 // BEFORE-NEXT: {{^}}func.func @f(
 // BEFORE-NEXT: tosa.transpose %arg0
-// BEFORE-LABEL: // -----// IR Dump Before FoldTransposes: tosaic-fold-transposes{sink=true max-iterations=32} //----- //
+// BEFORE-LABEL: // -----// IR Dump Before FoldTransposes: tosaic-fold-transposes{sink=true hoist-off-wide=false max-iterations=32} //----- //
 // BEFORE-NEXT: {{^}}func.func @g(
 // BEFORE-NOT: IR Dump
 

@@ -19,7 +19,7 @@
 // CHECK-LABEL: func.func @g(
 // CHECK-NEXT: return %arg0
 
-// DUMP: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=false max-iterations=32})){{$}}
+// DUMP: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=false hoist-off-wide=false max-iterations=32})){{$}}
 
 // PRINT-LABEL: // -----// IR Dump After FoldTransposes: tosaic-fold-transposes{{.*}} ('func.func' operation: @f) //----- //
 // PRINT-NEXT: module {
