@@ -1,6 +1,6 @@
 """Error against flash and cycles for the uniform schemes and the auto choice at several
 budgets: `tosaic compile --scheme auto --budget B --pareto` writes OUTDIR/pareto.json,
-pareto.md and, with matplotlib (the `plot` extra), pareto.png and pareto.svg.
+pareto.md, pareto.png and pareto.svg (matplotlib, a dependency for report.html too).
 
 Every point is measured: each scheme (all-a8w8, all-a8w4, all-a16w8, and auto at each
 budget) is compiled for the target; flash is the weight bytes the flatbuffer stores (and
