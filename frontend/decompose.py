@@ -65,7 +65,12 @@ def _trace_node(node: torch.fx.Node, python_table: dict) -> torch.fx.GraphModule
         args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda n: tensors[position[n]])
         return node.target(*args, **kwargs)
 
-    return make_fx(call, decomposition_table=python_table, tracing_mode="fake")(*values)
+    from torch._dispatch.python import enable_python_dispatcher
+
+    # The kept-CIA overrides are Python kernels: only the Python dispatcher sees them
+    # (run_decompositions' aot_export enables it too).
+    with enable_python_dispatcher():
+        return make_fx(call, decomposition_table=python_table, tracing_mode="fake")(*values)
 
 
 # The metadata of the decomposed node its replacements carry (where it came from).
