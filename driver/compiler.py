@@ -239,7 +239,8 @@ def compile(
         importer.register_quantized_ops()
         lap("imports")
     exported = importer.export_program(program, example_inputs)
-    lap("load" if isinstance(program, str) else "export")
+    if not isinstance(program, torch.export.ExportedProgram):  # an ExportedProgram given is neither loaded nor exported here
+        lap("load" if isinstance(program, str) else "export")
     quantized = importer.is_quantized(exported)
     if quantized and not integer:
         raise TosaicError(

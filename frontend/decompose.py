@@ -42,6 +42,8 @@ def nodes_to_decompose(program: ExportedProgram, table: dict, kept_cia: set) -> 
             raise _Fallback(f"higher-order op {node.target}")
         op = node.target
         if isinstance(op, torch._ops.OpOverload) and (op in table or (_is_cia(op) and op not in kept_cia)):
+            if op._schema.is_mutable:  # an in-place op needs functionalization: the whole program's
+                raise _Fallback(f"{op} mutates its input")
             nodes.append(node)
     return nodes
 
@@ -89,6 +91,10 @@ def _splice(graph: torch.fx.Graph, node: torch.fx.Node, traced: torch.fx.GraphMo
         for sub in traced.graph.nodes:
             if sub.op == "placeholder":
                 env[sub] = next(placeholders)
+            elif sub.op == "call_function" and sub.target is torch.ops.aten.alias.default:
+                # value semantics: an alias is its input (run_decompositions' functionalization
+                # drops them too; torch-mlir would keep them as copies)
+                env[sub] = env[sub.args[0]]
             elif sub.op == "call_function":
                 new = graph.node_copy(sub, lambda n: env[n])
                 for key in _SOURCE_META:

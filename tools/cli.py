@@ -248,7 +248,13 @@ def _compile(args) -> int:
 
         check_options(args.c_name, args.c_section, args.target)
 
+    from tosaic.tools import timing
+
+    startup = timing.startup_seconds()
+    load_start = time.perf_counter(), time.process_time()
     program, example_inputs = _load_program(args.program, args.input_shape)
+    loaded = {"load" if example_inputs is None else "export": (time.perf_counter() - load_start[0],
+                                                               time.process_time() - load_start[1])}
     calibration = _calibration(args.calibration,
                                warn_random=args.scheme is not None or args.scheme_config is not None,
                                expected=_program_inputs(program, example_inputs) if args.calibration else [])
@@ -265,10 +271,7 @@ def _compile(args) -> int:
     }
     if args.pareto and args.scheme != "auto":
         raise TosaicError("--pareto compares the auto choice with the uniform schemes: it needs --scheme auto")
-    from tosaic.tools import timing
-
     start = time.perf_counter()
-    startup = timing.startup_seconds()
     with _progress(args, f"compiling for {args.target}"):
         result = tosaic.compile(program, example_inputs, target=args.target, output_dir=args.output,
                                 scheme=args.scheme, calibration_data=calibration,
@@ -279,7 +282,7 @@ def _compile(args) -> int:
                                 vela_search=args.vela_search, debuginfo=args.debuginfo,
                                 scheme_config=args.scheme_config, budget=args.budget,
                                 objective=args.objective, tensor_names=args.tensor_names)
-    timing.record_startup(result, startup)
+    timing.record_startup(result, startup, loaded)
     print(_summary(result, time.perf_counter() - start))
     if args.timing:
         print(timing.stage_table(result.report["seconds"], result.report.get("cpu_seconds")))

@@ -47,14 +47,18 @@ def startup_seconds() -> tuple[float | None, float]:
     return process_seconds(), time.process_time()
 
 
-def record_startup(result, startup: tuple[float | None, float]) -> None:
-    """Put "startup" first in report["seconds"] (and "cpu_seconds"), and in report.json if
-    one was written."""
+def record_startup(result, startup: tuple[float | None, float], before: dict | None = None) -> None:
+    """Put "startup" first in report["seconds"] (and "cpu_seconds"), then the stages the
+    command line ran before the compile (`before`: stage -> (wall, cpu), e.g. the .pt2
+    load), and rewrite report.json if one was written."""
     wall, cpu = startup
     if wall is None:
         return
-    result.report["seconds"] = {"startup": round(wall, 4), **result.report["seconds"]}
-    result.report["cpu_seconds"] = {"startup": round(cpu, 4), **result.report.get("cpu_seconds", {})}
+    before = before or {}
+    result.report["seconds"] = {"startup": round(wall, 4), **{k: round(v[0], 4) for k, v in before.items()},
+                                **result.report["seconds"]}
+    result.report["cpu_seconds"] = {"startup": round(cpu, 4), **{k: round(v[1], 4) for k, v in before.items()},
+                                    **result.report.get("cpu_seconds", {})}
     if result.output_dir:
         with open(os.path.join(result.output_dir, "report.json"), "w") as f:
             json.dump(result.report, f, indent=2, sort_keys=True)

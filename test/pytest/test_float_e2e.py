@@ -48,9 +48,14 @@ def test_io_keeps_model_shapes(name, compiled):
 
 
 def test_convolution_transposes_are_cancelled(compiled):
-    # Only the NCHW input's transpose into NHWC remains; the rest cancel.
-    assert compiled("conv_pool")[2].report["transposes"] == {"after_torch_mlir": 2, "final": 1}
-    assert compiled("residual")[2].report["transposes"] == {"after_torch_mlir": 4, "final": 2}
+    # Only the NCHW input's transpose into NHWC remains; the rest cancel. (conv_pool's
+    # adaptive_avg_pool2d is decomposed before torch-mlir, which then emits one transpose.)
+    def counts(name):
+        transposes = compiled(name)[2].report["transposes"]
+        return transposes["after_torch_mlir"], transposes["final"]
+
+    assert counts("conv_pool") == (1, 1)
+    assert counts("residual") == (4, 2)
 
 
 def test_compile_is_deterministic():
@@ -62,7 +67,9 @@ def test_compile_is_deterministic():
 
 
 def test_flatbuffer_round_trip(compiled):
-    _, _, result = compiled("conv_pool")
+    model, inputs, _ = compiled("conv_pool")
+    # tensors keep tosa-tools' names: renaming them after the modules is a later step
+    result = tosaic.compile(model, inputs, target="tosa-fp", tensor_names=False)
     text = tosa_flatbuffer.deserialize(result.flatbuffer)
     assert "tosa.conv2d" in text and "tosa.max_pool2d" in text
     # Serializing what we read back gives the same graph, op for op and byte for byte
