@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -159,22 +160,51 @@ class _FloatRecorder(torch.fx.Interpreter):
         return out
 
 
+def _name_base(name: str) -> str:
+    return re.sub(r"_\d+$", "", name)
+
+
+def _last_source_line(node) -> str | None:
+    trace = (node.meta.get("stack_trace") or "").strip()
+    return trace.splitlines()[-1].strip() if trace else None
+
+
 def _float_counterparts(float_gm, quantized) -> dict[str, str]:
-    """{quantize node: float graph node computing its input}: the node of the same name and
-    target; when PT2E folded an eval BatchNorm into that node (a conv), the BatchNorm's
-    output, which is what the quantized conv computes."""
+    """{quantize node: float graph node computing its input}: the node of the same name,
+    target and source line; when PT2E folded an eval BatchNorm into that node (a conv), the
+    BatchNorm's output, which is what the quantized conv computes.
+
+    The quantized program is re-exported, which renumbers nodes per name (`mul_3`): a
+    decomposition before quantization that adds or removes nodes of one name shifts the
+    numbers of all of them, so names are trusted only for a name whose node count is the
+    same in both graphs."""
     import operator
+
+    def counts(graph):
+        found: dict[str, int] = {}
+        for n in graph.nodes:
+            if n.op == "call_function" and "quantized_decomposed" not in str(n.target):
+                found[_name_base(n.name)] = found.get(_name_base(n.name), 0) + 1
+        return found
 
     float_nodes = {n.name: n for n in float_gm.graph.nodes}
     quantized_names = {n.name for n in quantized.graph.nodes}
+    float_counts, quantized_counts = counts(float_gm.graph), counts(quantized.graph)
     counterparts = {}
     for n in quantized.graph.nodes:
         if n.op != "call_function" or not _is_quantize(n.target) or not isinstance(n.args[0], torch.fx.Node):
             continue
         producer = n.args[0]
         match = float_nodes.get(producer.name)
-        if match is None or match.op != producer.op or (producer.op == "call_function" and match.target != producer.target):
+        if match is None or match.op != producer.op:
             continue
+        if producer.op == "call_function":
+            base = _name_base(producer.name)
+            if match.target != producer.target or float_counts.get(base) != quantized_counts.get(base):
+                continue
+            source, float_source = _last_source_line(producer), _last_source_line(match)
+            if source and float_source and source != float_source:
+                continue
         while True:
             folded = [u for u in match.users if u.name not in quantized_names and "batch_norm" in str(u.target)]
             if len(folded) != 1 or folded[0].args[0] is not match:

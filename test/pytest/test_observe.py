@@ -170,6 +170,34 @@ def test_debug_matches_a_conv_with_folded_batchnorm_to_the_batchnorm_output():
     assert {producers[q]: f for q, f in counterparts.items()} == {"x": "x", "conv2d": "batch_norm", "sigmoid": "sigmoid"}
 
 
+def test_debug_does_not_trust_names_a_decomposition_renumbered():
+    """Attention is decomposed before quantization and the quantized program re-exported:
+    its `mul_1` is the float graph's `mul` (x * 2 after attention), not the float `mul_1`
+    (* 3). Every `mul` falls back to the dequantized-weights reference; `linear` keeps its
+    float counterpart."""
+    from tosaic.driver.debugger import _float_counterparts
+    from tosaic.frontend import importer
+
+    class AttentionThenScale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(8, 8)
+
+        def forward(self, x):
+            y = torch.nn.functional.scaled_dot_product_attention(x, x, x) * 2
+            return self.linear(y) * 3 + torch.sigmoid(x) * 4
+
+    model, example = AttentionThenScale().eval(), (torch.randn(1, 4, 8),)
+    quantized = quantize_model(model, example, scheme="a8w8")
+    counterparts = _float_counterparts(importer.export_program(model, example).module(), quantized)
+    by_producer = {n.args[0].name: counterparts.get(n.name) for n in quantized.graph.nodes
+                   if n.op == "call_function" and "quantize_per_tensor" in str(n.target)
+                   and "dequantize" not in str(n.target)}
+    assert {"mul", "mul_1", "mul_2", "linear", "sigmoid"} <= by_producer.keys()
+    assert not any(by_producer[name] for name in by_producer if name.startswith("mul"))
+    assert by_producer["linear"] == "linear" and by_producer["sigmoid"] == "sigmoid"
+
+
 def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
