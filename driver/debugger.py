@@ -13,8 +13,9 @@ The build runs on the TOSA reference model and each observed tensor is compared 
   - "float_model": given a float program (nn.Module, float ExportedProgram / .pt2) that
     tosaic quantizes, the float program itself runs on the same samples and the quantize
     node's input is matched by FX node name (PT2E keeps the float graph's aten node names;
-    same target and shape required; a conv whose eval BatchNorm PT2E folded in is matched
-    with the BatchNorm's output). Weight and activation quantization error both count.
+    same target, source line and shape required, and a name whose numbering a decomposition
+    shifted is not trusted; a conv whose eval BatchNorm PT2E folded in is matched with the
+    BatchNorm's output). Weight and activation quantization error both count.
   - "dequantized_weights": an already-quantized program (no float model), or a quantize
     whose input has no float counterpart: the quantize node's input with every activation
     quantize/dequantize made the identity, weights as the program holds them (so weight
@@ -345,17 +346,23 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
     stats = {name: _Stats() for name in observed}
     counterparts = _float_counterparts(float_program, exported) if float_program is not None else {}
     reference = {name: "dequantized_weights" for name in observed}
+    float_runs = []
+    if counterparts:
+        try:
+            for sample in samples:
+                recorder = _FloatRecorder(float_program, set(counterparts.values()))
+                with torch.no_grad():
+                    recorder.run(*sample)
+                float_runs.append(recorder.values)
+        except Exception:  # noqa: BLE001 - the float program fails where the quantized one ran: every row falls back
+            float_runs = []
     from tosaic.driver import progress
 
     progress.finished("debug build", working_on=f"debug: {len(samples)} sample(s) on the reference model")
     for number, sample in enumerate(samples, 1):
         fake = _record(exported, sample, float_activations=False)
         real = _record(exported, sample, float_activations=True)
-        if counterparts:
-            recorder = _FloatRecorder(float_program, set(counterparts.values()))
-            with torch.no_grad():
-                recorder.run(*sample)
-            float_values = recorder.values
+        float_values = float_runs[number - 1] if float_runs else {}
         feeds = [_quantize_input(x.numpy(), sig.quantization) if sig.quantization else x.numpy()
                  for x, sig in zip(sample, build.inputs)]
         outputs = build.run_reference(feeds)
@@ -370,7 +377,7 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
             if got.shape != want.shape:
                 got = got.reshape(want.shape)
             dequantized = (got.astype(np.float64) - node.zero_point) * node.scale
-            float_value = float_values.get(counterparts.get(name)) if counterparts else None
+            float_value = float_values.get(counterparts.get(name))
             if float_value is not None and float_value.shape == want.shape and number == 1:
                 reference[name] = "float_model"  # decided on the first sample, kept for all
             if reference[name] == "float_model":
