@@ -8,9 +8,18 @@ The build runs on the TOSA reference model and each observed tensor is compared 
 
 * the fake-quantized PyTorch program's integer value (the quantize node's output):
   max |difference| in LSB and the share of exactly equal elements;
-* the float program's value at that point (the quantize node's input, with every
-  activation quantize/dequantize of the program made the identity; weights stay as the
-  program holds them), against the dequantized TOSA value: SQNR in dB and max abs error.
+* the float model's value at that point, against the dequantized TOSA value: SQNR in dB
+  and max abs error (row field `reference`):
+  - "float_model": given a float program (nn.Module, float ExportedProgram / .pt2) that
+    tosaic quantizes, the float program itself runs on the same samples and the quantize
+    node's input is matched by FX node name (PT2E keeps the float graph's aten node names;
+    same target, source line and shape required, and a name whose numbering a decomposition
+    shifted is not trusted; a conv whose eval BatchNorm PT2E folded in is matched with the
+    BatchNorm's output). Weight and activation quantization error both count.
+  - "dequantized_weights": an already-quantized program (no float model), or a quantize
+    whose input has no float counterpart: the quantize node's input with every activation
+    quantize/dequantize made the identity, weights as the program holds them (so weight
+    quantization error is not in this SQNR).
 
 Each row is named by the quantize op's location (tosaic.driver.locations: the producer's
 module path) and carries the Vela cycles of the layers of that name from the normal
@@ -22,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -136,6 +146,78 @@ def _record(program, inputs, float_activations: bool) -> dict[str, np.ndarray]:
     return recorder.values
 
 
+class _FloatRecorder(torch.fx.Interpreter):
+    """Runs the float program, recording the outputs of the nodes named in `wanted`."""
+
+    def __init__(self, gm, wanted):
+        super().__init__(gm)
+        self.wanted = wanted
+        self.values: dict[str, np.ndarray] = {}
+
+    def run_node(self, n):
+        out = super().run_node(n)
+        if n.name in self.wanted and isinstance(out, torch.Tensor) and out.is_floating_point():
+            self.values[n.name] = out.detach().float().numpy().copy()
+        return out
+
+
+def _name_base(name: str) -> str:
+    return re.sub(r"_\d+$", "", name)
+
+
+def _last_source_line(node) -> str | None:
+    trace = (node.meta.get("stack_trace") or "").strip()
+    return trace.splitlines()[-1].strip() if trace else None
+
+
+def _float_counterparts(float_gm, quantized) -> dict[str, str]:
+    """{quantize node: float graph node computing its input}: the node of the same name,
+    target and source line; when PT2E folded an eval BatchNorm into that node (a conv), the
+    BatchNorm's output, which is what the quantized conv computes.
+
+    The quantized program is re-exported, which renumbers nodes per name (`mul_3`): a
+    decomposition before quantization that adds or removes nodes of one name shifts the
+    numbers of all of them, so names are trusted only for a name whose node count is the
+    same in both graphs."""
+    import operator
+
+    def counts(graph):
+        found: dict[str, int] = {}
+        for n in graph.nodes:
+            if n.op == "call_function" and "quantized_decomposed" not in str(n.target):
+                found[_name_base(n.name)] = found.get(_name_base(n.name), 0) + 1
+        return found
+
+    float_nodes = {n.name: n for n in float_gm.graph.nodes}
+    quantized_names = {n.name for n in quantized.graph.nodes}
+    float_counts, quantized_counts = counts(float_gm.graph), counts(quantized.graph)
+    counterparts = {}
+    for n in quantized.graph.nodes:
+        if n.op != "call_function" or not _is_quantize(n.target) or not isinstance(n.args[0], torch.fx.Node):
+            continue
+        producer = n.args[0]
+        match = float_nodes.get(producer.name)
+        if match is None or match.op != producer.op:
+            continue
+        if producer.op == "call_function":
+            base = _name_base(producer.name)
+            if match.target != producer.target or float_counts.get(base) != quantized_counts.get(base):
+                continue
+            source, float_source = _last_source_line(producer), _last_source_line(match)
+            if source and float_source and source != float_source:
+                continue
+        while True:
+            folded = [u for u in match.users if u.name not in quantized_names and "batch_norm" in str(u.target)]
+            if len(folded) != 1 or folded[0].args[0] is not match:
+                break
+            match = folded[0]
+            first = [u for u in match.users if u.target is operator.getitem and u.args[1] == 0]
+            if first:  # a BatchNorm op returning (output, mean, invstd)
+                match = first[0]
+        counterparts[n.name] = match.name
+    return counterparts
+
+
 @dataclass
 class _QuantizeNode:
     name: str
@@ -243,7 +325,9 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
     from tosaic.frontend import importer
 
     exported = importer.export_program(program, example_inputs)
+    float_program = None
     if not importer.is_quantized(exported):
+        float_program = exported.module()
         exported = compiler._quantize(exported, program, example_inputs, scheme, calibration_data,
                                       compile_options.pop("io_dtype", None))
     elif scheme is not None:
@@ -260,12 +344,25 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
     observed = [name for name, _, _ in build.report["observed"]]
     nodes = {n.name: n for n in _quantize_nodes(exported)}
     stats = {name: _Stats() for name in observed}
+    counterparts = _float_counterparts(float_program, exported) if float_program is not None else {}
+    reference = {name: "dequantized_weights" for name in observed}
+    float_runs = []
+    if counterparts:
+        try:
+            for sample in samples:
+                recorder = _FloatRecorder(float_program, set(counterparts.values()))
+                with torch.no_grad():
+                    recorder.run(*sample)
+                float_runs.append(recorder.values)
+        except Exception:  # noqa: BLE001 - the float program fails where the quantized one ran: every row falls back
+            float_runs = []
     from tosaic.driver import progress
 
     progress.finished("debug build", working_on=f"debug: {len(samples)} sample(s) on the reference model")
     for number, sample in enumerate(samples, 1):
         fake = _record(exported, sample, float_activations=False)
         real = _record(exported, sample, float_activations=True)
+        float_values = float_runs[number - 1] if float_runs else {}
         feeds = [_quantize_input(x.numpy(), sig.quantization) if sig.quantization else x.numpy()
                  for x, sig in zip(sample, build.inputs)]
         outputs = build.run_reference(feeds)
@@ -280,7 +377,13 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
             if got.shape != want.shape:
                 got = got.reshape(want.shape)
             dequantized = (got.astype(np.float64) - node.zero_point) * node.scale
-            stats[name].add(got, want, dequantized, real[name])
+            float_value = float_values.get(counterparts.get(name))
+            if float_value is not None and float_value.shape == want.shape and number == 1:
+                reference[name] = "float_model"  # decided on the first sample, kept for all
+            if reference[name] == "float_model":
+                stats[name].add(got, want, dequantized, float_value)
+            else:
+                stats[name].add(got, want, dequantized, real[name])
         progress.finished(f"debug: sample {number}/{len(samples)}")
 
     cycles = _cycles_by_layer(result.report)
@@ -295,7 +398,7 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
             "dtype": node.dtype, "scale": node.scale, "zero_point": node.zero_point,
             "max_lsb": st.max_lsb, "exact_percent": round(100.0 * st.exact / st.count, 3),
             "sqnr_db": None if sqnr is None else round(sqnr, 2), "max_abs_error": st.max_abs,
-            "vela_cycles": cycles.get(node.layer),
+            "vela_cycles": cycles.get(node.layer), "reference": reference[name],
         })
     rows.sort(key=lambda r: r["depth"])
     first = next((r for r in rows if r["max_lsb"] > 0), None)
@@ -306,6 +409,13 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
                                  default={"layer": None})["layer"],
         "most_cycles_layer": max(cycles, key=cycles.get) if cycles else None,
         "first_lsb_error_layer": first["layer"] if first else None,
+        "sqnr_reference": {kind: sum(r["reference"] == kind for r in rows)
+                           for kind in ("float_model", "dequantized_weights")},
+        "sqnr_reference_note": (
+            "SQNR vs the float model where a row says float_model; else vs the program with "
+            "activation Q/DQ made the identity (weights as quantized)" if float_program is not None else
+            "the program is already quantized (no float model): SQNR is vs the program with activation "
+            "Q/DQ made the identity, weights as quantized, so weight quantization error is not in it"),
     }
     debug_result = DebugResult(rows, first, result, output_dir, summary)
     if output_dir:
@@ -346,4 +456,5 @@ def format_table(result: DebugResult, limit: int = 10) -> str:
     most_lsb = s["worst_lsb_layer"] or "none"
     lines.append(f"most LSB error: {most_lsb}; lowest SQNR: {s['lowest_sqnr_layer']}; "
                  f"most Vela cycles: {s['most_cycles_layer'] or 'n/a (no Vela target)'}")
+    lines.append(f"SQNR reference: {s['sqnr_reference_note']}")
     return "\n".join(lines)

@@ -126,6 +126,78 @@ def test_debug_names_the_first_layer_with_lsb_error():
     assert result.first_lsb_error == min(lsb, key=lambda r: r["depth"])
 
 
+def test_debug_sqnr_of_a_float_program_is_against_the_float_model():
+    """a8w4: SQNR against the float model includes the int4 weights' error, so a conv
+    layer's SQNR is strictly below the one against the program with dequantized weights
+    (all that an already-quantized program, with no float model, can be compared with)."""
+    model, calibration = _model()
+    from_float = tosaic.debug(model, calibration[0], target="tosa-int", scheme="a8w4", calibration_data=calibration)
+    quantized = quantize_model(model, calibration[0], scheme="a8w4", calibration_data=calibration)
+    from_quantized = tosaic.debug(quantized, calibration[0], target="tosa-int", inputs=calibration)
+    assert {r["reference"] for r in from_float.rows} == {"float_model"}
+    assert {r["reference"] for r in from_quantized.rows} == {"dequantized_weights"}
+    assert from_float.summary["sqnr_reference"] == {"float_model": len(from_float.rows), "dequantized_weights": 0}
+    assert "already quantized" in from_quantized.summary["sqnr_reference_note"]
+    weights_only = {r["quantize"]: r for r in from_quantized.rows}
+    assert weights_only.keys() == {r["quantize"] for r in from_float.rows}
+    convs = [r for r in from_float.rows if r["layer"] in ("relu", "features.0.relu", "features.1.relu")]
+    assert len(convs) == 3  # the stem's and the blocks' conv (+ folded BatchNorm) + ReLU
+    for row in convs:
+        # measured: 19.6-23.4 dB against the float model, 38.9-40.6 dB with dequantized weights
+        assert row["sqnr_db"] < weights_only[row["quantize"]]["sqnr_db"] - 6.0, (row, weights_only[row["quantize"]])
+    # the graph input's quantize sees the same float value either way
+    assert from_float.rows[0]["op"] == "input" and from_float.rows[0]["sqnr_db"] == weights_only[from_float.rows[0]["quantize"]]["sqnr_db"]
+
+
+def test_debug_matches_a_conv_with_folded_batchnorm_to_the_batchnorm_output():
+    """PT2E folds an eval BatchNorm into the conv before it: the quantized graph's `conv2d`
+    computes the float graph's `batch_norm`, not its `conv2d`."""
+    from tosaic.driver.debugger import _float_counterparts
+    from tosaic.frontend import importer
+
+    class ConvBatchNorm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            return torch.sigmoid(self.bn(self.conv(x)))
+
+    model, example = ConvBatchNorm().eval(), (torch.randn(1, 3, 8, 8),)
+    quantized = quantize_model(model, example, scheme="a8w8")
+    counterparts = _float_counterparts(importer.export_program(model, example).module(), quantized)
+    producers = {n.name: n.args[0].name for n in quantized.graph.nodes if n.name in counterparts}
+    assert {producers[q]: f for q, f in counterparts.items()} == {"x": "x", "conv2d": "batch_norm", "sigmoid": "sigmoid"}
+
+
+def test_debug_does_not_trust_names_a_decomposition_renumbered():
+    """Attention is decomposed before quantization and the quantized program re-exported:
+    its `mul_1` is the float graph's `mul` (x * 2 after attention), not the float `mul_1`
+    (* 3). Every `mul` falls back to the dequantized-weights reference; `linear` keeps its
+    float counterpart."""
+    from tosaic.driver.debugger import _float_counterparts
+    from tosaic.frontend import importer
+
+    class AttentionThenScale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(8, 8)
+
+        def forward(self, x):
+            y = torch.nn.functional.scaled_dot_product_attention(x, x, x) * 2
+            return self.linear(y) * 3 + torch.sigmoid(x) * 4
+
+    model, example = AttentionThenScale().eval(), (torch.randn(1, 4, 8),)
+    quantized = quantize_model(model, example, scheme="a8w8")
+    counterparts = _float_counterparts(importer.export_program(model, example).module(), quantized)
+    by_producer = {n.args[0].name: counterparts.get(n.name) for n in quantized.graph.nodes
+                   if n.op == "call_function" and "quantize_per_tensor" in str(n.target)
+                   and "dequantize" not in str(n.target)}
+    assert {"mul", "mul_1", "mul_2", "linear", "sigmoid"} <= by_producer.keys()
+    assert not any(by_producer[name] for name in by_producer if name.startswith("mul"))
+    assert by_producer["linear"] == "linear" and by_producer["sigmoid"] == "sigmoid"
+
+
 def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
