@@ -211,6 +211,10 @@ def _array_order(name: str):
 
 def cmd_compile(args) -> int:
     # Everything the command line names is checked before torch is imported (seconds).
+    if args.emit_c:
+        from tosaic.driver.emit_c import check_options
+
+        check_options(args.c_name, args.c_section, args.target)
     cli_inputs.check_program(args.program)
     compile_target = targets.target(args.target)
     vela_flags = [flag for flag, value in (("--system-config", args.system_config), ("--memory-mode", args.memory_mode),
@@ -242,11 +246,6 @@ def cmd_compile(args) -> int:
 
 def _compile(args) -> int:
     import tosaic
-
-    if args.emit_c:  # refused before the compile, not after it
-        from tosaic.driver.emit_c import check_options
-
-        check_options(args.c_name, args.c_section, args.target)
 
     from tosaic.tools import timing
 
