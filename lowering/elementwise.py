@@ -66,7 +66,7 @@ from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
 from tosaic.lowering import masks
 from tosaic.lowering.build import integer_rescale, saturate_to_output
-from tosaic.lowering.match import quantizes_below
+from tosaic.lowering.match import PerTensorOperand, quantizes_below
 from tosaic.lowering.registry import BINARY, COMPARE, FUSED_ACTIVATION, OWN_OUTPUT, SELECT, SHARED, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
@@ -79,34 +79,11 @@ _ADD_SHIFT = {8: 20, 16: 15}
 # Symmetric quantization of a float constant multiplier: int16 range, exact enough.
 _CONST_QMAX = 32767
 
-class _Quantized:
-    """An operand that is `dequantize(value)`, per tensor."""
-
-    def __init__(self, dq):
-        self.value = dq.operands[0]
-        self.qparams = quant.QParams.of(dq)
-        self.shape = ranked_shape(self.value)
-        element = ir.RankedTensorType(self.value.type).element_type
-        self.width = ir.IntegerType(element).width if isinstance(element, ir.IntegerType) else None
-
-    @property
-    def scale(self) -> float:
-        return self.qparams.scale[0]
-
-    @property
-    def zero_point(self) -> int:
-        return self.qparams.zero_point[0]
-
-    def magnitude(self) -> int:
-        """The largest |q - zero_point| the quantization range allows."""
-        return max(self.qparams.qmax - self.zero_point, self.zero_point - self.qparams.qmin)
-
-
 def _operand(value: ir.Value):
-    """A _Quantized, a float constant (numpy array), or None (not a lowering input)."""
+    """A PerTensorOperand, a float constant (numpy array), or None (not a lowering input)."""
     op = defining_op(value)
     if quant.is_dequantize(op):
-        return _Quantized(op)
+        return PerTensorOperand(op)
     array = constant_array(value)
     if array is not None and np.issubdtype(array.dtype, np.floating):
         return np.asarray(array, np.float64)
@@ -152,7 +129,7 @@ def _finish(q_op, rescaled: ir.Value, clamp, out_q) -> Replace:
     return Replace.one(q_op, saturate_to_output(rescaled, clamp, out_q))
 
 
-def _to_int32(x: _Quantized, scale: float) -> ir.Value:
+def _to_int32(x: PerTensorOperand, scale: float) -> ir.Value:
     """(x - zp) * scale as int32."""
     return integer_rescale(x.value, [scale], x.zero_point, 0, _i32(x.shape), per_channel=False)
 
@@ -161,12 +138,12 @@ def _lower_add_sub(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands]
     if any(o is None for o in operands):
         return None
-    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    quantized = [o for o in operands if isinstance(o, PerTensorOperand)]
     if not quantized:
         return None  # constant arithmetic: the folders' business
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
         return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
-    constants = [o for o in operands if not isinstance(o, _Quantized)]
+    constants = [o for o in operands if not isinstance(o, PerTensorOperand)]
     reason = _int16_zero_points(quantized, out_q, q_op)
     if reason:
         return Refuse(op, reason)
@@ -190,7 +167,7 @@ def _lower_add_sub(q_op, op, clamp, out_q) -> Refuse | Replace | None:
             return Refuse(op, reason)
     with ir.InsertionPoint(q_op), op.location:
         values = [
-            _to_int32(o, o.scale / unit) if isinstance(o, _Quantized)
+            _to_int32(o, o.scale / unit) if isinstance(o, PerTensorOperand)
             else make_integer_const(np.rint(o / unit).astype(np.int64), 32)
             for o in operands
         ]
@@ -209,14 +186,14 @@ def _divides_by_quantized(value: ir.Value) -> bool:
 def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands[:2]]
     if any(o is None for o in operands):
-        if any(isinstance(o, _Quantized) for o in operands) and any(_divides_by_quantized(v) for v in op.operands[:2]):
+        if any(isinstance(o, PerTensorOperand) for o in operands) and any(_divides_by_quantized(v) for v in op.operands[:2]):
             return Refuse(op, "division by a quantized tensor is not supported (only by a constant): 1/b has "
                               "no exact integer form")
         return None
     shift_value = constant_array(op.operands[2]) if len(op.operands) > 2 else np.zeros(1)
     if shift_value is None or np.any(shift_value != 0):
         return None
-    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    quantized = [o for o in operands if isinstance(o, PerTensorOperand)]
     if not quantized:
         return None
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
@@ -233,7 +210,7 @@ def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         scale, bound, c_scale = a.scale * b.scale / out_scale, a.magnitude() * b.magnitude(), None
     else:
         x = quantized[0]
-        c = next(o for o in operands if not isinstance(o, _Quantized))
+        c = next(o for o in operands if not isinstance(o, PerTensorOperand))
         c_max = float(np.max(np.abs(c))) if c.size else 0.0
         if c_max == 0.0:  # times zero: every output is the zero point
             with ir.InsertionPoint(q_op), op.location:
@@ -260,7 +237,7 @@ def _lower_mul(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         return Refuse(op, reason)
     with ir.InsertionPoint(q_op), op.location:
         values = [
-            _to_int32(o, 1.0) if isinstance(o, _Quantized)
+            _to_int32(o, 1.0) if isinstance(o, PerTensorOperand)
             else make_integer_const(np.rint(o / c_scale).astype(np.int64), 32)
             for o in operands
         ]
@@ -274,7 +251,7 @@ def _lower_extremum(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     operands = [_operand(v) for v in op.operands]
     if any(o is None for o in operands):
         return None
-    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    quantized = [o for o in operands if isinstance(o, PerTensorOperand)]
     if not quantized:
         return None
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
@@ -287,14 +264,14 @@ def _lower_extremum(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         reason = _rescale_fits(q.scale / out_scale, q.magnitude())
         if reason:
             return Refuse(op, reason)
-    constants = [o for o in operands if not isinstance(o, _Quantized)]
+    constants = [o for o in operands if not isinstance(o, PerTensorOperand)]
     if any(c.size and float(np.max(np.abs(c))) / out_scale >= (1 << 30) for c in constants):
         return Refuse(op, "a constant operand is out of int32 range at the output scale")
     out_shape = ranked_shape(op.results[0])
     build = tosa.maximum if op.name == "tosa.maximum" else tosa.minimum
     with ir.InsertionPoint(q_op), op.location:
         values = [
-            _to_int32(o, o.scale / out_scale) if isinstance(o, _Quantized)
+            _to_int32(o, o.scale / out_scale) if isinstance(o, PerTensorOperand)
             else make_integer_const(np.rint(o / out_scale).astype(np.int64), 32)
             for o in operands
         ]
@@ -308,7 +285,7 @@ def _lower_square(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     """pow(x, 2) as x * x: (x - zp)^2 in int32, one rescale by s_x^2 / s_y."""
     x = _operand(op.operands[0])
     exponent = constant_array(op.operands[1])
-    if not isinstance(x, _Quantized) or exponent is None or exponent.size == 0 or np.any(exponent != 2):
+    if not isinstance(x, PerTensorOperand) or exponent is None or exponent.size == 0 or np.any(exponent != 2):
         return None
     if x.width == 8:
         return None  # one exact TABLE (the table lowering) is cheaper: U55-128 ~1400 vs ~2550 cycles on 8x8x8
@@ -372,7 +349,7 @@ def _condition_region(cond: ir.Value):
 
     if shape is None or not visit(cond) or not leaves or not ops:
         return None
-    x = _Quantized(leaves[0])
+    x = PerTensorOperand(leaves[0])
     if x.width != 8 or x.qparams.per_channel or x.shape != shape:
         return None
     return x, [dq.results[0] for dq in leaves], ops, constants
@@ -430,7 +407,7 @@ def _select_table(x, truth, operands, out_q, q_op) -> np.ndarray | None:
     codes = table.dequantized_codes(x.qparams).numpy()
     branches = []
     for o in operands:
-        if isinstance(o, _Quantized):
+        if isinstance(o, PerTensorOperand):
             if o.value != x.value or o.qparams != x.qparams:
                 return None
             branches.append(codes)
@@ -463,7 +440,7 @@ def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     (lowering/masks.py): y = b + mask * (a - b) in int32 output units."""
     cond, data = op.operands[0], list(op.operands[1:])
     operands = [_operand(v) for v in data]
-    if any(o is None for o in operands) or not any(isinstance(o, _Quantized) for o in operands):
+    if any(o is None for o in operands) or not any(isinstance(o, PerTensorOperand) for o in operands):
         return None
     region = _condition_region(cond)
     truth = _condition_truth(region) if region is not None else None
@@ -476,7 +453,7 @@ def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
     mask_plan = masks.plan(cond, _table_mask)
     if mask_plan is None:
         return None
-    quantized = [o for o in operands if isinstance(o, _Quantized)]
+    quantized = [o for o in operands if isinstance(o, PerTensorOperand)]
     if any(q.qparams.per_channel or q.width not in _ADD_SHIFT for q in quantized):
         return Refuse(op, "needs per-tensor 8- or 16-bit quantized inputs")
     reason = _int16_zero_points(quantized, out_q, q_op)
@@ -488,12 +465,12 @@ def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
         if reason or q.magnitude() * q.scale / out_scale >= (1 << 30):
             return Refuse(op, reason or "the inputs' range in output units does not fit int32 differences")
     if any(c.size and float(np.max(np.abs(c))) / out_scale >= (1 << 30) for c in operands
-           if not isinstance(c, _Quantized)):
+           if not isinstance(c, PerTensorOperand)):
         return Refuse(op, "a constant operand is out of int32 range at the output scale")
     out_shape = ranked_shape(op.results[0])
     with ir.InsertionPoint(q_op), op.location:
         a32, b32 = [
-            _to_int32(o, o.scale / out_scale) if isinstance(o, _Quantized)
+            _to_int32(o, o.scale / out_scale) if isinstance(o, PerTensorOperand)
             else make_integer_const(np.rint(o / out_scale).astype(np.int64), 32)
             for o in operands
         ]
@@ -507,7 +484,7 @@ def _lower_where(q_op, op, clamp, out_q) -> Refuse | Replace | None:
 
 
 def _lower_clamp(q_op, dq, clamp, out_q) -> Refuse | Replace | None:
-    x = _Quantized(dq)
+    x = PerTensorOperand(dq)
     if x.qparams.per_channel or x.width not in _ADD_SHIFT:
         return Refuse(clamp, "needs a per-tensor 8- or 16-bit quantized input")
     reason = _int16_zero_points([x], out_q, q_op)

@@ -34,6 +34,7 @@ from torch_mlir.dialects import tosa
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import constant_array, defining_op, make_integer_const, ranked_shape
 from tosaic.lowering.build import integer_rescale
+from tosaic.lowering.match import PerTensorOperand
 from tosaic.quantization import qmath
 
 # The int32 extra fractional bits of the common unit (as add's): at most 20 for int8, 15 for int16.
@@ -61,26 +62,11 @@ def _clip01(value: ir.Value, shape) -> ir.Value:
     return tosa.minimum(_i32(shape), tosa.maximum(_i32(shape), value, _const(0, rank)), _const(1, rank))
 
 
-class _Input:
-    """A per-tensor 8/16-bit `dequantize` operand of a comparison."""
-
-    def __init__(self, dq):
-        self.value = dq.operands[0]
-        self.qparams = quant.QParams.of(dq)
-        self.shape = ranked_shape(self.value)
-        element = ir.RankedTensorType(self.value.type).element_type
-        self.width = ir.IntegerType(element).width if isinstance(element, ir.IntegerType) else None
-
-    def magnitude(self) -> int:
-        zp = self.qparams.zero_point[0]
-        return max(self.qparams.qmax - zp, zp - self.qparams.qmin)
-
-
-def _quantized_input(value: ir.Value) -> _Input | None:
+def _quantized_input(value: ir.Value) -> PerTensorOperand | None:
     op = defining_op(value)
     if not quant.is_dequantize(op):
         return None
-    x = _Input(op)
+    x = PerTensorOperand(op)
     if x.qparams.per_channel or x.width not in _COMMON_UNIT_SHIFT or x.shape is None:
         return None
     if x.width == 16 and x.qparams.zero_point[0]:

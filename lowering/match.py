@@ -69,6 +69,29 @@ def _per_element(values, axis: int, shape) -> np.ndarray:
     return np.broadcast_to(values.reshape(view), shape)
 
 
+class PerTensorOperand:
+    """An operand that is `dequantize(value)`, per tensor (the elementwise and mask lowerings' inputs)."""
+
+    def __init__(self, dq):
+        self.value = dq.operands[0]
+        self.qparams = quant.QParams.of(dq)
+        self.shape = ranked_shape(self.value)
+        element = ir.RankedTensorType(self.value.type).element_type
+        self.width = ir.IntegerType(element).width if isinstance(element, ir.IntegerType) else None
+
+    @property
+    def scale(self) -> float:
+        return self.qparams.scale[0]
+
+    @property
+    def zero_point(self) -> int:
+        return self.qparams.zero_point[0]
+
+    def magnitude(self) -> int:
+        """The largest |q - zero_point| the quantization range allows."""
+        return max(self.qparams.qmax - self.zero_point, self.zero_point - self.qparams.qmin)
+
+
 @dataclass
 class QuantizedOperand:
     """A float operand that is `layouts(dequantize(source))`: its quantization per element."""
