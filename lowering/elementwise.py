@@ -376,12 +376,7 @@ def _condition_truth(region) -> np.ndarray | None:
                 return tensor
         for known, (kind, number) in constants:
             if known == value:
-                if kind == "bool":
-                    return torch.tensor(number, dtype=torch.bool)
-                if kind == "float":
-                    return torch.tensor(float(number), dtype=torch.float32)
-                code, scale, zp = number
-                return (torch.tensor(code).to(torch.float32) - zp) * scale
+                return table.constant_tensor(kind, number)
         raise KeyError("value outside the condition")
 
     result = None

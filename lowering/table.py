@@ -294,6 +294,19 @@ def evaluate(region: Region):
     return _evaluate_on(region, region.dequantize.results[0], dequantized_codes(quant.QParams.of(region.dequantize)))
 
 
+def constant_tensor(kind: str, number):
+    """A region constant as the float tensor PyTorch computes with: a bool, a float, or a
+    quantized integer (code, scale, zero point) dequantized."""
+    import torch
+
+    if kind == "bool":
+        return torch.tensor(number, dtype=torch.bool)
+    if kind == "float":
+        return torch.tensor(float(number), dtype=torch.float32)
+    code, scale, zp = number
+    return (torch.tensor(code).to(torch.float32) - zp) * scale
+
+
 def _evaluate_on(region: Region, input_value: ir.Value, x):
     """The region's float32 output for the input tensor `x` (torch)."""
     import torch
@@ -307,12 +320,7 @@ def _evaluate_on(region: Region, input_value: ir.Value, x):
                 return tensor
         for known, (kind, number) in region.constants:
             if known == value:
-                if kind == "bool":
-                    return torch.tensor(number, dtype=torch.bool)
-                if kind == "float":
-                    return torch.tensor(float(number), dtype=torch.float32)
-                code, scale, zp = number
-                return (torch.tensor(code).to(torch.float32) - zp) * scale
+                return constant_tensor(kind, number)
         raise KeyError("value outside the region")
 
     result = None
