@@ -80,14 +80,12 @@ def quantized_numerics(result, program, float_model, inputs) -> dict:
     import torch
 
     import tosaic
-    from tosaic.quantization.qmath import qrange, quantize
+    from tosaic.quantization.qmath import quantize_io
 
-    dtypes = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16}
     feeds = []
     for signature, x in zip(result.inputs, inputs):
         q = signature.quantization
-        lo, hi = qrange(q["dtype"])
-        feeds.append(quantize(x.numpy(), q["scale"], q["zero_point"], lo, hi).astype(dtypes[q["dtype"]]))
+        feeds.append(quantize_io(x.numpy(), q))
     start = time.perf_counter()
     got = tosaic.run(result.flatbuffer, feeds)
     reference_seconds = time.perf_counter() - start
@@ -99,10 +97,9 @@ def quantized_numerics(result, program, float_model, inputs) -> dict:
     worst, equal, total, sqnrs, sqnrs_fake = 0, 0, 0, [], []
     for signature, actual, fq, fl in zip(result.outputs, got, fake, want_float):
         q = signature.quantization
-        lo, hi = qrange(q["dtype"])
         if q["dtype"] == "uint8":
             actual = actual.view(np.uint8)
-        want_q = quantize(fq.numpy(), q["scale"], q["zero_point"], lo, hi).astype(np.int64)
+        want_q = quantize_io(fq.numpy(), q).astype(np.int64)
         diff = np.abs(actual.astype(np.int64) - want_q)
         worst = max(worst, int(diff.max()))
         equal += int((diff == 0).sum())

@@ -222,7 +222,10 @@ class Outcome:
 
 
 def signature(message: str) -> str:
-    first = message.strip().splitlines()[0] if message.strip() else ""
+    lines = message.strip().splitlines()
+    # "the <target> pipeline failed:" heads the diagnostics: the first error line is the finding
+    errors = [line.split("error:", 1)[1].strip() for line in lines if "error:" in line]
+    first = errors[0] if errors else (lines[0] if lines else "")
     first = re.sub(r"loc\([^)]*\)|/\S+\.py:\d+(:\d+)?", "", first)
     return re.sub(r"-?\d+(\.\d+)?(e[+-]?\d+)?", "N", first)[:160]
 

@@ -125,11 +125,15 @@ def _signature(module: ir.Module) -> tuple[list[TensorSignature], list[TensorSig
         if attributes.IO not in entry:
             return None
         io = ir.DictAttr(entry[attributes.IO])
-        return {
+        quantization = {
             "dtype": ir.StringAttr(io["dtype"]).value,
             "scale": ir.FloatAttr(io["scale"]).value,
             "zero_point": ir.IntegerAttr(io["zero_point"]).value,
         }
+        if "qmin" in io:  # a range narrower than the dtype's
+            quantization["qmin"] = ir.IntegerAttr(io["qmin"]).value
+            quantization["qmax"] = ir.IntegerAttr(io["qmax"]).value
+        return quantization
 
     def describe(t, attrs_name, index):
         t = ir.RankedTensorType(t)

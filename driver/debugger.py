@@ -43,6 +43,7 @@ from torch_mlir import ir
 from tosaic.dialects import quant
 from tosaic.driver.errors import TosaicError
 from tosaic.driver.locations import layer_name, layer_of
+from tosaic.quantization.qmath import quantize_io
 
 
 # --------------------------------------------------------------------------- debug build
@@ -296,12 +297,6 @@ def _badness(row) -> tuple:
     return (-row["max_lsb"], row["exact_percent"], sqnr if sqnr is not None else math.inf)
 
 
-def _quantize_input(x: np.ndarray, q: dict) -> np.ndarray:
-    info = {"int8": (-128, 127, np.int8), "uint8": (0, 255, np.uint8), "int16": (-32768, 32767, np.int16)}
-    lo, hi, dtype = info.get(q["dtype"], (-128, 127, np.int8))
-    return np.clip(np.round(x / q["scale"]) + q["zero_point"], lo, hi).astype(dtype)
-
-
 def _cycles_by_layer(report: dict) -> dict[str, int]:
     cycles: dict[str, int] = {}
     for row in (report.get("vela") or {}).get("layers", []):
@@ -363,7 +358,7 @@ def debug(program, example_inputs: Sequence[Any] | None = None, target: str = "t
         fake = _record(exported, sample, float_activations=False)
         real = _record(exported, sample, float_activations=True)
         float_values = float_runs[number - 1] if float_runs else {}
-        feeds = [_quantize_input(x.numpy(), sig.quantization) if sig.quantization else x.numpy()
+        feeds = [quantize_io(x.numpy(), sig.quantization) if sig.quantization else x.numpy()
                  for x, sig in zip(sample, build.inputs)]
         outputs = build.run_reference(feeds)
         for name, kind, index in build.report["observed"]:

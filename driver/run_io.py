@@ -16,6 +16,7 @@ import os
 import numpy as np
 
 from tosaic.driver.errors import TosaicError
+from tosaic.quantization.qmath import io_range, quantize_io
 
 _RANGES = {"int8": (-128, 127, np.int8), "uint8": (0, 255, np.uint8), "int16": (-32768, 32767, np.int16)}
 
@@ -34,8 +35,7 @@ def read_report(flatbuffer_path: str, report_path: str | None = None) -> dict | 
 
 
 def quantize(x: np.ndarray, q: dict) -> np.ndarray:
-    lo, hi, dtype = _RANGES[q["dtype"]]
-    return np.clip(np.round(x.astype(np.float64) / q["scale"]) + q["zero_point"], lo, hi).astype(dtype)
+    return quantize_io(x, q)
 
 
 def dequantize(q_values: np.ndarray, q: dict) -> np.ndarray:
@@ -59,8 +59,10 @@ def prepare_inputs(arrays: list[np.ndarray], report: dict | None) -> tuple[list[
             notes.append(f"float, quantized to {q['dtype']} (scale {q['scale']:.6g}, zero point {q['zero_point']})")
         elif q and np.issubdtype(x.dtype, np.integer):
             lo, hi, dtype = _RANGES.get(q["dtype"], (None, None, x.dtype))
+            if lo is not None:
+                lo, hi = io_range(q)
             if lo is not None and (x.min(initial=lo) < lo or x.max(initial=hi) > hi):
-                raise TosaicError(f"input {i}: integer values outside {q['dtype']} [{lo}, {hi}]")
+                raise TosaicError(f"input {i}: integer values outside the program's {q['dtype']} range [{lo}, {hi}]")
             feeds.append(x.astype(dtype))
             notes.append(f"raw {q['dtype']}")
         else:

@@ -24,11 +24,19 @@ from tosaic.passes.base import Pass
 def io_attribute(qparams: quant.QParams, element_type: ir.Type) -> ir.Attribute:
     width = ir.IntegerType(element_type).width
     dtype = "uint8" if qparams.qmin >= 0 and qparams.qmax > 127 and width == 8 else f"int{width}"
-    return ir.DictAttr.get({
+    i64 = ir.IntegerType.get_signless(64)
+    entries = {
         "dtype": ir.StringAttr.get(dtype),
         "scale": ir.FloatAttr.get_f64(qparams.scale[0]),
-        "zero_point": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), qparams.zero_point[0]),
-    })
+        "zero_point": ir.IntegerAttr.get(i64, qparams.zero_point[0]),
+    }
+    # A range narrower than the type's (a16w8's symmetric [-32767, 32767]) is part of the
+    # contract: the program's quantize never makes -32768, so a caller must not feed it.
+    lo, hi = (0, 255) if dtype == "uint8" else (-(1 << (width - 1)), (1 << (width - 1)) - 1)
+    if (qparams.qmin, qparams.qmax) != (lo, hi):
+        entries["qmin"] = ir.IntegerAttr.get(i64, qparams.qmin)
+        entries["qmax"] = ir.IntegerAttr.get(i64, qparams.qmax)
+    return ir.DictAttr.get(entries)
 
 
 def _with_attribute(array_attr, index: int, count: int, value: ir.Attribute) -> ir.ArrayAttr:

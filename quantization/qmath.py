@@ -50,6 +50,8 @@ __all__ = [
     "apply_scale_16",
     "rescale_reference",
     "qrange",
+    "io_range",
+    "quantize_io",
     "validate_rescale_zero_point",
     "validate_rescale_flags",
     "storage_range",
@@ -584,6 +586,25 @@ def quantize(x: np.ndarray, scale: float, zero_point: int, qmin: int, qmax: int,
     q = np.rint(x * inv_scale) + np.float32(zero_point)  # float32 throughout, like torch
     q = np.clip(q, np.float32(qmin), np.float32(qmax))
     return q.astype(out_dtype)
+
+
+_IO_DTYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16}
+
+
+def io_range(quantization: dict) -> tuple[int, int]:
+    """(qmin, qmax) of a graph input or output described by its `tosaic.io` quantization
+    ({"dtype", "scale", "zero_point"[, "qmin", "qmax"]}): the program's own range where
+    narrower than the dtype's (a16w8's symmetric [-32767, 32767]), else the dtype's."""
+    lo, hi = qrange(quantization["dtype"])
+    return quantization.get("qmin", lo), quantization.get("qmax", hi)
+
+
+def quantize_io(x: np.ndarray, quantization: dict) -> np.ndarray:
+    """Float values quantized for a graph input (or an output compared with one), exactly as
+    the program's quantize_per_tensor does (`quantize`), into the IO's numpy dtype."""
+    lo, hi = io_range(quantization)
+    return quantize(np.asarray(x, np.float32), quantization["scale"], quantization["zero_point"], lo, hi,
+                    dtype=_IO_DTYPES[quantization["dtype"]])
 
 
 def quantize_bias(bias_float, input_scale: float, weight_scales, bits: int = 32) -> np.ndarray:
