@@ -19,9 +19,39 @@ padding into the input's zero point and the factor into one rescale
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 aten = torch.ops.aten
+
+
+def bilinear_matrix(size: int, out: int, align_corners: bool, scale: float | None = None) -> torch.Tensor:
+    """[out, size] float64: row j holds the two weights with which PyTorch's
+    upsample_bilinear2d mixes input samples along one axis for output j (source index
+    j (size - 1) / (out - 1) with align_corners, else (j + 0.5) / scale - 0.5 clamped at 0,
+    scale = `scale` when the call gave a scale factor, else out / size)."""
+    matrix = torch.zeros(out, size, dtype=torch.float64)
+    if align_corners:
+        step = (size - 1) / (out - 1) if out > 1 else 0.0
+    else:
+        step = 1.0 / scale if scale is not None and scale > 0 else size / out
+    for j in range(out):
+        source = j * step if align_corners else max((j + 0.5) * step - 0.5, 0.0)
+        i0 = min(int(math.floor(source)), size - 1)
+        i1 = i0 + 1 if i0 < size - 1 else i0
+        high = source - i0
+        matrix[j, i0] += 1.0 - high
+        matrix[j, i1] += high
+    return matrix
+
+
+def bilinear_sizes(x_shape, output_size, scale_factors) -> tuple[list[int], list[float | None]]:
+    """(output sizes, scales) of an upsample_bilinear2d.vec call, as PyTorch derives them."""
+    if output_size is not None:
+        return [int(s) for s in output_size], [None, None]
+    return ([int(math.floor(size * scale)) for size, scale in zip(x_shape[2:], scale_factors)],
+            [float(scale) for scale in scale_factors])
 
 
 def adaptive_windows(size: int, out: int) -> list[tuple[int, int]]:

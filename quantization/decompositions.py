@@ -10,6 +10,10 @@
   (a weight per channel: code 127 at scale 1/127; a matmul operand per tensor: codes -128 and
   127 at scale 1/255), so the sum is exact before the one rescale.
 
+- ``upsample_bilinear2d`` -> ``linear(x, A_w)`` then ``A_h @ (.)``: the interpolation along
+  each axis as a constant [out, in] matrix (``frontend.decompositions.bilinear_matrix``, equal
+  to PyTorch's to float rounding), two matmul entries Ethos-U55 runs (it has no bilinear RESIZE).
+
 - ``split`` / ``split_with_sizes`` / ``chunk`` / ``unbind``: each part the program reads
   (``getitem``) -> a ``slice`` (``select`` for unbind), which share x's quantization.
 
@@ -36,6 +40,7 @@ Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Etho
 | `cumsum` | `linear(x, tril(ones))` (last dim) or `tril(ones) @ x` | exact int32 sums |
 | `div` by a tensor | b's reciprocal as a 24-bit table (three byte TABLEs of b), `(a - zp) * R`, one rescale (`div.tensor`) | no float reciprocal; <= 0.004 LSB before rounding |
 | `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
+| `upsample_bilinear2d` (any size or scale, `align_corners` both ways) | `linear(x, A_w)` along W, then `A_h @ (.)` along H: constant matrices whose rows hold PyTorch's two interpolation weights (an identity axis is skipped) | Vela 5.2.0 does not run RESIZE BILINEAR on U55; two int32-accumulating matmuls it runs on both (weights quantized per row, e.g. 0.25 as 42/127 of 0.75: within 0.8%) |
 | `argmax`, `embedding` | not supported: integer graph IO (int64 indices in or out) has no lowering yet | refused at the compile |
 """
 
@@ -94,6 +99,45 @@ def _cumsum(gm: GraphModule, n: Node) -> Node | None:
     return summed if dim == second else _call(gm, n, aten.transpose.int, summed, dim, second)
 
 
+def _constant(gm: GraphModule, like: Node, prefix: str, value: torch.Tensor) -> Node:
+    name = f"{prefix}{len([k for k, _ in gm.named_buffers() if k.startswith(prefix)])}"
+    gm.register_buffer(name, value)
+    node = gm.graph.get_attr(name)
+    node.meta["val"] = like.meta["val"].fake_mode.from_tensor(value)
+    return node
+
+
+def _upsample_bilinear(gm: GraphModule, n: Node) -> Node | None:
+    """upsample_bilinear2d -> linear(x, A_w) then A_h @ (.): per axis a constant matrix
+    whose rows hold PyTorch's two interpolation weights (frontend.decompositions
+    .bilinear_matrix); an axis whose matrix is the identity is skipped."""
+    from tosaic.frontend.decompositions import bilinear_matrix, bilinear_sizes
+
+    x = n.args[0]
+    val = x.meta["val"]
+    if not val.is_floating_point() or val.dim() != 4:
+        return None
+    if n.target == aten.upsample_bilinear2d.vec:
+        output_size = n.args[1] if len(n.args) > 1 else n.kwargs.get("output_size")
+        align_corners = n.args[2] if len(n.args) > 2 else n.kwargs.get("align_corners", False)
+        factors = n.args[3] if len(n.args) > 3 else n.kwargs.get("scale_factors")
+        sizes, scales = bilinear_sizes(val.shape, output_size, factors)
+    else:
+        sizes = [int(s) for s in n.args[1]]
+        align_corners = n.args[2]
+        scales = [n.args[3] if len(n.args) > 3 else n.kwargs.get("scales_h"),
+                  n.args[4] if len(n.args) > 4 else n.kwargs.get("scales_w")]
+    h, w = val.shape[2:]
+    a_h, a_w = (bilinear_matrix(size, out, bool(align_corners), scale).to(val.dtype)
+                for size, out, scale in ((h, sizes[0], scales[0]), (w, sizes[1], scales[1])))
+    out = x
+    if not (a_w.shape[0] == a_w.shape[1] and torch.equal(a_w, torch.eye(w, dtype=val.dtype))):
+        out = _call(gm, n, aten.linear.default, out, _constant(gm, n, "_bilinear_w_", a_w))
+    if not (a_h.shape[0] == a_h.shape[1] and torch.equal(a_h, torch.eye(h, dtype=val.dtype))):
+        out = _call(gm, n, aten.matmul.default, _constant(gm, n, "_bilinear_h_", a_h), out)
+    return out
+
+
 def _parts(gm: GraphModule, n: Node) -> bool:
     """split / split_with_sizes / chunk / unbind: every getitem user becomes a slice (select)."""
     import operator
@@ -131,7 +175,8 @@ def _parts(gm: GraphModule, n: Node) -> bool:
 
 _PART_OPS = (aten.split.Tensor, aten.split_with_sizes.default, aten.chunk.default, aten.unbind.int)
 
-_REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.default: _cumsum}
+_REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.default: _cumsum,
+             aten.upsample_bilinear2d.vec: _upsample_bilinear, aten.upsample_bilinear2d.default: _upsample_bilinear}
 
 
 def decompose_composites(gm: GraphModule) -> int:

@@ -111,4 +111,12 @@ def ops_text() -> str:
     widths = {c: max(len(c), *(len(str(r[c])) for r in table)) for c in columns}
     out = ["  ".join(c.ljust(widths[c]) for c in columns)]
     out += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns) for r in table]
+    from tosaic.quantization.decompositions import DECOMPOSITIONS_MARKDOWN
+
+    # the decompositions (ops with no entry of their own): op and what it becomes
+    out += ["", "decompositions (docs/ops.md has why):"]
+    for line in DECOMPOSITIONS_MARKDOWN.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("op", "---"):
+            out.append(f"  {cells[0].replace('`', '')}: {cells[1].replace('`', '')}")
     return "\n".join(line.rstrip() for line in out) + "\n"

@@ -180,6 +180,10 @@ OPS: dict[str, Op] = {
     "max_pool2d": Op("pool", lambda m, x: F.max_pool2d(x, 3, 2, padding=1), (S,)),
     "avg_pool2d": Op("pool", lambda m, x: F.avg_pool2d(x, 2), (S,)),
     "upsample_nearest2d": Op("pool", lambda m, x: F.interpolate(x, scale_factor=2, mode="nearest"), (S,)),
+    "upsample_bilinear2d": Op("pool", lambda m, x: F.interpolate(x, scale_factor=2, mode="bilinear"), (S,)),
+    "upsample_bilinear2d-align": Op("pool", lambda m, x: F.interpolate(x, scale_factor=2, mode="bilinear",
+                                                                         align_corners=True), (S,)),
+    "upsample_bilinear2d-size": Op("pool", lambda m, x: F.interpolate(x, size=(13, 11), mode="bilinear"), (S,)),
     "pixel_shuffle": Op("pool", lambda m, x: F.pixel_shuffle(x, 2), (S,)),
     "pixel_unshuffle": Op("pool", lambda m, x: F.pixel_unshuffle(x, 2), (S,)),
     # -- data movement

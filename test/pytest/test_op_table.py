@@ -12,6 +12,8 @@ operator of every case is on the NPU for Ethos-U55-128 and Ethos-U85-256.
 import os
 
 import pytest
+import torch
+import torch.nn.functional as F
 
 from op_table import OPS, build, samples
 from quantized_check import check_quantized
@@ -103,6 +105,9 @@ MARKS = {
     "avg_pool2d": pytest.mark.lowering("avg_pool2d"),
     "upsample_nearest2d": pytest.mark.lowering("reshape.dequantized", "tile.dequantized", "tile.quantized",
                                                "upsample_nearest.resize"),
+    "upsample_bilinear2d": pytest.mark.lowering("matmul", "reshape.dequantized", "tile.dequantized"),
+    "upsample_bilinear2d-align": pytest.mark.lowering("matmul", "reshape.dequantized", "tile.dequantized"),
+    "upsample_bilinear2d-size": pytest.mark.lowering("matmul", "reshape.dequantized", "tile.dequantized"),
     "pixel_shuffle": pytest.mark.lowering(),
     "pixel_unshuffle": pytest.mark.lowering(),
     "cat": pytest.mark.lowering("concat", "requantize"),
@@ -177,3 +182,17 @@ def test_op_on_npu(name, placements, tmp_path_factory, monkeypatch):
         result = placements[(name, accelerator)]
         assert "error" not in result, result
         assert result["npu_ops"] > 0 and result["cpu_ops"] == 0, (accelerator, result["cpu_operators"])
+
+
+@pytest.mark.parametrize("size, out, align_corners, scale", [
+    (8, 16, False, 2.0), (8, 16, True, None), (5, 11, False, None), (7, 13, True, None), (6, 9, False, 1.5),
+    (9, 4, False, None), (1, 3, False, None), (4, 1, True, None)])
+def test_bilinear_matrix_matches_pytorch(size, out, align_corners, scale):
+    """The decomposition's interpolation matrix, applied to an input, is F.interpolate's result."""
+    from tosaic.frontend.decompositions import bilinear_matrix
+
+    x = torch.randn(1, 1, 1, size, dtype=torch.float64, generator=torch.Generator().manual_seed(size))
+    kwargs = {"scale_factor": (1.0, scale)} if scale else {"size": (1, out)}
+    want = F.interpolate(x, mode="bilinear", align_corners=align_corners, **kwargs)
+    got = x @ bilinear_matrix(size, out, align_corners, scale).T
+    assert torch.allclose(got, want, atol=1e-12), (got - want).abs().max()
