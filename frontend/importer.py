@@ -257,6 +257,24 @@ def decomposition_table(quantized: bool = True) -> dict:
     return table
 
 
+def _float_composites_rewritten(program: ExportedProgram) -> ExportedProgram:
+    """A float program with bilinear upsampling: the quantizer's rewrite of it into two
+    constant-matrix matmuls (`tosaic.quantization.decompositions`), re-exported (the matrices
+    are buffers, which a run_decompositions rule cannot add). Others are returned as they are."""
+    from tosaic.quantization.decompositions import FLOAT_REWRITES, decompose_composites
+
+    if not any(n.op == "call_function" and n.target in FLOAT_REWRITES for n in program.graph.nodes):
+        return program
+    gm = program.module(check_guards=False)
+    if not decompose_composites(gm, only=FLOAT_REWRITES):
+        return program
+    placeholders = {n.name: n for n in program.graph.nodes if n.op == "placeholder"}
+    args = tuple(torch.zeros(placeholders[name].meta["val"].shape, dtype=placeholders[name].meta["val"].dtype)
+                 for name in program.graph_signature.user_inputs)
+    with torch.no_grad():
+        return torch.export.export(gm, args, strict=False)
+
+
 def import_torch(program: ExportedProgram, context: ir.Context, lap=lambda stage: None) -> ir.Module:
     """FX import into torch-backend IR (the torch dialect, value semantics). `lap(stage)`
     is called after each step: "decompose", "fx_import", "torch_backend".
@@ -265,7 +283,10 @@ def import_torch(program: ExportedProgram, context: ir.Context, lap=lambda stage
     nodes that change (tosaic.frontend.decompose, 4-8x faster on MobileNetV2) is opt-in with
     TOSAIC_DECOMPOSE=nodes: on the merged test suite it still differs from run_decompositions
     on in-place ops, fake-mode mixes and some quantized programs."""
-    table = decomposition_table(quantized=is_quantized(program))
+    quantized = is_quantized(program)
+    if not quantized:
+        program = _float_composites_rewritten(program)
+    table = decomposition_table(quantized=quantized)
     if os.environ.get("TOSAIC_DECOMPOSE") == "nodes":
         from tosaic.frontend.decompose import decompose
 

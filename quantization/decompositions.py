@@ -179,10 +179,18 @@ _REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.def
              aten.upsample_bilinear2d.vec: _upsample_bilinear, aten.upsample_bilinear2d.default: _upsample_bilinear}
 
 
-def decompose_composites(gm: GraphModule) -> int:
-    """Rewrite each composite above; returns the number rewritten."""
+# The composites a float program needs rewritten too (torch's own decomposition of them
+# computes int64 indices, which TOSA's floating-point profile has no CAST for).
+FLOAT_REWRITES = (aten.upsample_bilinear2d.vec, aten.upsample_bilinear2d.default)
+
+
+def decompose_composites(gm: GraphModule, only=None) -> int:
+    """Rewrite each composite above (or those of `only`, a collection of aten ops); returns
+    the number rewritten."""
     rewritten = 0
     for n in list(gm.graph.nodes):
+        if only is not None and (n.op != "call_function" or n.target not in only):
+            continue
         if n.op == "call_function" and n.target in _PART_OPS and n.args[0].meta["val"].is_floating_point():
             if _parts(gm, n):
                 gm.graph.erase_node(n)

@@ -95,3 +95,18 @@ def test_multiple_inputs_and_outputs_keep_order():
     got = tosaic.run(result.flatbuffer, [a.numpy(), b.numpy()])
     np.testing.assert_allclose(got[0], (a - 2 * b).numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got[1], torch.relu(b).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [dict(scale_factor=2), dict(scale_factor=2, align_corners=True),
+                                    dict(size=(11, 13)), dict(size=(11, 13), align_corners=True)])
+def test_bilinear_upsample_matches_pytorch(kwargs):
+    """torch's own decomposition of upsample_bilinear2d casts int64 indices, which the float
+    profile cannot; the two constant-matrix matmuls of the quantized path are taken instead."""
+    class Up(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.interpolate(x, mode="bilinear", **kwargs)
+
+    x = torch.randn(1, 3, 5, 7, generator=torch.Generator().manual_seed(5))
+    result = tosaic.compile(Up(), (x,), target="tosa-fp")
+    (got,) = tosaic.run(result.flatbuffer, [x.numpy()])
+    np.testing.assert_allclose(got, Up()(x).numpy(), rtol=1e-5, atol=1e-6)
