@@ -202,6 +202,8 @@ def make_torch_fixtures(work: str, needed: set[str]) -> None:
         np.save(path("x_int8.npy"), np.zeros((1, 3, 8, 8), np.int8))  # the program's own layout
         np.save(path("x_int8_wrong_shape.npy"), np.zeros((1, 3, 9, 9), np.int8))
         np.save(path("x_float.npy"), np.zeros((1, 3, 8, 8), np.float32))
+        os.makedirs(path("int8_bare"), exist_ok=True)  # the flatbuffer without its report.json
+        shutil.copy(path("int8/model.tosa"), path("int8_bare/model.tosa"))
         np.save(path("x_int8_rank.npy"), np.zeros((3, 8, 8), np.int8))
         tosaic.compile(model, (x,), target="tosa-fp", output_dir=path("fp"))
         np.save(path("x_f32_wrong.npy"), np.zeros((1, 3, 4, 4), np.float32))
@@ -345,8 +347,13 @@ def cases() -> list[Case]:
              message="shape", needs=("tosa",)),
         Case("run: wrong-rank input", t, ["run", "{W}/int8/model.tosa", "--input", "{W}/x_int8_rank.npy"],
              message="shape", needs=("tosa",)),
-        Case("run: float input for int8", t, ["run", "{W}/int8/model.tosa", "--input", "{W}/x_float.npy"],
-             message="dtype|float32", needs=("tosa",)),
+        # with report.json beside it a float input is quantized with its qparams (must work);
+        # without one there is nothing to quantize it with
+        Case("run: float input for int8 (must work: report.json quantizes it)", t,
+             ["run", "{W}/int8/model.tosa", "--input", "{W}/x_float.npy"], expect="ok", needs=("tosa",)),
+        Case("run: float input for int8 without report.json", t,
+             ["run", "{W}/int8_bare/model.tosa", "--input", "{W}/x_float.npy"],
+             message="dtype|float32|report", needs=("tosa",)),
         Case("run: no input", t, ["run", "{W}/int8/model.tosa"], message="input", needs=("tosa",)),
         Case("run: two inputs for one", t, ["run", "{W}/int8/model.tosa", "--input", "{W}/x_int8.npy", "--input",
              "{W}/x_int8.npy"], message="input", needs=("tosa",)),

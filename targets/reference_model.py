@@ -33,7 +33,10 @@ def run_reference(flatbuffer: bytes | str, inputs: Sequence[np.ndarray]) -> list
         with _stdout_silenced(said):  # the model prints a version notice on every run
             outputs, status = tosa_reference_model.run(flatbuffer, arrays)
     except ValueError as e:
-        raise ReferenceModelError(f"the reference model rejected the inputs: {e}") from None
+        given = ", ".join(f"{x.dtype} {'x'.join(map(str, x.shape))}" for x in arrays)
+        raise ReferenceModelError(f"the reference model rejected the inputs ({str(e).strip()}): given {given}; "
+                                  "each input must have the graph input's dtype and shape (a float input for "
+                                  "an integer graph needs the report.json with its quantization)") from None
     if status != tosa_reference_model.GraphStatus.TOSA_VALID:
         # what it printed on stderr (e.g. "An error occurred while loading the TOSA model."), in our one line
         detail = " ".join(line.strip() for line in "".join(said).splitlines() if line.strip())
