@@ -65,6 +65,12 @@ def _compare(signatures, got, expected) -> tuple[int, float]:
     worst, equal, total = 0, 0, 0
     for signature, actual, want in zip(signatures, got, expected):
         q = signature.quantization
+        if q is None:  # an integer result (an argmax index): compared exactly
+            diff = np.abs(np.asarray(actual).astype(np.int64) - want.numpy().astype(np.int64))
+            worst = max(worst, int(diff.max()) if diff.size else 0)
+            equal += int((diff == 0).sum())
+            total += diff.size
+            continue
         if want.dtype == torch.float64:  # exact: round half to even of the float64 quotient
             lo, hi = io_range(q)
             want_q = np.clip(np.rint(want.numpy() / q["scale"]) + q["zero_point"], lo, hi).astype(np.int64)

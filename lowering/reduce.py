@@ -11,6 +11,11 @@ else one per-tensor rescale (another quantizer's own output qparams, e.g. ExecuT
 softmax decomposition that quantizes `reduce_max`'s result). Bit-exact but for RESCALE's
 round-half-up ties.
 
+argmax (entry `argmax`): quantization is monotonic and the scale positive, so the index of
+the largest value is the index of the largest code (ties: the first, as in PyTorch):
+`tosa.argmax` on the int8 (int16) values. Its index is int32 (TOSA 1.0 has no int64; the
+graph output that PyTorch gives as int64 is int32 here, compared exactly).
+
 Matched: a `reduce_max`/`reduce_min` whose operand is a per-tensor dequantize, followed by
 more reductions of the same kind and reshapes, each the only user of the one before, up
 to quantizes. int16 inputs that need a rescale must have zero point 0 (TOSA), else the op
@@ -26,7 +31,7 @@ from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import defining_op, make_reshape, ranked_shape, with_shape
 from tosaic.lowering.build import element_width, is_unsigned, requantize
 from tosaic.lowering.match import quantizes_below
-from tosaic.lowering.registry import SHARED_ALWAYS, Refuse, Replace, family, lower_each, lowering
+from tosaic.lowering.registry import COMPARE, SHARED_ALWAYS, Refuse, Replace, family, lower_each, lowering
 from tosaic.quantization import qmath
 
 family("reduce", summary="Fold dequantize -> reduce_max/reduce_min (+ reshapes) -> quantize into the same "
@@ -102,3 +107,26 @@ def lower_amax(reduce_op, run):
 def lower_amin(reduce_op, run):
     """amin / reduce_min over any dims (+ reshape) -> the same reduce_min chain on the integers (+ rescale)."""
     return _lower_reduction(reduce_op, run)
+
+
+@lowering("argmax", family="reduce", root="tosa.argmax", activations=("int8", "int16"),
+          annotates={"aten.argmax.default": COMPARE})
+def lower_argmax(argmax_op, run):
+    """argmax(dequantize(x)) -> tosa.argmax(x): the same index, as int32."""
+    dq = defining_op(argmax_op.operands[0])
+    if dq is None or dq.name != quant.DEQUANTIZE:
+        return None
+    in_q = quant.QParams.of(dq)
+    x = dq.operands[0]
+    if in_q.per_channel:
+        return Refuse(argmax_op, "argmax of a per-channel quantized tensor: the order of codes is not the order of "
+                                 "values across channels")
+    if is_unsigned(in_q, ir.RankedTensorType(x.type).element_type):
+        return Refuse(argmax_op, "argmax of uint8 values (stored signless, codes above 127 would order as negative)")
+    if min(in_q.scale) <= 0:
+        return Refuse(argmax_op, f"argmax needs a positive scale, got {in_q.scale[0]}")
+    shape = ranked_shape(argmax_op.results[0])
+    with ir.InsertionPoint(argmax_op), argmax_op.location:
+        index = tosa.ArgMaxOp(ir.RankedTensorType.get(shape, ir.IntegerType.get_signless(32)), x,
+                              argmax_op.attributes["axis"]).result
+    return Replace.one(argmax_op, index)

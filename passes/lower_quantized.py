@@ -88,6 +88,22 @@ class LowerQuantized(Pass):
         for family in registry.families():
             if family.name in chosen and not registry.apply_phase(op, run, family.name):
                 raise PassFailure(family.failure)
+        _results_typed_as_returned(op)
+
+
+def _results_typed_as_returned(func) -> None:
+    """A lowering may return a graph output in another type than the float program's (an
+    argmax index: int32 for PyTorch's int64); the function's result types follow."""
+    if func.name != "func.func" or not func.regions[0].blocks:
+        return
+    block = func.regions[0].blocks[0]
+    terminator = block.operations[len(block.operations) - 1]
+    if terminator.name != "func.return":
+        return
+    fn_type = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
+    returned = [value.type for value in terminator.operands]
+    if list(fn_type.results) != returned:
+        func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(list(fn_type.inputs), returned))
 
 
 def _family_view(family_name: str) -> type[LowerQuantized]:

@@ -105,8 +105,10 @@ _TOSA_INT_PIPELINE = PipelineVariant("tosa-int")
 # A repeat's rank-6 TILE as one TILE of the tensor (tosaic-fold-tile-reshapes), Vela's faster form.
 _ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)",
                    "func.func(tosaic-squeeze-transposes,tosaic-fold-tile-reshapes)")
+# Ethos-U55/U65: no ARGMAX in Vela 5.2.0 (tosaic-decompose-argmax: reductions of int32 keys).
 _ETHOS_U55_PIPELINE = PipelineVariant("tosa-int-ethos-u55",
-                                      extra_passes=("func.func(tosaic-decompose-conv3d)",) + _ETHOS_U_PASSES)
+                                      extra_passes=("func.func(tosaic-decompose-conv3d,tosaic-decompose-argmax)",)
+                                      + _ETHOS_U_PASSES)
 # Ethos-U85 only: a negating int8 TABLE runs faster as NEGATE (on the U55 the TABLE wins).
 _ETHOS_U85_PIPELINE = PipelineVariant("tosa-int-ethos-u85",
                                       extra_passes=_ETHOS_U_PASSES + ("func.func(tosaic-table-to-negate)",))

@@ -27,6 +27,7 @@ class Op:
     init: Callable | None = None  # module -> None: adds the row's layers/weights
     inputs: Callable | None = None  # generator -> tuple of inputs
     positive: bool = False  # inputs > 0 (log, sqrt, rsqrt, reciprocal)
+    per_target: bool = False  # its Ethos-U pipelines differ (a target pass): compiled for each
 
 
 class OpModule(nn.Module):
@@ -138,6 +139,9 @@ OPS: dict[str, Op] = {
     "sum": Op("reduction", lambda m, x: x.sum(dim=-1, keepdim=True), (S,)),
     "mean": Op("reduction", lambda m, x: x.mean(dim=(2, 3)), (S,)),
     "amax": Op("reduction", lambda m, x: x.amax(dim=1), (S,)),
+    # the U55 pipeline decomposes ARGMAX (tosaic-decompose-argmax)
+    "argmax": Op("reduction", lambda m, x: torch.argmax(x, dim=1), (S,), per_target=True),
+    "argmax-last": Op("reduction", lambda m, x: torch.argmax(x, dim=-1), (S,), per_target=True),
     "cumsum": Op("reduction", lambda m, x: torch.cumsum(x, dim=-1), (S,)),
     "cumsum-dim1": Op("reduction", lambda m, x: torch.cumsum(x, dim=1), (S,)),
     "amin": Op("reduction", lambda m, x: x.amin(dim=-1, keepdim=True), (S,)),

@@ -1,5 +1,5 @@
 // RUN: tosaic-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(tosaic-lower-quantized-reduce),canonicalize)' | filecheck %s
-// LOWERING: amax, amin
+// LOWERING: amax, amin, argmax
 
 // amax over H and W (one reduce_max per dim, then the reshape dropping them), shared
 // qparams: the same chain on the int8 values, nothing else.
@@ -62,4 +62,18 @@ func.func @softmax_max_shift(%arg0: tensor<1x4x8xi8>) -> tensor<1x4x8xf32> {
   %m = tosa.reduce_max %a {axis = 2 : i32} : (tensor<1x4x8xf32>) -> tensor<1x4x1xf32>
   %s = tosa.sub %a, %m : (tensor<1x4x8xf32>, tensor<1x4x1xf32>) -> tensor<1x4x8xf32>
   return %s : tensor<1x4x8xf32>
+}
+
+// -----
+
+// argmax of dequantized int8 values: the scale is positive, so tosa.argmax on the codes
+// gives the same index; TOSA's index is int32, and the function's result type follows.
+// CHECK-LABEL: func.func @argmax_codes
+// CHECK-SAME: -> tensor<1x4xi32>
+// CHECK: %[[I:.*]] = tosa.argmax %arg0 {axis = 1 : i32} : (tensor<1x8x4xi8>) -> tensor<1x4xi32>
+// CHECK: return %[[I]]
+func.func @argmax_codes(%arg0: tensor<1x8x4xi8>) -> tensor<1x4xi64> {
+  %a = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.5>, zero_point = array<i64: 3>} : (tensor<1x8x4xi8>) -> tensor<1x8x4xf32>
+  %i = tosa.argmax %a {axis = 1 : i32} : (tensor<1x8x4xf32>) -> tensor<1x4xi64>
+  return %i : tensor<1x4xi64>
 }
