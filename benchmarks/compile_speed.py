@@ -345,7 +345,13 @@ def main(argv=None) -> int:
     parser.add_argument("--executorch-models", nargs="+", default=EXECUTORCH_MODELS)
     parser.add_argument("--executorch-targets", nargs="+", default=["ethos-u55-128"])
     parser.add_argument("--render", nargs="+", metavar="RESULTS.json", help="print the tables of these runs")
+    parser.add_argument("--program", action="append", default=[], metavar="NAME=PT2",
+                        help="time this quantized .pt2 (e.g. one ExecuTorch's quantizer made, which ExecuTorch "
+                             "lowers; it rejects tosaic-quantized programs) as model NAME instead of quantizing it")
     args = parser.parse_args(argv)
+    programs = dict(item.split("=", 1) for item in args.program)
+    if programs and args.models == DEFAULT_MODELS:
+        args.models = list(programs)
     if args.render:
         sys.stdout.write(render(args.render))
         return 0
@@ -357,12 +363,12 @@ def main(argv=None) -> int:
         with open(results_path) as f:
             results = json.load(f)
     for name in args.models:
-        pt2 = quantize(name, args.out, args.calibration_samples)
+        pt2 = programs.get(name) or quantize(name, args.out, args.calibration_samples)
         entry = results["models"].setdefault(name, {"tosaic": {}})
         for target in args.targets:
             entry["tosaic"][target] = bench_tosaic(args.tosaic, name, pt2, target, os.path.join(args.out, args.label),
                                                    args.timeout)
-        if args.executorch_venv and name in args.executorch_models:
+        if args.executorch_venv and (name in args.executorch_models or name in programs):
             python = os.path.join(args.executorch_venv, "bin", "python")
             entry["executorch"] = {target: bench_executorch(python, name, pt2, target, args.out, args.timeout)
                                    for target in args.executorch_targets}
