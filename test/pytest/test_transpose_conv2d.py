@@ -127,7 +127,7 @@ def test_only_ethos_u_pipelines_rewrite_it():
         assert "func.func(tosaic-decompose-transpose-conv2d)," in pipeline_text(name)
         ethos_u_only = ("func.func(tosaic-decompose-transpose-conv2d),",
                         "func.func(tosaic-decompose-conv3d,tosaic-decompose-argmax),",
-                        "func.func(tosaic-squeeze-transposes,tosaic-fold-tile-reshapes),",
+                        "func.func(tosaic-squeeze-transposes,tosaic-fold-tile-reshapes,tosaic-reduce-without-transpose),",
                         "func.func(tosaic-table-to-negate),")
         text = pipeline_text(name)
         for passes in ethos_u_only:
