@@ -40,6 +40,10 @@ of the target at every code and equal to it at `int16-min-exact` (99.5%) of them
 A region no form gets within 1 LSB of (a step, or a kink between knots, e.g. floor or
 hardswish over some ranges) is refused with the closest form's figures.
 
+A region whose leaves are all splat constants (ExecuTorch's quantizer makes one of a division
+by a constant: reciprocal(dequantize(const 3.0)), quantized) computes one number: it is
+evaluated the same way and becomes a splat integer constant.
+
 abs has its own entry (benefit 2, the same root): TOSA's ABS between two RESCALEs, for
 int16 anywhere and for int8 on a graph input (where a TABLE cannot fuse into a
 producer), when it gives the table's output at every input code (Vela's cycles for
@@ -237,8 +241,9 @@ def _fits(shape_a, shape) -> bool:
     )
 
 
-def find_region(root: ir.Value, shape) -> Region | None:
-    """The elementwise region computing `root` from one dequantized int8 tensor, or None."""
+def find_region(root: ir.Value, shape, constant: bool = False) -> Region | None:
+    """The elementwise region computing `root` from one dequantized int8 tensor, or None.
+    `constant`: the region computing `root` from splat constants alone (its dequantize None)."""
     found = {"dequantize": None}
     ops: list = []  # post order: operands before users
     seen: list = []
@@ -273,9 +278,31 @@ def find_region(root: ir.Value, shape) -> Region | None:
         ops.append(op)
         return True
 
-    if not visit(root) or found["dequantize"] is None or not ops:
+    if not visit(root) or not ops or (found["dequantize"] is None) != constant:
         return None
     return Region(found["dequantize"], ops, constants)
+
+
+def fold_constant_region(q_op) -> Replace | None:
+    """quantize(f(splat constants)): the quantized program computes one number, here the way
+    it does (float32, then `qmath.quantize`), as a splat integer constant. ExecuTorch's
+    quantizer makes these of a division by a constant: reciprocal(dequantize(const 3.0))."""
+    out_q = quant.QParams.of(q_op)
+    out_type = ir.RankedTensorType(q_op.results[0].type)
+    shape = ranked_shape(q_op.results[0])
+    width = ir.IntegerType(out_type.element_type).width
+    if out_q.per_channel or shape is None or not -(1 << (width - 1)) <= out_q.qmin <= out_q.qmax < 1 << (width - 1):
+        return None  # (uint8 storage: left to the other lowerings)
+    region = find_region(q_op.operands[0], shape, constant=True)
+    if region is None:
+        return None
+    value = np.asarray(_evaluate_on(region, None, None).numpy(), np.float32).reshape(-1)
+    if value.size != 1 or not np.isfinite(value).all():
+        return None
+    code = qmath.quantize(value, out_q.scale[0], out_q.zero_point[0], out_q.qmin, out_q.qmax, np.int64)
+    with ir.InsertionPoint(q_op), q_op.location:
+        result = make_integer_const(np.full(shape, int(code[0]), np.int64), width)
+    return Replace.one(q_op, result)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -312,7 +339,7 @@ def _evaluate_on(region: Region, input_value: ir.Value, x):
     import torch
 
     evaluators = _evaluators()
-    env: list = [(input_value, x)]
+    env: list = [] if input_value is None else [(input_value, x)]  # None: a constant region
 
     def lookup(value):
         for known, tensor in env:
@@ -511,7 +538,7 @@ def lower_table_at(q_op, min_exact: float = 0.995, form: str = "auto"):
         return None
     region = find_region(q_op.operands[0], shape)
     if region is None or not region.ops:
-        return None
+        return fold_constant_region(q_op)
     dq = region.dequantize
     in_q = quant.QParams.of(dq)
     in_value = dq.operands[0]

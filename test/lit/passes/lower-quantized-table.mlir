@@ -191,3 +191,21 @@ func.func @int8_to_int16_stays(%arg0: tensor<1x8xi8>) -> tensor<1x8xi16> {
   %q = "tosaic.quantize"(%s) {axis = -1 : i64, qmax = 32767 : i64, qmin = -32767 : i64, scale = array<f64: 3.0e-05>, zero_point = array<i64: 0>} : (tensor<1x8xf32>) -> tensor<1x8xi16>
   return %q : tensor<1x8xi16>
 }
+
+// -----
+
+// A region of constants only (ExecuTorch's division by 3.0: the reciprocal of a quantized
+// constant, quantized): folded to the one code the quantized program computes,
+// round(1/3 / 0.0013071895809844136) - 128 = 127.
+// CHECK-LABEL: func.func @constant_reciprocal
+// CHECK: %[[C:.*]] = "tosa.const"() <{values = dense<127> : tensor<1x1x1x1xi8>}>
+// CHECK-NOT: tosa.reciprocal
+// CHECK-NOT: tosa.table
+// CHECK: return %[[C]]
+func.func @constant_reciprocal() -> tensor<1x1x1x1xi8> {
+  %c = "tosa.const"() <{values = dense<127> : tensor<1x1x1x1xi8>}> : () -> tensor<1x1x1x1xi8>
+  %d = "tosaic.dequantize"(%c) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.011764706112444401>, zero_point = array<i64: -128>} : (tensor<1x1x1x1xi8>) -> tensor<1x1x1x1xf32>
+  %r = tosa.reciprocal %d : (tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %q = "tosaic.quantize"(%r) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.0013071895809844136>, zero_point = array<i64: -128>} : (tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xi8>
+  return %q : tensor<1x1x1x1xi8>
+}
