@@ -268,6 +268,24 @@ def _float_composites_rewritten(program: ExportedProgram) -> ExportedProgram:
     gm = program.module(check_guards=False)
     if not decompose_composites(gm, only=FLOAT_REWRITES):
         return program
+    return _reexported(program, gm)
+
+
+def _quantized_composites_rewritten(program: ExportedProgram) -> ExportedProgram:
+    """A program another quantizer made, with a composite it left whole between a dequantize
+    and a quantize (a cumsum): the rewrite into ops the lowerings take, with exactly quantized
+    constants (`tosaic.quantization.decompositions.decompose_quantized_composites`), re-exported."""
+    from tosaic.quantization.decompositions import QUANTIZED_REWRITES, decompose_quantized_composites
+
+    if not any(n.op == "call_function" and n.target in QUANTIZED_REWRITES for n in program.graph.nodes):
+        return program
+    gm = program.module(check_guards=False)
+    if not decompose_quantized_composites(gm):
+        return program
+    return _reexported(program, gm)
+
+
+def _reexported(program: ExportedProgram, gm) -> ExportedProgram:
     placeholders = {n.name: n for n in program.graph.nodes if n.op == "placeholder"}
     args = tuple(torch.zeros(placeholders[name].meta["val"].shape, dtype=placeholders[name].meta["val"].dtype)
                  for name in program.graph_signature.user_inputs)
@@ -284,8 +302,7 @@ def import_torch(program: ExportedProgram, context: ir.Context, lap=lambda stage
     TOSAIC_DECOMPOSE=nodes: on the merged test suite it still differs from run_decompositions
     on in-place ops, fake-mode mixes and some quantized programs."""
     quantized = is_quantized(program)
-    if not quantized:
-        program = _float_composites_rewritten(program)
+    program = _quantized_composites_rewritten(program) if quantized else _float_composites_rewritten(program)
     table = decomposition_table(quantized=quantized)
     if os.environ.get("TOSAIC_DECOMPOSE") == "nodes":
         from tosaic.frontend.decompose import decompose

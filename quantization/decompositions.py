@@ -37,7 +37,7 @@ Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Etho
 | `scaled_dot_product_attention` (`is_causal=True` or a constant boolean mask) | matmul, mul, the integer softmax with the constant mask (masked codes -128 before the max, their exp times 0) | exact zero weights, no SELECT |
 | `addmm` | `mm + bias` (`matmul`, `add`) | exact |
 | `glu` | two slices, sigmoid TABLE, mul | exact |
-| `cumsum` | `linear(x, tril(ones))` (last dim) or `tril(ones) @ x` | exact int32 sums |
+| `cumsum` | `linear(x, tril(ones))` (last dim) or `tril(ones) @ x`; in another quantizer's program (cumsum left whole between a dequantize and a quantize, last dim) the same linear with the 0/1 weight quantized exactly (code 127, scale 1/127), at import | exact int32 sums |
 | `div` by a tensor | b's reciprocal as a 24-bit table (three byte TABLEs of b), `(a - zp) * R`, one rescale (`div.tensor`) | no float reciprocal; <= 0.004 LSB before rounding |
 | `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
 | `upsample_bilinear2d` (any size or scale, `align_corners` both ways) | `linear(x, A_w)` along W, then `A_h @ (.)` along H: constant matrices whose rows hold PyTorch's two interpolation weights (an identity axis is skipped) | Vela 5.2.0 does not run RESIZE BILINEAR on U55; two int32-accumulating matmuls it runs on both (weights quantized per row, e.g. 0.25 as 42/127 of 0.75: within 0.8%) |
@@ -178,6 +178,53 @@ _PART_OPS = (aten.split.Tensor, aten.split_with_sizes.default, aten.chunk.defaul
 
 _REWRITES = {aten.addmm.default: _addmm, aten.glu.default: _glu, aten.cumsum.default: _cumsum,
              aten.upsample_bilinear2d.vec: _upsample_bilinear, aten.upsample_bilinear2d.default: _upsample_bilinear}
+
+
+_QD = torch.ops.quantized_decomposed
+
+
+def _quantized_cumsum(gm: GraphModule, n: Node) -> Node | None:
+    """cumsum(dequantize(x), last dim) in a program another quantizer made (its cumsum between
+    a dequantize and a quantize): linear(dequantize(x), dequantize(tril codes)) with the 0/1
+    weight quantized exactly (code 127 at scale 1/127 per output row), which the matmul
+    entry lowers to one int32 accumulation and one rescale."""
+    x = n.args[0]
+    if not (isinstance(x, Node) and x.op == "call_function" and x.target == _QD.dequantize_per_tensor.default):
+        return None
+    val = x.meta["val"]
+    dim = (n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")) % val.dim()
+    if dim != val.dim() - 1 or n.kwargs.get("dtype") is not None:
+        return None
+    size = val.shape[dim]
+    codes = _constant(gm, n, "_cumsum_codes_", (torch.ones(size, size).tril() * 127).to(torch.int8))
+    scales = _constant(gm, n, "_cumsum_scales_", torch.full((size,), 1.0 / 127, dtype=torch.float32))
+    zero_points = _constant(gm, n, "_cumsum_zero_points_", torch.zeros(size, dtype=torch.int64))
+    weight = _call(gm, n, _QD.dequantize_per_channel.default, codes, scales, zero_points, 0, -127, 127, torch.int8)
+    return _call(gm, n, aten.linear.default, x, weight)
+
+
+QUANTIZED_REWRITES = {aten.cumsum.default: _quantized_cumsum}
+
+
+def decompose_quantized_composites(gm: GraphModule) -> int:
+    """In a program already quantized: rewrite the composites above whose input is a
+    dequantize (an op another quantizer left whole); returns the number rewritten."""
+    rewritten = 0
+    for n in list(gm.graph.nodes):
+        rewrite = QUANTIZED_REWRITES.get(n.target) if n.op == "call_function" else None
+        if rewrite is None:
+            continue
+        with gm.graph.inserting_before(n):
+            out = rewrite(gm, n)
+        if out is None:
+            continue
+        n.replace_all_uses_with(out)
+        gm.graph.erase_node(n)
+        rewritten += 1
+    if rewritten:
+        gm.graph.lint()
+        gm.recompile()
+    return rewritten
 
 
 # The composites a float program needs rewritten too (torch's own decomposition of them

@@ -63,3 +63,23 @@ def test_executorch_arm_decomposed_softmax_and_norm(name, tmp_path):
     for accelerator in ("ethos-u55-128", "ethos-u85-256"):
         placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
         assert placement.cpu_ops == 0 and placement.npu_ops > 0
+
+
+@pytest.mark.parametrize("name", ["cumsum", "div_constant"])
+def test_executorch_arm_composites(name, tmp_path):
+    """ExecuTorch's cumsum (left whole: rewritten to a linear layer with an exactly quantized
+    0/1 weight) and its division by a constant (the reciprocal of a quantized constant: a
+    region of constants, folded) compile, match the program, and run on both NPUs."""
+    program = torch.export.load(os.path.join(DATA, f"executorch_arm_{name}.pt2"))
+    shapes = user_input_shapes(program)
+    for seed in range(3):
+        g = torch.Generator().manual_seed(seed)
+        check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
+        check.assert_ok()
+    from tosaic.targets import vela
+
+    path = tmp_path / "model.tosa"
+    path.write_bytes(check.result.flatbuffer)
+    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
+        result = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
+        assert result.npu_ops > 0 and result.cpu_ops == 0, (accelerator, result.cpu_operators)
