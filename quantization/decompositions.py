@@ -209,9 +209,23 @@ QUANTIZED_REWRITES = {aten.cumsum.default: _quantized_cumsum}
 def decompose_quantized_composites(gm: GraphModule) -> int:
     """In a program already quantized: rewrite the composites above whose input is a
     dequantize (an op another quantizer left whole); returns the number rewritten."""
+    return _rewrite_nodes(gm, QUANTIZED_REWRITES)
+
+
+def _rewrite_nodes(gm: GraphModule, rewrites, only=None) -> int:
+    """Each call_function node whose op has a rule in `rewrites` (and is in `only`, when
+    given) replaced by what the rule builds before it (None: left); split-like nodes by
+    their parts. The number rewritten; the graph recompiled when any was."""
     rewritten = 0
     for n in list(gm.graph.nodes):
-        rewrite = QUANTIZED_REWRITES.get(n.target) if n.op == "call_function" else None
+        if n.op != "call_function" or (only is not None and n.target not in only):
+            continue
+        if rewrites is _REWRITES and n.target in _PART_OPS and n.args[0].meta["val"].is_floating_point():
+            if _parts(gm, n):
+                gm.graph.erase_node(n)
+                rewritten += 1
+            continue
+        rewrite = rewrites.get(n.target)
         if rewrite is None:
             continue
         with gm.graph.inserting_before(n):
@@ -235,26 +249,4 @@ FLOAT_REWRITES = (aten.upsample_bilinear2d.vec, aten.upsample_bilinear2d.default
 def decompose_composites(gm: GraphModule, only=None) -> int:
     """Rewrite each composite above (or those of `only`, a collection of aten ops); returns
     the number rewritten."""
-    rewritten = 0
-    for n in list(gm.graph.nodes):
-        if only is not None and (n.op != "call_function" or n.target not in only):
-            continue
-        if n.op == "call_function" and n.target in _PART_OPS and n.args[0].meta["val"].is_floating_point():
-            if _parts(gm, n):
-                gm.graph.erase_node(n)
-                rewritten += 1
-            continue
-        rewrite = _REWRITES.get(n.target) if n.op == "call_function" else None
-        if rewrite is None:
-            continue
-        with gm.graph.inserting_before(n):
-            out = rewrite(gm, n)
-        if out is None:
-            continue
-        n.replace_all_uses_with(out)
-        gm.graph.erase_node(n)
-        rewritten += 1
-    if rewritten:
-        gm.graph.lint()
-        gm.recompile()
-    return rewritten
+    return _rewrite_nodes(gm, _REWRITES, only)

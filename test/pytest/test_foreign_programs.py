@@ -12,14 +12,31 @@ from quantized_check import check_quantized, user_input_shapes
 DATA = os.path.join(os.path.dirname(__file__), "data")
 
 
-@pytest.mark.parametrize("name", ["residual", "conv_pool"])
-def test_executorch_arm_quantized_program(name):
+def _checked(name: str):
+    """The fixture `executorch_arm_<name>.pt2`, checked against its own fake-quantized program on
+    three random inputs; the last check."""
     program = torch.export.load(os.path.join(DATA, f"executorch_arm_{name}.pt2"))
     shapes = user_input_shapes(program)
     for seed in range(3):
         g = torch.Generator().manual_seed(seed)
         check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
         check.assert_ok()
+    return check
+
+
+def _assert_on_both_npus(check, tmp_path):
+    from tosaic.targets import vela
+
+    path = tmp_path / "model.tosa"
+    path.write_bytes(check.result.flatbuffer)
+    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
+        placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
+        assert placement.cpu_ops == 0 and placement.npu_ops > 0, (accelerator, placement.cpu_operators)
+
+
+@pytest.mark.parametrize("name", ["residual", "conv_pool"])
+def test_executorch_arm_quantized_program(name):
+    check = _checked(name)
     assert "tosa.conv2d" in check.result.report["ops"]
 
 
@@ -27,19 +44,7 @@ def test_executorch_arm_quantized_program(name):
 def test_executorch_arm_batch_norm_alone(tmp_path):
     """ExecuTorch's batch norm alone (not folded into a conv): its `view_copy` of the
     statistics and its quantized eps (a `full`) lower; each step is quantized."""
-    program = torch.export.load(os.path.join(DATA, "executorch_arm_batch_norm.pt2"))
-    shapes = user_input_shapes(program)
-    for seed in range(3):
-        g = torch.Generator().manual_seed(seed)
-        check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
-        check.assert_ok()
-    from tosaic.targets import vela
-
-    path = tmp_path / "model.tosa"
-    path.write_bytes(check.result.flatbuffer)
-    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
-        placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
-        assert placement.cpu_ops == 0 and placement.npu_ops > 0
+    _assert_on_both_npus(_checked("batch_norm"), tmp_path)
 
 
 @pytest.mark.lowering("softmax.max", "add", "sub", "mul", "mean", "table")
@@ -48,21 +53,10 @@ def test_executorch_arm_decomposed_softmax_and_norm(name, tmp_path):
     """ExecuTorch quantizes each step of its softmax decomposition (amax, sub, exp, sum,
     reciprocal, mul [, log]) and of layer norm: each step lowers on its own, bit-exact to
     the fake-quantized step, all on the NPU of both targets."""
-    from tosaic.targets import vela
-
-    program = torch.export.load(os.path.join(DATA, f"executorch_arm_{name}.pt2"))
-    shapes = user_input_shapes(program)
-    for seed in range(3):
-        g = torch.Generator().manual_seed(seed)
-        check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
-        check.assert_ok()
+    check = _checked(name)
     ops = check.result.report["ops"]
     assert not any(name in ops for name in ("tosa.exp", "tosa.reciprocal", "tosa.rsqrt", "tosa.log"))
-    path = tmp_path / "model.tosa"
-    path.write_bytes(check.result.flatbuffer)
-    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
-        placement = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
-        assert placement.cpu_ops == 0 and placement.npu_ops > 0
+    _assert_on_both_npus(check, tmp_path)
 
 
 @pytest.mark.parametrize("name", ["cumsum", "div_constant"])
@@ -70,16 +64,4 @@ def test_executorch_arm_composites(name, tmp_path):
     """ExecuTorch's cumsum (left whole: rewritten to a linear layer with an exactly quantized
     0/1 weight) and its division by a constant (the reciprocal of a quantized constant: a
     region of constants, folded) compile, match the program, and run on both NPUs."""
-    program = torch.export.load(os.path.join(DATA, f"executorch_arm_{name}.pt2"))
-    shapes = user_input_shapes(program)
-    for seed in range(3):
-        g = torch.Generator().manual_seed(seed)
-        check = check_quantized(program, tuple(torch.randn(*s, generator=g) for s in shapes))
-        check.assert_ok()
-    from tosaic.targets import vela
-
-    path = tmp_path / "model.tosa"
-    path.write_bytes(check.result.flatbuffer)
-    for accelerator in ("ethos-u55-128", "ethos-u85-256"):
-        result = vela.run_vela(str(path), accelerator, str(tmp_path / accelerator))
-        assert result.npu_ops > 0 and result.cpu_ops == 0, (accelerator, result.cpu_operators)
+    _assert_on_both_npus(_checked(name), tmp_path)
