@@ -51,11 +51,19 @@ from torch.fx import GraphModule, Node
 aten = torch.ops.aten
 
 
-def _call(gm: GraphModule, like: Node, op, *args) -> Node:
+def _fake_mode(like: Node):
+    """The fake mode of `like`'s value (the first of its results for a node with several:
+    lstm_cell's (h, c))."""
+    val = like.meta["val"]
+    return (val[0] if isinstance(val, (tuple, list)) else val).fake_mode
+
+
+def fx_call(gm: GraphModule, like: Node, op, *args) -> Node:
+    """A call_function node of `op` at the insertion point, with `like`'s source location and
+    module path, and the fake value the quantizer reads its dtype and shape from."""
     node = gm.graph.call_function(op, args)
     node.meta.update({k: v for k, v in like.meta.items() if k in ("stack_trace", "nn_module_stack")})
-    fake_mode = like.meta["val"].fake_mode
-    with fake_mode:
+    with _fake_mode(like):
         node.meta["val"] = op(*(a.meta["val"] if isinstance(a, Node) else a for a in args))
     return node
 
@@ -64,7 +72,7 @@ def _addmm(gm: GraphModule, n: Node) -> Node | None:
     bias, a, b = n.args[:3]
     if n.kwargs.get("beta", 1) != 1 or n.kwargs.get("alpha", 1) != 1:
         return None
-    return _call(gm, n, aten.add.Tensor, _call(gm, n, aten.mm.default, a, b), bias)
+    return fx_call(gm, n, aten.add.Tensor, fx_call(gm, n, aten.mm.default, a, b), bias)
 
 
 def _glu(gm: GraphModule, n: Node) -> Node | None:
@@ -73,9 +81,9 @@ def _glu(gm: GraphModule, n: Node) -> Node | None:
     shape = x.meta["val"].shape
     dim = dim % len(shape)
     half = shape[dim] // 2
-    first = _call(gm, n, aten.slice.Tensor, x, dim, 0, half)
-    second = _call(gm, n, aten.slice.Tensor, x, dim, half, shape[dim])
-    return _call(gm, n, aten.mul.Tensor, first, _call(gm, n, aten.sigmoid.default, second))
+    first = fx_call(gm, n, aten.slice.Tensor, x, dim, 0, half)
+    second = fx_call(gm, n, aten.slice.Tensor, x, dim, half, shape[dim])
+    return fx_call(gm, n, aten.mul.Tensor, first, fx_call(gm, n, aten.sigmoid.default, second))
 
 
 def _cumsum(gm: GraphModule, n: Node) -> Node | None:
@@ -85,26 +93,24 @@ def _cumsum(gm: GraphModule, n: Node) -> Node | None:
         return None
     dim = n.args[1] % val.dim()
     size = val.shape[dim]
-    name = f"_cumsum_weight_{len([k for k, _ in gm.named_buffers() if k.startswith('_cumsum_weight_')])}"
-    gm.register_buffer(name, torch.ones(size, size, dtype=val.dtype).tril())
-    weight = gm.graph.get_attr(name)
-    weight.meta["val"] = val.fake_mode.from_tensor(getattr(gm, name))
+    weight = fx_constant(gm, n, "_cumsum_weight_", torch.ones(size, size, dtype=val.dtype).tril())
     last = val.dim() - 1
     if dim == last:
-        return _call(gm, n, aten.linear.default, x, weight)
+        return fx_call(gm, n, aten.linear.default, x, weight)
     # along another dim: tril(ones) @ x over that dim moved second-last (a matmul of the
     # constant, which quantizes 0 and 1 exactly, per tensor)
     second = val.dim() - 2
-    moved = x if dim == second else _call(gm, n, aten.transpose.int, x, dim, second)
-    summed = _call(gm, n, aten.matmul.default, weight, moved)
-    return summed if dim == second else _call(gm, n, aten.transpose.int, summed, dim, second)
+    moved = x if dim == second else fx_call(gm, n, aten.transpose.int, x, dim, second)
+    summed = fx_call(gm, n, aten.matmul.default, weight, moved)
+    return summed if dim == second else fx_call(gm, n, aten.transpose.int, summed, dim, second)
 
 
-def _constant(gm: GraphModule, like: Node, prefix: str, value: torch.Tensor) -> Node:
+def fx_constant(gm: GraphModule, like: Node, prefix: str, value: torch.Tensor) -> Node:
+    """`value` as a new buffer `<prefix><n>` of `gm`, read by a get_attr node with its fake value."""
     name = f"{prefix}{len([k for k, _ in gm.named_buffers() if k.startswith(prefix)])}"
     gm.register_buffer(name, value)
     node = gm.graph.get_attr(name)
-    node.meta["val"] = like.meta["val"].fake_mode.from_tensor(value)
+    node.meta["val"] = _fake_mode(like).from_tensor(value)
     return node
 
 
@@ -133,9 +139,9 @@ def _upsample_bilinear(gm: GraphModule, n: Node) -> Node | None:
                 for size, out, scale in ((h, sizes[0], scales[0]), (w, sizes[1], scales[1])))
     out = x
     if not (a_w.shape[0] == a_w.shape[1] and torch.equal(a_w, torch.eye(w, dtype=val.dtype))):
-        out = _call(gm, n, aten.linear.default, out, _constant(gm, n, "_bilinear_w_", a_w))
+        out = fx_call(gm, n, aten.linear.default, out, fx_constant(gm, n, "_bilinear_w_", a_w))
     if not (a_h.shape[0] == a_h.shape[1] and torch.equal(a_h, torch.eye(h, dtype=val.dtype))):
-        out = _call(gm, n, aten.matmul.default, _constant(gm, n, "_bilinear_h_", a_h), out)
+        out = fx_call(gm, n, aten.matmul.default, fx_constant(gm, n, "_bilinear_h_", a_h), out)
     return out
 
 
@@ -167,8 +173,8 @@ def _parts(gm: GraphModule, n: Node) -> bool:
     for u in users:
         i = u.args[1]
         with gm.graph.inserting_before(u):
-            part = _call(gm, u, aten.select.int, x, dim, i) if bounds is None \
-                else _call(gm, u, aten.slice.Tensor, x, dim, bounds[i][0], bounds[i][1])
+            part = fx_call(gm, u, aten.select.int, x, dim, i) if bounds is None \
+                else fx_call(gm, u, aten.slice.Tensor, x, dim, bounds[i][0], bounds[i][1])
         u.replace_all_uses_with(part)
         gm.graph.erase_node(u)
     return True
@@ -196,11 +202,11 @@ def _quantized_cumsum(gm: GraphModule, n: Node) -> Node | None:
     if dim != val.dim() - 1 or n.kwargs.get("dtype") is not None:
         return None
     size = val.shape[dim]
-    codes = _constant(gm, n, "_cumsum_codes_", (torch.ones(size, size).tril() * 127).to(torch.int8))
-    scales = _constant(gm, n, "_cumsum_scales_", torch.full((size,), 1.0 / 127, dtype=torch.float32))
-    zero_points = _constant(gm, n, "_cumsum_zero_points_", torch.zeros(size, dtype=torch.int64))
-    weight = _call(gm, n, _QD.dequantize_per_channel.default, codes, scales, zero_points, 0, -127, 127, torch.int8)
-    return _call(gm, n, aten.linear.default, x, weight)
+    codes = fx_constant(gm, n, "_cumsum_codes_", (torch.ones(size, size).tril() * 127).to(torch.int8))
+    scales = fx_constant(gm, n, "_cumsum_scales_", torch.full((size,), 1.0 / 127, dtype=torch.float32))
+    zero_points = fx_constant(gm, n, "_cumsum_zero_points_", torch.zeros(size, dtype=torch.int64))
+    weight = fx_call(gm, n, _QD.dequantize_per_channel.default, codes, scales, zero_points, 0, -127, 127, torch.int8)
+    return fx_call(gm, n, aten.linear.default, x, weight)
 
 
 QUANTIZED_REWRITES = {aten.cumsum.default: _quantized_cumsum}

@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 from tosaic.lowering import registry as _registry
-from tosaic.quantization.decompositions import decompose_composites
+from tosaic.quantization.decompositions import decompose_composites, fx_call, fx_constant
 from tosaic.quantization.recurrent import decompose_recurrent_cells
 
 aten = torch.ops.aten
@@ -750,15 +750,8 @@ def decompose_attention(gm: GraphModule) -> int:
             continue  # broadcast batch dims: left fused
         scale = bound.get("scale")
         scale = 1.0 / math.sqrt(shape[-1]) if scale is None else float(scale)
-        fake_mode = q.meta["val"].fake_mode
-
         def call(op, *args):
-            # the node, with the fake value the quantizer reads its dtype and shape from
-            node = gm.graph.call_function(op, args)
-            node.meta.update({key: value for key, value in n.meta.items() if key in ("stack_trace", "nn_module_stack")})
-            with fake_mode:
-                node.meta["val"] = op(*(a.meta["val"] if isinstance(a, Node) else a for a in args))
-            return node
+            return fx_call(gm, n, op, *args)
 
         with gm.graph.inserting_before(n):
             scores = call(aten.matmul.default, q, call(aten.transpose.int, k, -2, -1))
@@ -768,11 +761,7 @@ def decompose_attention(gm: GraphModule) -> int:
                 # with 0: torch-mlir cannot import a boolean constant tensor.
                 keep = torch.ones(shape[-2], k.meta["val"].shape[-2], dtype=torch.bool).tril() if causal \
                     else getattr(gm, mask.target)
-                name = f"_attention_mask_{rewritten}"
-                gm.register_buffer(name, keep.to(torch.int32))
-                keep_node = gm.graph.get_attr(name)
-                keep_node.meta["val"] = fake_mode.from_tensor(getattr(gm, name))
-                mask = call(aten.ne.Scalar, keep_node, 0)
+                mask = call(aten.ne.Scalar, fx_constant(gm, n, "_attention_mask_", keep.to(torch.int32)), 0)
                 # the masked positions are -inf (exp = 0); the softmax lowering takes the
                 # constant mask (its input stays the unmasked scores' quantization)
                 scores = call(aten.where.ScalarOther, mask, scores, -math.inf)

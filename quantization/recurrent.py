@@ -18,7 +18,9 @@ from __future__ import annotations
 import operator
 
 import torch
-from torch.fx import GraphModule, Node
+from torch.fx import GraphModule
+
+from tosaic.quantization.decompositions import fx_call
 
 aten = torch.ops.aten
 
@@ -30,14 +32,9 @@ def decompose_recurrent_cells(gm: GraphModule) -> int:
         if n.op != "call_function" or n.target not in (aten.gru_cell.default, aten.lstm_cell.default):
             continue
         x = n.args[0]
-        fake_mode = x.meta["val"].fake_mode
 
-        def call(op, *args, like=n):
-            node = gm.graph.call_function(op, args)
-            node.meta.update({k: v for k, v in like.meta.items() if k in ("stack_trace", "nn_module_stack")})
-            with fake_mode:
-                node.meta["val"] = op(*(a.meta["val"] if isinstance(a, Node) else a for a in args))
-            return node
+        def call(op, *args):
+            return fx_call(gm, n, op, *args)
 
         with gm.graph.inserting_before(n):
             if n.target == aten.gru_cell.default:
