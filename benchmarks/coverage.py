@@ -277,8 +277,9 @@ def run_worker(name: str, out: str, targets: list[str], cli: bool, et_dir: str |
         if et.get("ok"):
             import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401  before torch.export.load
 
+            from tosaic.frontend.importer import load_program
             try:
-                et_program = torch.export.load(et["pt2"])
+                et_program = load_program(et["pt2"])
             except Exception as e:  # noqa: BLE001
                 et_program = None
                 row["executorch_program"] = {"ok": False, "error": "load: " + first_line(e)}

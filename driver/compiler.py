@@ -300,7 +300,7 @@ def compile(
         (stages.run_pipeline if stages else importer.run_pipeline)(module, pipeline, f"the {target} pipeline")
     except FrontendError as e:
         if scheme is None:
-            raise
+            raise FrontendError(_in_program_terms(str(e), exported)) from None
         raise FrontendError(_in_quantizer_terms(str(e), exported, scheme)) from None
     if io_layout != "nchw":
         pipeline += " " + NHWC_IO_PIPELINE
@@ -411,6 +411,48 @@ def _in_quantizer_terms(message: str, program, scheme) -> str:
     if errors:
         return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)])
     return message.replace(UNQUANTIZED_HINT, "no integer lowering applies; `tosaic ops` lists the supported ops")
+
+
+def _float_weighted_ops(program) -> list:
+    """The aten ops of an already-quantized program that read a float parameter or constant
+    directly (not through a dequantize): ops its quantizer left float (ExecuTorch's leaves a
+    GRU cell so)."""
+    signature = program.graph_signature
+    constants = {**signature.inputs_to_parameters, **signature.inputs_to_buffers,
+                 **signature.inputs_to_lifted_tensor_constants}
+    found = []
+    for node in program.graph.nodes:
+        if node.op != "call_function" or "quantized_decomposed" in str(node.target):
+            continue
+        reads = [a for a in node.all_input_nodes if a.op == "placeholder" and a.name in constants]
+        if any(getattr(a.meta.get("val"), "is_floating_point", lambda: False)() for a in reads):
+            found.append(node)
+    return found
+
+
+def _in_program_terms(message: str, program) -> str:
+    """A pipeline failure of a program another quantizer made: where the float ops are at a
+    source line holding an op that reads float weights, one error per such op, saying that
+    the program's quantizer left it float."""
+    failing = {}
+    for line in message.splitlines():
+        match = _DIAGNOSTIC.match(line)
+        if match:
+            failing.setdefault((match["file"], int(match["line"])), match["col"])
+    errors = []
+    for node in _float_weighted_ops(program):
+        where = next((frame for frame in _source_lines(node) if frame in failing), None)
+        if where is None:
+            continue
+        stack = list((node.meta.get("nn_module_stack") or {}).values())
+        module = stack[-1][0] if stack and stack[-1][0] else None
+        errors.append(f"{where[0]}:{where[1]}:{failing[where]}: error: {node.target}"
+                      f"{f' (in {module})' if module else ''} is unquantized: the program's quantizer left it "
+                      "float (its weights are float, not dequantized), which TOSA's integer profile cannot run; "
+                      "quantize it, or compile the float model with --scheme")
+    if errors:
+        return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)])
+    return message
 
 
 def _activation_types(exported) -> list[str]:

@@ -65,6 +65,11 @@ def prepare_inputs(arrays: list[np.ndarray], report: dict | None) -> tuple[list[
                 raise TosaicError(f"input {i}: integer values outside the program's {q['dtype']} range [{lo}, {hi}]")
             feeds.append(x.astype(dtype))
             notes.append(f"raw {q['dtype']}")
+        elif signature.get("dtype") == "i32" and x.dtype == np.int64:  # index ids: int32 in TOSA
+            if x.size and (x.min() < -(1 << 31) or x.max() >= 1 << 31):
+                raise TosaicError(f"input {i}: int64 values outside int32, which the flatbuffer's index input takes")
+            feeds.append(x.astype(np.int32))
+            notes.append("int64, as the int32 the flatbuffer takes")
         else:
             feeds.append(x)
             notes.append(str(x.dtype))

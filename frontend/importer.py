@@ -20,6 +20,7 @@ from torch_mlir import ir
 from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 from torch_mlir.extras.fx_importer import FxImporter, FxImporterHooks
 
+from tosaic.frontend import executorch_ops
 from tosaic.driver.errors import FrontendError
 from tosaic.driver.locations import attach_module_paths
 from tosaic.pipelines.textual import PipelineError, build_pass_manager
@@ -48,11 +49,12 @@ def load_program(path: str) -> ExportedProgram:
     try:
         with cached_type_hints():
             try:
-                return torch.export.load(path)
-            except Exception:  # an op only torchao registers: load again with it
+                return executorch_ops.rewrite(torch.export.load(path))
+            except Exception:  # an op only torchao or ExecuTorch registers: load again with them
                 import torchao.quantization.pt2e.quantize_pt2e  # noqa: F401
 
-                return torch.export.load(path)
+                executorch_ops.register()
+                return executorch_ops.rewrite(torch.export.load(path))
     except Exception as e:  # torch raises many kinds for a bad archive
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if "check the warnings above" in first:  # the warnings are the traceback silenced above
@@ -68,7 +70,7 @@ def export_program(
     if isinstance(program, str):
         return load_program(program)
     if isinstance(program, ExportedProgram):
-        return program
+        return executorch_ops.rewrite(program)
     if example_inputs is None:
         raise FrontendError("an nn.Module needs example_inputs to be exported")
     try:
@@ -216,6 +218,15 @@ def _upsample_nearest2d_sizes(x, output_size, scales_h=None, scales_w=None):
     return _upsample_nearest2d(x, output_size)
 
 
+def _index_select_rows(x, dim, index):
+    """Rows of a table by a tensor of ids (ExecuTorch's quantizer writes an embedding so) as
+    the embedding it is: TorchToTosa lowers that to one GATHER of whole rows, and
+    index_select to a GATHER of single elements (16x the indices for 16-wide rows)."""
+    if x.dim() == 2 and dim % 2 == 0 and index.dim() == 1:
+        return torch.ops.aten.embedding.default(x, index)
+    return NotImplemented
+
+
 def _layer_norm_f32(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """native_layer_norm of a float32 tensor in float32: torch-mlir computes its variance
     in f64 (through casts), which TOSA's floating-point profile does not have. Float
@@ -240,12 +251,13 @@ def decomposition_table(quantized: bool = True) -> dict:
     its batch norm decomposition), which TorchToTosa has no pattern for, and nearest
     upsampling (TorchToTosa does not legalize `aten.__interpolate`, which torch-mlir makes
     of `upsample_nearest2d.vec`), slices with a step and short flips, as data movement
-    Ethos-U55 runs."""
+    Ethos-U55 runs, and rows of a 2-D table by ids as an embedding."""
     table = dict(get_decomposition_table())
     table[torch.ops.aten.slice_copy.Tensor] = _slice_copy
     table[torch.ops.aten.view_copy.default] = _view_copy
     table[torch.ops.aten.slice.Tensor] = _slice_with_step
     table[torch.ops.aten.flip.default] = _flip
+    table[torch.ops.aten.index_select.default] = _index_select_rows
     table[torch.ops.aten.upsample_nearest2d.vec] = _upsample_nearest2d
     table[torch.ops.aten.upsample_nearest2d.default] = _upsample_nearest2d_sizes
     from tosaic.frontend import decompositions

@@ -56,7 +56,7 @@ from tosaic.dialects.tosa_helpers import (
 from tosaic.lowering.build import is_unsigned as _is_unsigned
 from tosaic.lowering.build import requantize
 from tosaic.lowering.match import integer_constant
-from tosaic.lowering.registry import CONCAT, SHARED, Refuse, Replace, family, lowering
+from tosaic.lowering.registry import CONCAT, SHARED, SHARED_ALWAYS, Refuse, Replace, family, lowering
 from tosaic.quantization import qmath
 
 family("data-movement", summary=(
@@ -229,6 +229,10 @@ _SHARED_ATEN_OPS = {
     "tosa.reverse": ("flip.default",),
     "tosa.identity": ("clone.default",),
 }
+# ... and those whose input is a constant, quantized for them (an embedding's table).
+_SHARED_CONSTANT_ATEN_OPS = {
+    "tosa.gather": ("embedding.default",),
+}
 
 
 @lowering("requantize", family="data-movement", root=quant.QUANTIZE, activations=("int8", "int16", "uint8"))
@@ -262,7 +266,8 @@ for _root in sorted(tosa_ops.DATA_MOVEMENT | {"tosa.pad"}):
     _short = _root.removeprefix("tosa.")
     lowering(f"{_short}.quantized", family="data-movement", root=_root, benefit=2,
              activations=("int8", "int16", "uint8"),
-             annotates={f"aten.{op}": SHARED for op in _SHARED_ATEN_OPS.get(_root, ())},
+             annotates={**{f"aten.{op}": SHARED for op in _SHARED_ATEN_OPS.get(_root, ())},
+                        **{f"aten.{op}": SHARED_ALWAYS for op in _SHARED_CONSTANT_ATEN_OPS.get(_root, ())}},
              summary=f"quantize({_short}(dequantize(x))) -> {_short} on the integers (+ rescale)")(_quantized_move)
     lowering(f"{_short}.dequantized", family="data-movement", root=_root, benefit=1,
              activations=("int8", "int16"),

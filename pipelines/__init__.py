@@ -15,6 +15,9 @@ _CLEANUP = (
     "canonicalize,cse"
 )
 
+# int64 graph inputs that torch-mlir casts to int32 indices (token ids): int32 inputs.
+_INDEX_INPUTS = "tosaic-narrow-index-inputs,"
+
 # Quantized programs (after tosaic-import-qdq and TorchToTosa): move Q/DQ off layout
 # ops, cancel transposes, fold weights, lower DQ -> op -> Q to integer TOSA, make the
 # graph's I/O the quantized values, cancel what transposes remain, and refuse any float
@@ -38,8 +41,9 @@ def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool =
     if (int48_bias, native_bias_bits) != ("native", 48):
         int48 += f"{{form={int48_bias} native-bias-bits={native_bias_bits}}}"
     return (
-        # uint8 only at the graph IO, int8 inside, before anything is lowered.
-        f"builtin.module(func.func({confine}),"
+        # int64 index inputs as the int32 TOSA reads; uint8 only at the graph IO, int8
+        # inside, before anything is lowered.
+        f"builtin.module({_INDEX_INPUTS}func.func({confine}),"
         # Twice: sinking a transpose through a clamp exposes quantize(transpose) again.
         "func.func(tosaic-form-clamps,tosaic-propagate-qdq,tosaic-fold-transposes,"
         "tosaic-propagate-qdq,tosaic-fold-transposes),"
@@ -60,7 +64,7 @@ def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool =
     )
 
 
-_FLOAT_PIPELINE = f"builtin.module({_CLEANUP})"
+_FLOAT_PIPELINE = f"builtin.module({_INDEX_INPUTS}{_CLEANUP})"
 
 PIPELINES: dict[str, str] = {
     family.pipeline.name: integer_pipeline(family.pipeline.name) if family.integer else _FLOAT_PIPELINE

@@ -42,7 +42,7 @@ Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Etho
 | `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
 | `upsample_bilinear2d` (any size or scale, `align_corners` both ways) | `linear(x, A_w)` along W, then `A_h @ (.)` along H: constant matrices whose rows hold PyTorch's two interpolation weights (an identity axis is skipped) | Vela 5.2.0 does not run RESIZE BILINEAR on U55; two int32-accumulating matmuls it runs on both (weights quantized per row, e.g. 0.25 as 42/127 of 0.75: within 0.8%) |
 | `argmax` (Ethos-U55) | the index from int32 keys `(x - qmin) * N + (N - 1 - i)`: REDUCE_MAX (in int16 when the keys fit, 8-bit argmax over <= 128 elements), minus the largest code's key, from N - 1 (`tosaic-decompose-argmax`); tosa-int and U85 keep ARGMAX; the index output is int32 | Vela has no ARGMAX on U55 |
-| `embedding` | not supported: an int64 index graph input has no lowering yet | refused at the compile |
+| `embedding` (Ethos-U) | token ids: an int64 graph input made int32 (`tosaic-narrow-index-inputs`); the int8 table's GATHER as a one-hot of `ids - k` (int32 SUB, MAXIMUM, MINIMUM, MUL) convolved 1x1 with the table's codes as weights, rescaled by 1 (`tosaic-decompose-gather`); tosa-int keeps the GATHER | Vela 5.2.0 runs no GATHER on U55 and a constant table's GATHER on the CPU on U85; bit-exact |
 """
 
 import torch

@@ -104,7 +104,9 @@ _TOSA_INT_PIPELINE = PipelineVariant("tosa-int")
 # Every Ethos-U: no TRANSPOSE feeds a conv1d directly (tosaic-squeeze-transposes), Vela runs that slowly.
 # A repeat's rank-6 TILE as one TILE of the tensor (tosaic-fold-tile-reshapes), Vela's faster form.
 # Every Ethos-U: a sum over time sums the conv output itself, not its transpose (tosaic-reduce-without-transpose).
-_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d)",
+# Every Ethos-U: Vela 5.2.0 runs a GATHER of a constant table (an embedding) on the CPU, on the
+# U55 any GATHER: a one-hot 1x1 convolution instead (tosaic-decompose-gather).
+_ETHOS_U_PASSES = ("func.func(tosaic-decompose-transpose-conv2d,tosaic-decompose-gather)",
                    "func.func(tosaic-squeeze-transposes,tosaic-fold-tile-reshapes,tosaic-reduce-without-transpose)")
 # Ethos-U55/U65: no ARGMAX in Vela 5.2.0 (tosaic-decompose-argmax: reductions of int32 keys).
 _ETHOS_U55_PIPELINE = PipelineVariant("tosa-int-ethos-u55",

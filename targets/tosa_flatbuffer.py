@@ -42,10 +42,22 @@ def required_extensions(module: ir.Module) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _has_integer_inputs(module: ir.Module) -> bool:
+    """A float program with int32 graph inputs (an embedding's token ids, reshaped before the
+    GATHER): TOSA 1.0 allows moving int32 values only with the integer profile too."""
+    for op in module.body.operations:
+        if op.operation.name == "func.func":
+            fn_type = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+            if any(isinstance(ir.ShapedType(t).element_type, ir.IntegerType) for t in fn_type.inputs):
+                return True
+    return False
+
+
 def target_for(module: ir.Module, base: TosaTarget) -> TosaTarget:
-    """`base` with the extensions the module needs (integer profile only)."""
+    """`base` with the extensions the module needs (integer profile only); a float
+    program that moves int32 indices gets the integer profile too."""
     if not base.integer:
-        return base
+        return replace(base, profile="pro_fp,pro_int") if _has_integer_inputs(module) else base
     return replace(base, extensions=tuple(sorted(set(base.extensions) | set(required_extensions(module)))))
 
 

@@ -22,18 +22,44 @@ from tosaic.driver.errors import TosaicError
 from tosaic.tools import inputs as cli_inputs
 
 
-def _parse_shape(text: str) -> tuple[int, ...]:
+class InputShape(tuple):
+    """An --input-shape: the dims, and the example input's dtype (float32, or int64/int32
+    for index inputs such as token ids, given as `2x7:int64`)."""
+
+    dtype = "float32"
+
+
+_INPUT_DTYPES = ("float32", "int64", "int32")
+
+
+def _parse_shape(text: str) -> InputShape:
+    dims_text, _, dtype = text.lower().partition(":")
+    if dtype and dtype not in _INPUT_DTYPES:
+        raise argparse.ArgumentTypeError(f"'{text}': the input dtype must be one of {', '.join(_INPUT_DTYPES)}")
     try:
-        dims = tuple(int(d) for d in text.lower().split("x"))
+        dims = tuple(int(d) for d in dims_text.split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32") from None
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32 (or 2x7:int64)") from None
     if not dims or any(d <= 0 for d in dims):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32")
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shape like 1x3x32x32 (or 2x7:int64)")
     try:
         cli_inputs.check_input_shape(dims)
     except TosaicError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
-    return dims
+    shape = InputShape(dims)
+    shape.dtype = dtype or "float32"
+    return shape
+
+
+def _example_input(shape):
+    """Random float32 values, or index 0 everywhere for an integer input (an id any
+    embedding table has)."""
+    import torch
+
+    dtype = getattr(shape, "dtype", "float32")
+    if dtype == "float32":
+        return torch.randn(*shape)
+    return torch.zeros(*shape, dtype=getattr(torch, dtype))
 
 
 def _load_program(spec: str, input_shapes: list[tuple[int, ...]]):
@@ -83,7 +109,7 @@ def _load_program(spec: str, input_shapes: list[tuple[int, ...]]):
             raise TosaicError(f"{spec}: forward takes {len(required)} input(s) "
                               f"({', '.join(p.name for p in required)}), got {len(input_shapes)} --input-shape")
     torch.manual_seed(0)
-    return model.eval(), tuple(torch.randn(*shape) for shape in input_shapes)
+    return model.eval(), tuple(_example_input(shape) for shape in input_shapes)
 
 
 def _program_inputs(program, example_inputs) -> list:
@@ -533,7 +559,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compile", help="compile a program to TOSA")
     c.add_argument("program", help="PROGRAM.pt2 or file.py:ModelClass")
     c.add_argument("--input-shape", type=_parse_shape, action="append", default=[],
-                   help="example input shape for file.py:ModelClass, e.g. 1x3x32x32 (repeat per input)")
+                   help="example input shape for file.py:ModelClass, e.g. 1x3x32x32, or 2x7:int64 for token ids "
+                        "(repeat per input)")
     c.add_argument("--target", default="tosa-fp", help=_target_help())
     c.add_argument("-o", "--output", required=True, help="output directory")
     c.add_argument("--scheme", help="quantize a float program for an integer target: a8w8, a8w4 (int4 "

@@ -85,6 +85,14 @@ def _mha(m):
     m.layer = nn.MultiheadAttention(16, 2, batch_first=True)
 
 
+def _embedding(m):
+    m.layer = nn.Embedding(50, 16)
+
+
+def _token_ids(g: torch.Generator) -> tuple:
+    return (torch.randint(0, 50, (2, 7), generator=g),)
+
+
 def _proj(m):
     m.q, m.k, m.v = nn.Linear(16, 16), nn.Linear(16, 16), nn.Linear(16, 16)
 
@@ -199,6 +207,9 @@ OPS: dict[str, Op] = {
     "slice": Op("data", lambda m, x: x[:, 1:3, 2:], (S,)),
     "select": Op("data", lambda m, x: x[:, 1], (S,)),
     "index_select": Op("data", lambda m, x: torch.index_select(x, 1, torch.tensor([3, 0, 2])), (S,)),
+    # token ids as an int64 graph input (int32 in the flatbuffer); Ethos-U: tosaic-decompose-gather
+    "embedding": Op("data", lambda m, ids: m.layer(ids), ((2, 7),), init=_embedding, inputs=_token_ids,
+                    per_target=True),
     "permute": Op("data", lambda m, x: x.permute(0, 2, 3, 1), (S,)),
     "transpose": Op("data", lambda m, x: x.transpose(1, 2), (S,)),
     "view": Op("data", lambda m, x: x.view(1, 16, 16), (S,)),

@@ -120,6 +120,7 @@ MARKS = {
     "slice": pytest.mark.lowering("slice.quantized"),
     "select": pytest.mark.lowering("slice.quantized"),
     "index_select": pytest.mark.lowering("gather.constant-indices", "requantize"),
+    "embedding": pytest.mark.lowering("gather.quantized"),
     "permute": pytest.mark.lowering(),
     "transpose": pytest.mark.lowering(),
     "view": pytest.mark.lowering(),
@@ -146,7 +147,8 @@ def _compile(name: str, directory, monkeypatch):
     # Within the calibrated range (the quantization's own clamp is not what this checks).
     lo = [min(float(b[i].min()) for b in calibration) for i in range(len(test_input))]
     hi = [max(float(b[i].max()) for b in calibration) for i in range(len(test_input))]
-    check = check_quantized(program, tuple(x.clamp(lo[i], hi[i]) for i, x in enumerate(test_input)))
+    check = check_quantized(program, tuple(x.clamp(lo[i], hi[i]) if x.is_floating_point() else x
+                                           for i, x in enumerate(test_input)))
     path = os.path.join(directory, f"{name}.tosa")
     with open(path, "wb") as f:
         f.write(check.result.flatbuffer)
