@@ -4,15 +4,16 @@
 - ``glu(x, dim)`` -> ``x[:half] * sigmoid(x[half:])`` along ``dim``: two slices (sharing x's
   quantization), a sigmoid TABLE and a quantized mul.
 
-- ``cumsum(x, dim)`` -> ``linear(x, tril(ones(n, n)))`` along the last dim, else
-  ``tril(ones(n, n)) @ x`` with ``dim`` moved second-last (and back) by transposes:
+- ``cumsum(x, dim)`` -> ``linear(x, tril(ones(n, n)))`` along the last dim, else the same
+  linear of ``x`` with ``dim`` moved last and flattened into rows (and back):
   y_j = sum_{i <= j} x_i as an int32 matmul accumulation. The 0/1 matrix quantizes exactly
   (a weight per channel: code 127 at scale 1/127; a matmul operand per tensor: codes -128 and
   127 at scale 1/255), so the sum is exact before the one rescale.
 
-- ``upsample_bilinear2d`` -> ``linear(x, A_w)`` then ``A_h @ (.)``: the interpolation along
-  each axis as a constant [out, in] matrix (``frontend.decompositions.bilinear_matrix``, equal
-  to PyTorch's to float rounding), two matmul entries Ethos-U55 runs (it has no bilinear RESIZE).
+- ``upsample_bilinear2d`` -> ``linear(x, A_w)``, then the same along H (moved last and back):
+  the interpolation along each axis as a constant [out, in] matrix
+  (``frontend.decompositions.bilinear_matrix``, equal to PyTorch's to float rounding), two
+  1x1 convolutions Ethos-U55 runs (it has no bilinear RESIZE).
 
 - ``split`` / ``split_with_sizes`` / ``chunk`` / ``unbind``: each part the program reads
   (``getitem``) -> a ``slice`` (``select`` for unbind), which share x's quantization.
@@ -37,10 +38,10 @@ Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Etho
 | `scaled_dot_product_attention` (`is_causal=True` or a constant boolean mask) | matmul, mul, the integer softmax with the constant mask (masked codes -128 before the max, their exp times 0) | exact zero weights, no SELECT |
 | `addmm` | `mm + bias` (`matmul`, `add`) | exact |
 | `glu` | two slices, sigmoid TABLE, mul | exact |
-| `cumsum` | `linear(x, tril(ones))` (last dim) or `tril(ones) @ x`; in another quantizer's program (cumsum left whole between a dequantize and a quantize, last dim) the same linear with the 0/1 weight quantized exactly (code 127, scale 1/127), at import | exact int32 sums |
+| `cumsum` | `linear(x, tril(ones))` (another dim: moved last as rows of a 2-D matrix, and back); in another quantizer's program (cumsum left whole between a dequantize and a quantize; another dim than the last transposed there and back) the same linear with the 0/1 weight quantized exactly (code 127, scale 1/127), at import | exact int32 sums |
 | `div` by a tensor | b's reciprocal as a 24-bit table (three byte TABLEs of b), `(a - zp) * R`, one rescale (`div.tensor`) | no float reciprocal; <= 0.004 LSB before rounding |
 | `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
-| `upsample_bilinear2d` (any size or scale, `align_corners` both ways) | `linear(x, A_w)` along W, then `A_h @ (.)` along H: constant matrices whose rows hold PyTorch's two interpolation weights (an identity axis is skipped) | Vela 5.2.0 does not run RESIZE BILINEAR on U55; two int32-accumulating matmuls it runs on both (weights quantized per row, e.g. 0.25 as 42/127 of 0.75: within 0.8%) |
+| `upsample_bilinear2d` (any size or scale, `align_corners` both ways) | `linear(x, A_w)` along W, then along H moved last (transposes) `linear(., A_h)`: constant matrices whose rows hold PyTorch's two interpolation weights (an identity axis is skipped); in another quantizer's program (left whole between a dequantize and a quantize) the weights as exact codes `w * D` at scale `1/D` (`D <= 127`: 4 for scale 2) and the W result held exactly in int16 (units `s / D_w`), so the one rounding is the output's | Vela 5.2.0 does not run RESIZE BILINEAR on U55; two int32-accumulating 1x1 convolutions it runs on both (own quantizer: weights quantized per row, e.g. 0.25 as 42/127 of 0.75: within 0.8%) |
 | `argmax` (Ethos-U55) | the index from int32 keys `(x - qmin) * N + (N - 1 - i)`: REDUCE_MAX (in int16 when the keys fit, 8-bit argmax over <= 128 elements), minus the largest code's key, from N - 1 (`tosaic-decompose-argmax`); tosa-int and U85 keep ARGMAX; the index output is int32 | Vela has no ARGMAX on U55 |
 | `embedding` (Ethos-U) | token ids: an int64 graph input made int32 (`tosaic-narrow-index-inputs`); the int8 table's GATHER as a one-hot of `ids - k` (int32 SUB, MAXIMUM, MINIMUM, MUL) convolved 1x1 with the table's codes as weights, rescaled by 1 (`tosaic-decompose-gather`); tosa-int keeps the GATHER | Vela 5.2.0 runs no GATHER on U55 and a constant table's GATHER on the CPU on U85; bit-exact |
 """
@@ -94,15 +95,29 @@ def _cumsum(gm: GraphModule, n: Node) -> Node | None:
     dim = n.args[1] % val.dim()
     size = val.shape[dim]
     weight = fx_constant(gm, n, "_cumsum_weight_", torch.ones(size, size, dtype=val.dtype).tril())
-    last = val.dim() - 1
+    return _cumsum_as_linear(gm, n, x, dim, weight)
+
+
+def _cumsum_as_linear(gm: GraphModule, n: Node, x: Node, dim: int, weight: Node) -> Node:
+    """linear(x, tril(ones)) along `dim`: along the last dim directly; along another, with
+    `dim` moved last and the rest flattened into rows (data movement, which the quantized
+    values pass through), and back. (`tril @ x` would be a matmul with an activation operand,
+    which Vela runs ~6x slower than this 1x1 convolution on Ethos-U55.)"""
+    last = x.meta["val"].dim() - 1
     if dim == last:
         return fx_call(gm, n, aten.linear.default, x, weight)
-    # along another dim: tril(ones) @ x over that dim moved second-last (a matmul of the
-    # constant, which quantizes 0 and 1 exactly, per tensor)
-    second = val.dim() - 2
-    moved = x if dim == second else fx_call(gm, n, aten.transpose.int, x, dim, second)
-    summed = fx_call(gm, n, aten.matmul.default, weight, moved)
-    return summed if dim == second else fx_call(gm, n, aten.transpose.int, summed, dim, second)
+    moved = fx_call(gm, n, aten.transpose.int, x, dim, last)
+    return fx_call(gm, n, aten.transpose.int, linear_of_rows(gm, n, moved, weight), dim, last)
+
+
+def linear_of_rows(gm: GraphModule, n: Node, x: Node, weight: Node) -> Node:
+    """linear(x, weight) with `x` (a transposed tensor) flattened into rows [-1, in] and the
+    result reshaped back: a linear of a non-contiguous N-D tensor would decompose to a batched
+    matmul of a tiled weight, which the matmul entry does not take."""
+    shape = [int(d) for d in x.meta["val"].shape]
+    rows = fx_call(gm, n, aten.reshape.default, x, [-1, shape[-1]])
+    out = fx_call(gm, n, aten.linear.default, rows, weight)
+    return fx_call(gm, n, aten.reshape.default, out, shape[:-1] + [int(out.meta["val"].shape[-1])])
 
 
 def fx_constant(gm: GraphModule, like: Node, prefix: str, value: torch.Tensor) -> Node:
@@ -114,14 +129,13 @@ def fx_constant(gm: GraphModule, like: Node, prefix: str, value: torch.Tensor) -
     return node
 
 
-def _upsample_bilinear(gm: GraphModule, n: Node) -> Node | None:
-    """upsample_bilinear2d -> linear(x, A_w) then A_h @ (.): per axis a constant matrix
-    whose rows hold PyTorch's two interpolation weights (frontend.decompositions
-    .bilinear_matrix); an axis whose matrix is the identity is skipped."""
+def _bilinear_matrices(n: Node) -> tuple[torch.Tensor | None, torch.Tensor | None] | None:
+    """(A_h, A_w) of an upsample_bilinear2d node of a 4-D float input: float64 [out, in]
+    matrices whose rows hold PyTorch's two interpolation weights (frontend.decompositions
+    .bilinear_matrix); None for an axis whose matrix is the identity. None if not 4-D float."""
     from tosaic.frontend.decompositions import bilinear_matrix, bilinear_sizes
 
-    x = n.args[0]
-    val = x.meta["val"]
+    val = n.args[0].meta["val"]
     if not val.is_floating_point() or val.dim() != 4:
         return None
     if n.target == aten.upsample_bilinear2d.vec:
@@ -134,14 +148,29 @@ def _upsample_bilinear(gm: GraphModule, n: Node) -> Node | None:
         align_corners = n.args[2]
         scales = [n.args[3] if len(n.args) > 3 else n.kwargs.get("scales_h"),
                   n.args[4] if len(n.args) > 4 else n.kwargs.get("scales_w")]
-    h, w = val.shape[2:]
-    a_h, a_w = (bilinear_matrix(size, out, bool(align_corners), scale).to(val.dtype)
-                for size, out, scale in ((h, sizes[0], scales[0]), (w, sizes[1], scales[1])))
-    out = x
-    if not (a_w.shape[0] == a_w.shape[1] and torch.equal(a_w, torch.eye(w, dtype=val.dtype))):
-        out = fx_call(gm, n, aten.linear.default, out, fx_constant(gm, n, "_bilinear_w_", a_w))
-    if not (a_h.shape[0] == a_h.shape[1] and torch.equal(a_h, torch.eye(h, dtype=val.dtype))):
-        out = fx_call(gm, n, aten.matmul.default, fx_constant(gm, n, "_bilinear_h_", a_h), out)
+    matrices = []
+    for size, out, scale in zip(val.shape[2:], sizes, scales):
+        matrix = bilinear_matrix(size, out, bool(align_corners), scale)
+        identity = out == size and torch.equal(matrix, torch.eye(size, dtype=matrix.dtype))
+        matrices.append(None if identity else matrix)
+    return matrices[0], matrices[1]
+
+
+def _upsample_bilinear(gm: GraphModule, n: Node) -> Node | None:
+    """upsample_bilinear2d -> linear(x, A_w), then the same along H (moved last and back);
+    an identity axis skipped."""
+    matrices = _bilinear_matrices(n)
+    if matrices is None:
+        return None
+    a_h, a_w = matrices
+    dtype = n.args[0].meta["val"].dtype
+    out = n.args[0]
+    if a_w is not None:
+        out = fx_call(gm, n, aten.linear.default, out, fx_constant(gm, n, "_bilinear_w_", a_w.to(dtype)))
+    if a_h is not None:  # H moved last: a linear (a 1x1 convolution), not a matmul of an activation
+        moved = fx_call(gm, n, aten.transpose.int, out, 2, 3)
+        out = linear_of_rows(gm, n, moved, fx_constant(gm, n, "_bilinear_h_", a_h.to(dtype)))
+        out = fx_call(gm, n, aten.transpose.int, out, 2, 3)
     return out
 
 
@@ -190,26 +219,81 @@ _QD = torch.ops.quantized_decomposed
 
 
 def _quantized_cumsum(gm: GraphModule, n: Node) -> Node | None:
-    """cumsum(dequantize(x), last dim) in a program another quantizer made (its cumsum between
+    """cumsum(dequantize(x), dim) in a program another quantizer made (its cumsum between
     a dequantize and a quantize): linear(dequantize(x), dequantize(tril codes)) with the 0/1
     weight quantized exactly (code 127 at scale 1/127 per output row), which the matmul
-    entry lowers to one int32 accumulation and one rescale."""
+    entry lowers to one int32 accumulation and one rescale; another dim than the last is
+    transposed to the last and back."""
     x = n.args[0]
     if not (isinstance(x, Node) and x.op == "call_function" and x.target == _QD.dequantize_per_tensor.default):
         return None
     val = x.meta["val"]
     dim = (n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")) % val.dim()
-    if dim != val.dim() - 1 or n.kwargs.get("dtype") is not None:
+    if n.kwargs.get("dtype") is not None:
         return None
     size = val.shape[dim]
     codes = fx_constant(gm, n, "_cumsum_codes_", (torch.ones(size, size).tril() * 127).to(torch.int8))
     scales = fx_constant(gm, n, "_cumsum_scales_", torch.full((size,), 1.0 / 127, dtype=torch.float32))
     zero_points = fx_constant(gm, n, "_cumsum_zero_points_", torch.zeros(size, dtype=torch.int64))
     weight = fx_call(gm, n, _QD.dequantize_per_channel.default, codes, scales, zero_points, 0, -127, 127, torch.int8)
-    return fx_call(gm, n, aten.linear.default, x, weight)
+    return _cumsum_as_linear(gm, n, x, dim, weight)
 
 
-QUANTIZED_REWRITES = {aten.cumsum.default: _quantized_cumsum}
+# The widest denominator of exact interpolation weights (codes w * D in int8), and so of
+# the int16 intermediate's unit s / D: |sum (q - zp) * code| <= 255 * D <= 32767.
+_BILINEAR_MAX_DENOMINATOR = 127
+
+
+def _common_denominator(matrix: torch.Tensor) -> int | None:
+    """The least D <= 127 with every weight * D an integer (to 1e-6), or None."""
+    from fractions import Fraction
+    from math import lcm
+
+    d = 1
+    for weight in {float(w) for w in matrix.flatten()}:
+        d = lcm(d, Fraction(weight).limit_denominator(_BILINEAR_MAX_DENOMINATOR).denominator)
+        if d > _BILINEAR_MAX_DENOMINATOR:
+            return None
+    return d if torch.allclose(matrix * d, torch.round(matrix * d), atol=1e-6) else None
+
+
+def _quantized_bilinear(gm: GraphModule, n: Node) -> Node | None:
+    """upsample_bilinear2d(dequantize(x)) in a program another quantizer made (left whole
+    between a dequantize and a quantize), exactly: along W, linear(x, A_w) with the weights as
+    exact codes w * D_w at scale 1/D_w, whose result (in units s / D_w: an integer) is held
+    exactly in int16; then along H (moved last and back) the same with A_h, so the one
+    rounding is the requantization to the program's output, as in the program."""
+    x = n.args[0]
+    if not (isinstance(x, Node) and x.op == "call_function" and x.target == _QD.dequantize_per_tensor.default
+            and x.args[5] == torch.int8):
+        return None
+    matrices = _bilinear_matrices(n)
+    if matrices is None:
+        return None
+    a_h, a_w = matrices
+    denominators = [None if m is None else _common_denominator(m) for m in (a_w, a_h)]
+    if any(m is not None and d is None for m, d in zip((a_w, a_h), denominators)):
+        return None
+    unit = float(x.args[1])
+    out = x
+    for axis, (matrix, d) in enumerate(zip((a_w, a_h), denominators)):
+        if matrix is None:
+            continue
+        codes = fx_constant(gm, n, "_bilinear_codes_", torch.round(matrix * d).to(torch.int8))
+        weight = fx_call(gm, n, _QD.dequantize_per_tensor.default, codes, 1.0 / d, 0, -127, 127, torch.int8)
+        out = fx_call(gm, n, aten.linear.default, out, weight) if axis == 0 else \
+            linear_of_rows(gm, n, fx_call(gm, n, aten.transpose.int, out, 2, 3), weight)
+        unit /= d
+        if axis == 0 and a_h is not None:  # exact: integers in units s / D_w, within int16
+            out = fx_call(gm, n, _QD.quantize_per_tensor.default, out, unit, 0, -32768, 32767, torch.int16)
+            out = fx_call(gm, n, _QD.dequantize_per_tensor.default, out, unit, 0, -32768, 32767, torch.int16)
+        if axis == 1:
+            out = fx_call(gm, n, aten.transpose.int, out, 2, 3)
+    return out
+
+
+QUANTIZED_REWRITES = {aten.cumsum.default: _quantized_cumsum, aten.upsample_bilinear2d.vec: _quantized_bilinear,
+                      aten.upsample_bilinear2d.default: _quantized_bilinear}
 
 
 def decompose_quantized_composites(gm: GraphModule) -> int:

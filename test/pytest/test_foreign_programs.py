@@ -59,9 +59,42 @@ def test_executorch_arm_decomposed_softmax_and_norm(name, tmp_path):
     _assert_on_both_npus(check, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["cumsum", "div_constant"])
+@pytest.mark.parametrize("name", ["cumsum", "cumsum_dim1", "div_constant"])
 def test_executorch_arm_composites(name, tmp_path):
     """ExecuTorch's cumsum (left whole: rewritten to a linear layer with an exactly quantized
-    0/1 weight) and its division by a constant (the reciprocal of a quantized constant: a
+    0/1 weight; along dim 1, that dim moved last and back) and its division by a constant (the reciprocal of a quantized constant: a
     region of constants, folded) compile, match the program, and run on both NPUs."""
     _assert_on_both_npus(_checked(name), tmp_path)
+
+
+@pytest.mark.lowering("matmul")
+def test_executorch_arm_bilinear_align_corners(tmp_path):
+    """ExecuTorch's bilinear upsampling (left whole, input and output sharing qparams) as two
+    linears with exact weight codes and an exact int16 intermediate: one rounding, as in the
+    program; align_corners=True (weights in 15ths) has no ties: bit-exact, on both NPUs."""
+    check = _checked("bilinear_align")
+    assert (check.max_lsb, check.bit_exact) == (0, 1.0)
+    assert "tosa.resize" not in check.result.report["ops"]
+    _assert_on_both_npus(check, tmp_path)
+
+
+def test_executorch_arm_bilinear_ties_only():
+    """Scale 2 (weights 1/4, 3/4): the interpolated codes land on exact halves, which TOSA's
+    RESCALE rounds up and PyTorch to even (ExecuTorch's own lowering differs the same way).
+    Every differing element is such a tie, and by 1."""
+    import numpy as np
+    import torch.nn.functional as F
+
+    program = torch.export.load(os.path.join(DATA, "executorch_arm_bilinear.pt2"))
+    x = torch.randn(1, 4, 8, 8, generator=torch.Generator().manual_seed(0))
+    check = check_quantized(program, (x,))
+    q = check.result.outputs[0].quantization
+    dq = [n for n in program.graph.nodes if "dequantize_per_tensor" in str(n.target)][0]
+    scale, zp = float(dq.args[1]), int(dq.args[2])
+    codes = torch.clamp(torch.round(x / scale) + zp, -128, 127)
+    assert (q["scale"], q["zero_point"]) == (scale, zp)  # shared: the output in input code units
+    exact = F.interpolate((codes - zp).double(), scale_factor=2, mode="bilinear") + zp  # k/16: exact in float64
+    want = np.clip(np.floor(exact.numpy() + 0.5), -128, 127)  # RESCALE: half up
+    np.testing.assert_array_equal(check.outputs[0], want)
+    ties = np.abs(exact.numpy() - np.floor(exact.numpy()) - 0.5) < 1e-6
+    assert check.max_lsb == 1 and 0 < ties.mean() < 0.2 and check.bit_exact >= 1 - ties.mean()
