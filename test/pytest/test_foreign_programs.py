@@ -98,3 +98,14 @@ def test_executorch_arm_bilinear_ties_only():
     np.testing.assert_array_equal(check.outputs[0], want)
     ties = np.abs(exact.numpy() - np.floor(exact.numpy()) - 0.5) < 1e-6
     assert check.max_lsb == 1 and 0 < ties.mean() < 0.2 and check.bit_exact >= 1 - ties.mean()
+
+
+def test_executorch_arm_attention_with_a_boolean_mask(tmp_path):
+    """ExecuTorch's scaled_dot_product_attention with a constant boolean mask: its additive
+    mask is where(mask, quantized 0, quantized -256) of a boolean buffer, which torch-mlir
+    cannot import as it is (rewritten as an int32 constant > 0, folded by the where entry);
+    then its decomposed softmax. Matches the program, all on both NPUs (ExecuTorch's own
+    lowering leaves the where on the CPU)."""
+    check = _checked("sdpa_bool_mask")
+    assert "tosa.select" not in check.result.report["ops"]
+    _assert_on_both_npus(check, tmp_path)
