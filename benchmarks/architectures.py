@@ -625,6 +625,33 @@ class GRUUnrolled(nn.Module):
         return self.head(h)
 
 
+class GRUGates(nn.Module):
+    """GRUUnrolled's cell written out as its two gate layers (as GRU implementations for
+    microcontrollers often are): r, z = sigmoid(W_i x + W_h h), n = tanh(W_in x + r (W_hn h)),
+    h' = n + z (h - n), the same function as nn.GRUCell's. Other quantizers annotate each step
+    (ExecuTorch's leaves an nn.GRUCell float)."""
+
+    INPUT_SHAPE = (1, 4, 32)
+    STEPS, FEATURES, HIDDEN = 4, 32, 64
+
+    def __init__(self):
+        super().__init__()
+        self.x_gates = nn.Linear(self.FEATURES, 3 * self.HIDDEN)
+        self.h_gates = nn.Linear(self.HIDDEN, 3 * self.HIDDEN)
+        self.head = nn.Linear(self.HIDDEN, NUM_CLASSES)
+
+    def forward(self, x):
+        h = torch.zeros(x.shape[0], self.HIDDEN)
+        for t in range(self.STEPS):
+            x_r, x_z, x_n = self.x_gates(x[:, t]).chunk(3, dim=-1)
+            h_r, h_z, h_n = self.h_gates(h).chunk(3, dim=-1)
+            r = torch.sigmoid(x_r + h_r)
+            z = torch.sigmoid(x_z + h_z)
+            n = torch.tanh(x_n + r * h_n)
+            h = n + z * (h - n)
+        return self.head(h)
+
+
 class LSTMUnrolled(nn.Module):
     """An LSTM cell (input 32, hidden 64) unrolled over 4 time steps from a zero state, linear head."""
 
@@ -648,7 +675,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     cls.__name__: cls
     for cls in (MobileNetV2, MobileNetV3Small, MobileNetV3Large, EfficientNetB0, ResNet18, ResNet50,
                 ShuffleNetV2, SqueezeNet11, MNASNet, RegNetX400MF, ViTTiny, BertEncoderLayer, KWSConv1d,
-                UNet, GRUUnrolled, LSTMUnrolled)
+                UNet, GRUUnrolled, GRUGates, LSTMUnrolled)
 }
 
 MODEL_SEED = 0

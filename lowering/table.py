@@ -83,11 +83,13 @@ from torch_mlir.dialects import tosa
 
 from tosaic.dialects import quant
 from tosaic.dialects.tosa_helpers import (
+    constant_array,
     defining_op,
     has_single_use,
     is_zero_constant,
     make_integer_const,
     make_rescale,
+    make_transpose,
     ranked_shape,
 )
 from tosaic.lowering.build import integer_clamp, integer_rescale, saturate
@@ -795,3 +797,90 @@ def lower_abs(q_op, run):
         if reached.min() < out_q.qmin or reached.max() > out_q.qmax:
             result = integer_clamp(result, out_q.qmin, out_q.qmax)
     return Replace.one(q_op, result)
+
+
+# --------------------------------------------------------------------------- prelu (per channel)
+#
+# prelu(x) = x where x > 0, else w_c x, with one slope per channel. torch-mlir writes it as
+# select(greater(x, 0), x, mul(w, x)). Per channel, as int16 leaky_relu is per tensor: with
+# s = s_x / s_y, a = RESCALE(x, s) and b = RESCALE(x, |w_c| s) (per channel, the channel
+# moved last: TOSA rescales per channel along the last axis), times the sign of w_c, each
+# rounded once; rounding is monotonic, so MAXIMUM(a, b) is the right branch everywhere when
+# every w_c <= 1 (a >= b for x >= zp, a <= b below), MINIMUM when every w_c >= 1. A zero
+# slope rescales by 2^-31: every |x - zp| <= 2^16 rounds to 0, as w_c x does. One slope for
+# all channels (a splat) is a leaky_relu: the table.
+
+
+def _prelu_parts(q_op):
+    """(the dequantize, slopes [C], channel axis) of quantize(select(greater(x, 0), x,
+    mul(w, x))) with w a float constant varying along one axis of x, or None."""
+    select = defining_op(q_op.operands[0])
+    if select is None or select.name != "tosa.select" or not has_single_use(select.results[0]):
+        return None
+    cond, x, product = (defining_op(v) for v in select.operands)
+    x = select.operands[1]
+    dq = defining_op(x)
+    if not quant.is_dequantize(dq) or cond is None or cond.name != "tosa.greater" or product is None \
+            or product.name != "tosa.mul" or not is_zero_constant(product.operands[2]):
+        return None
+    if cond.operands[0] != x or _splat_float(cond.operands[1]) != 0.0:
+        return None
+    mul_operands = list(product.operands)[:2]
+    slopes = next((constant_array(w) for w, v in (mul_operands, mul_operands[::-1]) if v == x), None)
+    shape = ranked_shape(x)
+    if slopes is None or shape is None or slopes.ndim != len(shape) or not np.issubdtype(slopes.dtype, np.floating):
+        return None
+    axes = [i for i, n in enumerate(slopes.shape) if n != 1]
+    if len(axes) != 1 or slopes.shape[axes[0]] != shape[axes[0]]:
+        return None
+    return dq, slopes.reshape(-1).astype(np.float64), axes[0]
+
+
+@lowering("prelu", family="table", root=quant.QUANTIZE, benefit=2, activations=("int8", "int16"),
+          annotates={"aten.prelu.default": OWN_OUTPUT})
+def lower_prelu(q_op, run):
+    """prelu with a slope per channel -> two RESCALEs to int32 (the second per channel, signed
+    by a MUL), MAXIMUM (MINIMUM when every slope >= 1), a unit RESCALE, the channel moved last
+    and back; one slope for all: the table."""
+    parts = _prelu_parts(q_op)
+    if parts is None:
+        return None
+    dq, slopes, axis = parts
+    in_q, out_q = quant.QParams.of(dq), quant.QParams.of(q_op)
+    if in_q.per_channel or out_q.per_channel:
+        return None
+    if np.all(slopes <= 1):
+        combine = tosa.maximum
+    elif np.all(slopes >= 1):
+        combine = tosa.minimum
+    else:
+        return Refuse(q_op, "prelu with slopes both below and above 1 has no two-branch integer form")
+    x, out_type = dq.operands[0], q_op.results[0].type
+    scale = in_q.scale[0] / out_q.scale[0]
+    lo, hi = in_q.qmin, in_q.qmax
+    bound = max(abs(lo - in_q.zero_point[0]), abs(hi - in_q.zero_point[0]))
+    scales = [scale] + [max(abs(w) * scale, 2.0 ** -31) for w in slopes]
+    for value in scales:
+        reason = qmath.rescale_fits(value, bound)
+        if reason is None and bound * value + 1 >= 1 << 29:
+            reason = f"scale {value:.6g} takes int32 values past the unit rescale's 2**29"
+        if reason:
+            return Refuse(q_op, f"prelu cannot be rescaled: {reason}")
+    shape = ranked_shape(x)
+    perm = [i for i in range(len(shape)) if i != axis] + [axis]
+    inverse = [perm.index(i) for i in range(len(shape))]
+    moved = [shape[i] for i in perm]
+    element = ir.RankedTensorType(out_type).element_type
+    with ir.InsertionPoint(q_op), q_op.location:
+        i32 = ir.RankedTensorType.get(moved, ir.IntegerType.get_signless(32))
+        xt = make_transpose(x, perm)
+        a = integer_rescale(xt, [scale], in_q.zero_point[0], 0, i32, per_channel=False)
+        b = integer_rescale(xt, scales[1:], in_q.zero_point[0], 0, i32, per_channel=True)
+        if np.any(slopes < 0):
+            signs = np.where(slopes < 0, -1, 1).reshape([1] * (len(shape) - 1) + [-1])
+            b = tosa.MulOp(i32, b, make_integer_const(signs, 32), make_integer_const(np.asarray([0]), 8)).result
+        y = integer_rescale(combine(i32, a, b), [1.0], 0, out_q.zero_point[0],
+                            ir.RankedTensorType.get(moved, element), per_channel=False)
+        width = ir.IntegerType(element).width
+        y = saturate(y, out_q.qmin, out_q.qmax, -(1 << (width - 1)), (1 << (width - 1)) - 1)
+        return Replace.one(q_op, make_transpose(y, inverse))

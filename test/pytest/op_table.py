@@ -85,6 +85,14 @@ def _mha(m):
     m.layer = nn.MultiheadAttention(16, 2, batch_first=True)
 
 
+def _prelu(slopes):
+    def init(m):
+        m.layer = nn.PReLU(len(slopes))
+        with torch.no_grad():
+            m.layer.weight.copy_(torch.tensor(slopes))
+    return init
+
+
 def _embedding(m):
     m.layer = nn.Embedding(50, 16)
 
@@ -116,6 +124,10 @@ OPS: dict[str, Op] = {
         "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt, "reciprocal": torch.reciprocal,
     }.items()},
     "abs": Op("unary", lambda m, x: torch.abs(x), (S,)),
+    # a slope per channel: two RESCALEs + MAXIMUM (MINIMUM when all slopes >= 1); one slope: the table
+    "prelu": Op("unary", lambda m, x: m.layer(x), (S,), init=_prelu([-0.5, 0.0, 0.25, 0.9])),
+    "prelu-steep": Op("unary", lambda m, x: m.layer(x), (S,), init=_prelu([1.0, 1.5, 2.0, 3.0])),
+    "prelu-single": Op("unary", lambda m, x: m.layer(x), (S,), init=_prelu([0.2])),
     "leaky_relu": Op("unary", lambda m, x: F.leaky_relu(x, 0.1), (S,)),
     **{name: Op("unary", (lambda f: lambda m, x: f(x))(f), (S,)) for name, f in {
         "relu": F.relu, "relu6": F.relu6, "hardtanh": F.hardtanh, "clamp": lambda x: x.clamp(-0.5, 1.0),

@@ -27,3 +27,19 @@ func.func @int16_step(%arg0: tensor<1x8xi16>) -> tensor<1x8xi16> {
 // An unknown int16-form is an error naming the choices.
 // FORM: error: 'func.func' op tosaic-lower-quantized-table: unknown int16-form 'cubic' (auto, one-table, two-table, quadratic)
 // FORM-NOT: Traceback
+
+// -----
+
+// prelu with slopes on both sides of 1: no two-branch form, refused at the op.
+func.func @prelu_mixed(%arg0: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  %w = "tosa.const"() <{values = dense<[[[[0.5]], [[2.0]]]]> : tensor<1x2x1x1xf32>}> : () -> tensor<1x2x1x1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %zero = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1x1x1x1xf32>}> : () -> tensor<1x1x1x1xf32>
+  %x = "tosaic.dequantize"(%arg0) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.028>, zero_point = array<i64: 0>} : (tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xf32>
+  %gt = tosa.greater %x, %zero : (tensor<1x2x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x2x4x4xi1>
+  %wx = tosa.mul %w, %x, %shift : (tensor<1x2x1x1xf32>, tensor<1x2x4x4xf32>, tensor<1xi8>) -> tensor<1x2x4x4xf32>
+  %sel = tosa.select %gt, %x, %wx : (tensor<1x2x4x4xi1>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-error @+1 {{prelu with slopes both below and above 1 has no two-branch integer form}}
+  %q = "tosaic.quantize"(%sel) {axis = -1 : i64, qmax = 127 : i64, qmin = -128 : i64, scale = array<f64: 0.08>, zero_point = array<i64: 0>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xi8>
+  return %q : tensor<1x2x4x4xi8>
+}
