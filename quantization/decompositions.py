@@ -43,7 +43,7 @@ Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Etho
 | `split`/`chunk`/`unbind` | slices / selects | annotated as data movement |
 | `upsample_bilinear2d` (any size or scale, `align_corners` both ways) | `linear(x, A_w)` along W, then along H moved last (transposes) `linear(., A_h)`: constant matrices whose rows hold PyTorch's two interpolation weights (an identity axis is skipped); in another quantizer's program (left whole between a dequantize and a quantize) the weights as exact codes `w * D` at scale `1/D` (`D <= 127`: 4 for scale 2) and the W result held exactly in int16 (units `s / D_w`), so the one rounding is the output's | Vela 5.2.0 does not run RESIZE BILINEAR on U55; two int32-accumulating 1x1 convolutions it runs on both (own quantizer: weights quantized per row, e.g. 0.25 as 42/127 of 0.75: within 0.8%) |
 | `argmax` (Ethos-U55) | the index from int32 keys `(x - qmin) * N + (N - 1 - i)`: REDUCE_MAX (in int16 when the keys fit, 8-bit argmax over <= 128 elements), minus the largest code's key, from N - 1 (`tosaic-decompose-argmax`); tosa-int and U85 keep ARGMAX; the index output is int32 | Vela has no ARGMAX on U55 |
-| `where(boolean constant, a, b)` in another quantizer's program (ExecuTorch's additive attention mask) | `where(int32 constant > 0, a, b)` at import; the where entry folds the condition to its 0/1 mask | torch-mlir makes a tosa.const of mismatched element types of a boolean tensor constant |
+| `where(c, a, b)` with `c` computed from constants alone, in another quantizer's program (ExecuTorch's additive attention mask, its tril's comparison of quantized aranges) | `c` evaluated, `where(int32 constant > 0, a, b)` at import; the where entry folds the condition to its 0/1 mask | torch-mlir makes a tosa.const of mismatched element types of a boolean tensor constant |
 | `embedding` (Ethos-U) | token ids: an int64 graph input made int32 (`tosaic-narrow-index-inputs`); the int8 table's GATHER as a one-hot of `ids - k` (int32 SUB, MAXIMUM, MINIMUM, MUL) convolved 1x1 with the table's codes as weights, rescaled by 1 (`tosaic-decompose-gather`); tosa-int keeps the GATHER | Vela 5.2.0 runs no GATHER on U55 and a constant table's GATHER on the CPU on U85; bit-exact |
 """
 
@@ -293,14 +293,37 @@ def _quantized_bilinear(gm: GraphModule, n: Node) -> Node | None:
     return out
 
 
+def _constant_value(gm: GraphModule, node, depth: int = 0):
+    """The tensor a node computes from constants alone (get_attr buffers, arange, their
+    quantize/dequantize, reshapes, comparisons...), evaluated as the program would; None
+    when it reads a graph input."""
+    if not isinstance(node, Node):
+        return node
+    if node.op == "get_attr":
+        return getattr(gm, node.target)
+    if node.op != "call_function" or depth > 32:
+        return None
+    values = {}
+    for arg in node.all_input_nodes:
+        value = _constant_value(gm, arg, depth + 1)
+        if value is None:
+            return None
+        values[arg] = value
+    args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), lambda a: values[a])
+    return node.target(*args, **kwargs)
+
+
 def _constant_mask_where(gm: GraphModule, n: Node) -> Node | None:
-    """where(boolean constant, a, b) (ExecuTorch's additive attention mask): the condition as
+    """where(c, a, b) with c computed from constants alone (ExecuTorch's additive attention
+    mask: a boolean buffer; its tril: a comparison of quantized aranges): c evaluated, as
     `int32 constant > 0`, which torch-mlir imports (its lowering of a boolean tensor constant
     makes a tosa.const of mismatched element types) and the where entry folds to the mask."""
     cond = n.args[0]
-    if not (isinstance(cond, Node) and cond.op == "get_attr" and cond.meta["val"].dtype == torch.bool):
+    if not (isinstance(cond, Node) and cond.meta["val"].dtype == torch.bool):
         return None
-    value = getattr(gm, cond.target)
+    value = _constant_value(gm, cond)
+    if value is None:
+        return None
     levels = fx_constant(gm, n, "_where_condition_", value.to(torch.int32))
     return fx_call(gm, n, aten.where.self, fx_call(gm, n, aten.gt.Scalar, levels, 0), *n.args[1:])
 

@@ -59,10 +59,11 @@ def test_executorch_arm_decomposed_softmax_and_norm(name, tmp_path):
     _assert_on_both_npus(check, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["cumsum", "cumsum_dim1", "div_constant"])
+@pytest.mark.parametrize("name", ["cumsum", "cumsum_dim1", "div_constant", "tril", "prelu"])
 def test_executorch_arm_composites(name, tmp_path):
     """ExecuTorch's cumsum (left whole: rewritten to a linear layer with an exactly quantized
-    0/1 weight; along dim 1, that dim moved last and back) and its division by a constant (the reciprocal of a quantized constant: a
+    0/1 weight; along dim 1, that dim moved last and back), its tril (a comparison of quantized
+    aranges: a condition of constants, evaluated at import), its prelu and its division by a constant (the reciprocal of a quantized constant: a
     region of constants, folded) compile, match the program, and run on both NPUs."""
     _assert_on_both_npus(_checked(name), tmp_path)
 
