@@ -12,6 +12,8 @@ target (ethos-u55-128, ethos-u85-256) the share of operators on the NPU and Vela
 - `tosaic (own q)`: tosaic's quantizer, tosaic's compile, Vela 5.2.0 (one batched process);
 - `tosaic (ET q)`: the program ExecuTorch's `EthosUQuantizer` + `get_symmetric_quantization_config()`
   made (benchmarks/op_coverage_executorch.py, in the ExecuTorch venv), compiled by tosaic;
+- `tosaic (XNNPACK q)`: the program torchao's XNNPACK quantizer (symmetric, per-channel weights)
+  makes of the row, compiled by tosaic (an op it does not annotate stays float: refused);
 - `ExecuTorch`: ExecuTorch's own lowering of that program (its partitioner, its Vela 5.1.0). Its
   numerics: the TOSA flatbuffer it hands to Vela, run on the TOSA reference model with the
   program's own input quantization (only for a single delegated partition). NPU share: delegated
@@ -93,6 +95,21 @@ def _per_target_column(program, test_input) -> dict:
     if all("error" in t for t in cell["targets"].values()):
         return {"error": next(iter(cell["targets"].values()))["error"]}
     return cell
+
+
+def _xnnpack_quantized(model, calibration):
+    """The row's model quantized by torchao's XNNPACK quantizer (symmetric, per-channel weights),
+    as a user of that flow would: export, prepare_pt2e, calibrate, convert_pt2e, export."""
+    import torch
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    from torchao.testing.pt2e._xnnpack_quantizer import XNNPACKQuantizer, get_symmetric_quantization_config
+
+    quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+    prepared = prepare_pt2e(torch.export.export(model, calibration[0]).module(check_guards=False), quantizer)
+    with torch.no_grad():
+        for sample in calibration:
+            prepared(*sample)
+    return torch.export.export(convert_pt2e(prepared), calibration[0])
 
 
 def _program_io_qparams(program):
@@ -242,6 +259,11 @@ def main(argv=None) -> int:
             row["own"] = tosaic_column(name, own, test_input, args.out, "own")
           except Exception as e:  # noqa: BLE001
             row["own"] = {"error": _first_line(e)}
+        try:
+            xnnpack = _xnnpack_quantized(op_table.build(name), calibration)
+            row["xnn_q"] = tosaic_column(name, xnnpack, test_input, args.out, "xnnq")
+        except Exception as e:  # noqa: BLE001
+            row["xnn_q"] = {"error": "XNNPACK quantizer: " + _first_line(e)}
         entry = et.get(name)
         if entry is not None:
             if "pt2" in entry:
@@ -270,13 +292,13 @@ def main(argv=None) -> int:
 
     jobs = []
     for name, row in rows.items():
-        for column in ("own", "et_q"):
+        for column in ("own", "et_q", "xnn_q"):
             if "tosa" in row.get(column, {}) and "targets" not in row[column]:
                 jobs += [(row[column]["tosa"], a, f"{row[column]['tosa']}.{a}") for a in ACCELERATORS]
     log(f"Vela: {len(jobs)} runs in one process")
     by_job = {(p, a): r for (p, a, _), r in zip(jobs, run_batch(jobs))}
     for row in rows.values():
-        for column in ("own", "et_q"):
+        for column in ("own", "et_q", "xnn_q"):
             cell = row.get(column, {})
             if "tosa" in cell and "targets" not in cell:
                 cell["targets"] = {}
@@ -312,17 +334,18 @@ def _target(cell: dict | None, accelerator: str) -> str:
 
 def render(rows: dict) -> str:
     head = ("| op | tosaic (own q) LSB / exact | U55 NPU cycles | U85 NPU cycles "
-            "| tosaic (ET q) LSB / exact | U55 | U85 | ExecuTorch LSB / exact | U55 | U85 |")
-    lines = [head, "|" + " --- |" * 10]
+            "| tosaic (ET q) LSB / exact | U55 | U85 | ExecuTorch LSB / exact | U55 | U85 "
+            "| tosaic (XNNPACK q) LSB / exact | U55 | U85 |")
+    lines = [head, "|" + " --- |" * 13]
     for name, row in rows.items():
         cells = [name]
-        for column in ("own", "et_q", "executorch"):
+        for column in ("own", "et_q", "executorch", "xnn_q"):
             cell = row.get(column)
             cells += [_numbers(cell), _target(cell, ACCELERATORS[0]), _target(cell, ACCELERATORS[1])]
         lines.append("| " + " | ".join(cells) + " |")
     failures = []
     for name, row in rows.items():
-        for column in ("own", "et_q", "executorch"):
+        for column in ("own", "et_q", "executorch", "xnn_q"):
             cell = row.get(column) or {}
             reasons = [cell.get("error")] + [t.get("error") or (", ".join(t.get("cpu_compute") or t.get("cpu_operators") or []))
                                               for t in cell.get("targets", {}).values()]

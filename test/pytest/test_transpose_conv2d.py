@@ -124,8 +124,8 @@ def test_int16_split_bias():
 def test_only_ethos_u_pipelines_rewrite_it():
     assert "tosaic-decompose-transpose-conv2d" not in pipeline_text("tosa-int")
     for name in ("tosa-int-ethos-u55", "tosa-int-ethos-u85"):
-        assert "func.func(tosaic-decompose-transpose-conv2d)," in pipeline_text(name)
-        ethos_u_only = ("func.func(tosaic-decompose-transpose-conv2d),",
+        assert "func.func(tosaic-decompose-transpose-conv2d,tosaic-decompose-gather)," in pipeline_text(name)
+        ethos_u_only = ("func.func(tosaic-decompose-transpose-conv2d,tosaic-decompose-gather),",
                         "func.func(tosaic-decompose-conv3d,tosaic-decompose-argmax),",
                         "func.func(tosaic-squeeze-transposes,tosaic-fold-tile-reshapes,tosaic-reduce-without-transpose),",
                         "func.func(tosaic-table-to-negate),")

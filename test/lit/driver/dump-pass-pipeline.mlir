@@ -34,7 +34,7 @@
 
 // MERGED: {{^}}builtin.module(func.func(tosaic-fold-transposes{sink=false hoist-off-wide=false max-iterations=32},canonicalize{{{.*}}max-iterations=3{{.*}}}),cse){{$}}
 
-// NAMED: {{^}}builtin.module(func.func(tosaic-confine-uint8{preserve-io=true},tosaic-form-clamps,{{.*}},tosaic-lower-quantized{only="" {{.*}}},{{.*}}),tosaic-quantize-io,func.func({{.*}}),canonicalize{{{.*}}},cse,func.func(tosaic-verify-integer)){{$}}
+// NAMED: {{^}}builtin.module(tosaic-narrow-index-inputs,func.func(tosaic-confine-uint8{preserve-io=true},tosaic-form-clamps,{{.*}},tosaic-lower-quantized{only="" {{.*}}},{{.*}}),tosaic-quantize-io,func.func({{.*}}),canonicalize{{{.*}}},cse,func.func(tosaic-verify-integer)){{$}}
 
 // INTEGER-LABEL: func.func @add(
 // INTEGER-NOT: tosaic.
