@@ -391,26 +391,32 @@ def _in_quantizer_terms(message: str, program, scheme) -> str:
     from tosaic.passes.verify_integer import UNQUANTIZED_HINT
     from tosaic.quantization.quantizer import unannotated_ops
 
+    scheme_name = getattr(scheme, "name", scheme)
+    reworded = _errors_at_ops(message, unannotated_ops(program),
+                              f"is not supported by tosaic's quantizer (--scheme {scheme_name}): it stays float, "
+                              "which TOSA's integer profile cannot run; `tosaic ops` lists the supported ops")
+    return reworded or message.replace(UNQUANTIZED_HINT, "no integer lowering applies; `tosaic ops` lists the supported ops")
+
+
+def _errors_at_ops(message: str, nodes, reason: str) -> str | None:
+    """The pipeline failure `message` as one error per FX node of `nodes` whose source line
+    (some frame of it) holds a failing diagnostic: `file:line:col: error: <op> (in <module>)
+    <reason>`, after the message's first line; None when no node matches."""
     failing = {}
     for line in message.splitlines():
         match = _DIAGNOSTIC.match(line)
         if match:
             failing.setdefault((match["file"], int(match["line"])), match["col"])
-    scheme_name = getattr(scheme, "name", scheme)
     errors = []
-    for node in unannotated_ops(program):
+    for node in nodes:
         where = next((frame for frame in _source_lines(node) if frame in failing), None)
         if where is None:
             continue
         stack = list((node.meta.get("nn_module_stack") or {}).values())
         module = stack[-1][0] if stack and stack[-1][0] else None
         errors.append(f"{where[0]}:{where[1]}:{failing[where]}: error: {node.target}"
-                      f"{f' (in {module})' if module else ''} is not supported by tosaic's quantizer "
-                      f"(--scheme {scheme_name}): it stays float, which TOSA's integer profile cannot run; "
-                      "`tosaic ops` lists the supported ops")
-    if errors:
-        return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)])
-    return message.replace(UNQUANTIZED_HINT, "no integer lowering applies; `tosaic ops` lists the supported ops")
+                      f"{f' (in {module})' if module else ''} {reason}")
+    return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)]) if errors else None
 
 
 def _float_weighted_ops(program) -> list:
@@ -434,25 +440,10 @@ def _in_program_terms(message: str, program) -> str:
     """A pipeline failure of a program another quantizer made: where the float ops are at a
     source line holding an op that reads float weights, one error per such op, saying that
     the program's quantizer left it float."""
-    failing = {}
-    for line in message.splitlines():
-        match = _DIAGNOSTIC.match(line)
-        if match:
-            failing.setdefault((match["file"], int(match["line"])), match["col"])
-    errors = []
-    for node in _float_weighted_ops(program):
-        where = next((frame for frame in _source_lines(node) if frame in failing), None)
-        if where is None:
-            continue
-        stack = list((node.meta.get("nn_module_stack") or {}).values())
-        module = stack[-1][0] if stack and stack[-1][0] else None
-        errors.append(f"{where[0]}:{where[1]}:{failing[where]}: error: {node.target}"
-                      f"{f' (in {module})' if module else ''} is unquantized: the program's quantizer left it "
-                      "float (its weights are float, not dequantized), which TOSA's integer profile cannot run; "
-                      "quantize it, or compile the float model with --scheme")
-    if errors:
-        return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)])
-    return message
+    return _errors_at_ops(message, _float_weighted_ops(program),
+                          "is unquantized: the program's quantizer left it float (its weights are float, not "
+                          "dequantized), which TOSA's integer profile cannot run; quantize it, or compile the "
+                          "float model with --scheme") or message
 
 
 def _activation_types(exported) -> list[str]:

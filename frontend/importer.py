@@ -79,8 +79,11 @@ def export_program(
     except Exception as e:  # noqa: BLE001 - the user's forward, traced: its errors are the user's
         shapes = ", ".join("x".join(map(str, getattr(x, "shape", ()))) for x in example_inputs)
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        # An embedding fed the CLI's float example: say how to give integer ids.
+        hint = (" (an input of token ids or indices is an integer tensor: give its shape as 2x7:int64)"
+                if "indices" in first and "float" in first else "")
         raise FrontendError(f"cannot export {type(program).__name__} with input shape(s) {shapes}: "
-                            f"{type(e).__name__}: {first}") from None
+                            f"{type(e).__name__}: {first}{hint}") from None
 
 
 # torch-mlir's own lowering from the FX import to torch-backend IR (its

@@ -98,3 +98,6 @@ def test_cli_int64_input_shape_and_run(tmp_path):
     bad = subprocess.run([os.path.join(BIN, "tosaic"), "compile", f"{model_file}:Emb", "--input-shape",
                           "2x7:int8", "--target", "tosa-fp", "-o", str(tmp_path / "bad")], capture_output=True, text=True)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and "dtype must be one of" in bad.stderr
+    floats = subprocess.run([os.path.join(BIN, "tosaic"), "compile", f"{model_file}:Emb", "--input-shape", "2x7",
+                             "--target", "tosa-fp", "-o", str(tmp_path / "floats")], capture_output=True, text=True)
+    assert floats.returncode != 0 and "Traceback" not in floats.stderr and "2x7:int64" in floats.stderr
