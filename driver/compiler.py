@@ -419,6 +419,10 @@ def _errors_at_ops(message: str, nodes, reason: str) -> str | None:
     return "\n".join([message.splitlines()[0], *dict.fromkeys(errors)]) if errors else None
 
 
+_BIASED_OPS = (torch.ops.aten.linear.default, torch.ops.aten.conv1d.default, torch.ops.aten.conv2d.default,
+               torch.ops.aten.convolution.default)
+
+
 def _float_weighted_ops(program) -> list:
     """The aten ops of an already-quantized program that read a float parameter or constant
     directly (not through a dequantize): ops its quantizer left float (ExecuTorch's leaves a
@@ -430,7 +434,10 @@ def _float_weighted_ops(program) -> list:
     for node in program.graph.nodes:
         if node.op != "call_function" or "quantized_decomposed" in str(node.target):
             continue
-        reads = [a for a in node.all_input_nodes if a.op == "placeholder" and a.name in constants]
+        # A float bias beside a dequantized weight is quantized by the lowering (XNNPACK's form).
+        args = node.args[:2] if node.target in _BIASED_OPS else node.args
+        reads = [a for a in torch.fx.node.map_aggregate(args, lambda a: a) if isinstance(a, torch.fx.Node)
+                 and a.op == "placeholder" and a.name in constants]
         if any(getattr(a.meta.get("val"), "is_floating_point", lambda: False)() for a in reads):
             found.append(node)
     return found

@@ -18,6 +18,7 @@ from torch_mlir import ir
 from tosaic.dialects import quant, tosa_ops
 from tosaic.dialects.tosa_helpers import (
     constant_array,
+    constant_shape,
     defining_op,
     integer_values,
     make_integer_const,
@@ -178,15 +179,6 @@ def trace_quantized(value: ir.Value) -> QuantizedOperand | None:
     return QuantizedOperand(dq.operation, layouts, scale, zero_point, q.qmin, q.qmax)
 
 
-def float_constant(value: ir.Value) -> np.ndarray | None:
-    """A float constant seen through layout ops."""
-    root, layouts = follow_layouts(value)
-    values = constant_array(root)
-    if values is None or not np.issubdtype(values.dtype, np.floating):
-        return None
-    return apply_layouts(values, layouts)
-
-
 def channel_vector(per_element: np.ndarray, channel_dims) -> np.ndarray | None:
     """The values per output channel (the flattened `channel_dims`), or None if they vary
     along any other dim."""
@@ -333,6 +325,12 @@ def float_constant(value: ir.Value, depth: int = 16) -> np.ndarray | None:
             with np.errstate(all="ignore"):
                 return _FLOAT_CONSTANT_FUNCTIONS[op.name](first)
         return first.reshape(shape)
+    if op.name == "tosa.slice":  # a grouped convolution's bias, per group
+        first = float_constant(op.operands[0], depth - 1)
+        start, size = constant_shape(op.operands[1]), constant_shape(op.operands[2])
+        if first is None or start is None or size is None:
+            return None
+        return first[tuple(slice(b, b + n) for b, n in zip(start, size))]
     if op.name in _FLOAT_CONSTANT_BINARY:
         if op.name == "tosa.mul" and len(op.operands) > 2:
             shift = constant_array(op.operands[2])
