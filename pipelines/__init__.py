@@ -55,8 +55,9 @@ def integer_pipeline(variant: str = "tosa-int", preserve_io_quantization: bool =
         "func.func(tosaic-propagate-qdq),tosaic-quantize-io,"
         # One slice where torch-mlir trims a strided conv's input per axis (Vela fuses one).
         # Then no transpose left on a widened (int32) tensor where its narrow input would do.
+        # A chain of reshapes and transposes (a channel shuffle) as at most one transpose.
         "func.func(tosaic-fold-transposes,tosaic-fold-transposes{sink=false hoist-off-wide=true},"
-        "tosaic-merge-slices),func.func(tosa-layerwise-constant-fold),"
+        "tosaic-merge-slices,tosaic-fold-layout-chains),func.func(tosa-layerwise-constant-fold),"
         # IO rescales next to another rescale become one where that is exact.
         "func.func(tosaic-fuse-rescales),"
         f"{''.join(p + ',' for p in _INTEGER_VARIANTS[variant].extra_passes)}"
