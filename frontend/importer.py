@@ -230,6 +230,27 @@ def _index_select_rows(x, dim, index):
     return NotImplemented
 
 
+def _pow_by_small_integer(x, exponent):
+    """x ** n for n in 2..4 as products (a float program): TOSA's POW requires a positive base,
+    so torch-mlir's POW of x^3 in tanh-GELU fails on the reference model for x < 0."""
+    if isinstance(exponent, (int, float)) and float(exponent) in (2.0, 3.0, 4.0) and x.is_floating_point():
+        out = x
+        for _ in range(int(exponent) - 1):
+            out = torch.ops.aten.mul.Tensor(out, x)
+        return out
+    return NotImplemented
+
+
+def _gelu_tanh_f32(x, approximate="none"):
+    """tanh-GELU of a float program with x^3 as products (see `_pow_by_small_integer`)."""
+    if approximate != "tanh":
+        return NotImplemented
+    aten = torch.ops.aten
+    cube = aten.mul.Tensor(aten.mul.Tensor(x, x), x)
+    inner = aten.mul.Tensor(aten.add.Tensor(x, aten.mul.Tensor(cube, 0.044715)), math.sqrt(2.0 / math.pi))
+    return aten.mul.Tensor(aten.mul.Tensor(x, 0.5), aten.add.Tensor(aten.tanh.default(inner), 1.0))
+
+
 def _layer_norm_f32(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """native_layer_norm of a float32 tensor in float32: torch-mlir computes its variance
     in f64 (through casts), which TOSA's floating-point profile does not have. Float
@@ -269,21 +290,19 @@ def decomposition_table(quantized: bool = True) -> dict:
     table[torch.ops.aten.group_norm.default] = decompositions.group_norm
     if not quantized:
         table[torch.ops.aten.native_layer_norm.default] = _layer_norm_f32
+        table[torch.ops.aten.pow.Tensor_Scalar] = _pow_by_small_integer
+        table[torch.ops.aten.gelu.default] = _gelu_tanh_f32
     return table
 
 
 def _float_composites_rewritten(program: ExportedProgram) -> ExportedProgram:
-    """A float program with bilinear upsampling: the quantizer's rewrite of it into two
-    constant-matrix matmuls (`tosaic.quantization.decompositions`), re-exported (the matrices
-    are buffers, which a run_decompositions rule cannot add). Others are returned as they are."""
-    from tosaic.quantization.decompositions import FLOAT_REWRITES, decompose_composites
+    """A float program with bilinear upsampling, attention or tril: the rewrites of
+    `tosaic.quantization.decompositions.decompose_float_composites` (their constants are
+    buffers, which a run_decompositions rule cannot add), and boolean constants as
+    comparisons, re-exported. Others are returned as they are."""
+    from tosaic.quantization.decompositions import FLOAT_REWRITE_ROOTS, decompose_float_composites
 
-    if not any(n.op == "call_function" and n.target in FLOAT_REWRITES for n in program.graph.nodes):
-        return program
-    gm = program.module(check_guards=False)
-    if not decompose_composites(gm, only=FLOAT_REWRITES):
-        return program
-    return _reexported(program, gm)
+    return _rewritten(program, FLOAT_REWRITE_ROOTS, decompose_float_composites, integer=False)
 
 
 def _quantized_composites_rewritten(program: ExportedProgram) -> ExportedProgram:
@@ -292,12 +311,24 @@ def _quantized_composites_rewritten(program: ExportedProgram) -> ExportedProgram
     constants (`tosaic.quantization.decompositions.decompose_quantized_composites`), re-exported."""
     from tosaic.quantization.decompositions import QUANTIZED_REWRITES, decompose_quantized_composites
 
-    if not any(n.op == "call_function" and n.target in QUANTIZED_REWRITES for n in program.graph.nodes):
+    return _rewritten(program, QUANTIZED_REWRITES, decompose_quantized_composites, integer=True)
+
+
+def _rewritten(program: ExportedProgram, targets, rewrite, integer: bool) -> ExportedProgram:
+    """`rewrite(gm)` of the program's module when it holds one of the ops `targets`, and its
+    boolean constants (attention masks) as comparisons of constants, which torch-mlir imports
+    (`boolean_constants_as_comparisons`); re-exported when anything changed."""
+    from tosaic.quantization.decompositions import boolean_constants_as_comparisons, has_boolean_constants
+
+    has_targets = any(n.op == "call_function" and n.target in targets for n in program.graph.nodes)
+    has_booleans = has_boolean_constants(program)
+    if not has_targets and not has_booleans:
         return program
     gm = program.module(check_guards=False)
-    if not decompose_quantized_composites(gm):
-        return program
-    return _reexported(program, gm)
+    # The rewrites first: they take a boolean mask buffer as the constant it is.
+    changed = rewrite(gm) if has_targets else 0
+    changed += boolean_constants_as_comparisons(gm, integer) if has_booleans else 0
+    return _reexported(program, gm) if changed else program
 
 
 def _reexported(program: ExportedProgram, gm) -> ExportedProgram:

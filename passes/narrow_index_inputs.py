@@ -8,6 +8,7 @@ the layout ops between it and the cast with it, and removes the cast:
     @main(%ids: tensor<2x7xi64>) { %r = reshape %ids; %c = cast %r : i64 -> i32; gather(.., %c) }
     @main(%ids: tensor<2x7xi32>) { %r = reshape %ids; gather(.., %r) }
 
+An argmax returned as int64 (a float program's; TOSA's ARGMAX makes int32) is retyped too.
 An int64 input read any other way (arithmetic in int64, returned as it is) stays, and the
 profile check then reports it. The caller feeds int32 ids (`tosaic run` narrows int64
 arrays whose values fit); report.json's input dtype says so.
@@ -54,7 +55,8 @@ def _as_i32(t: ir.Type) -> ir.Type:
 
 class NarrowIndexInputs(Pass):
     name = "tosaic-narrow-index-inputs"
-    summary = "Retype int64 graph inputs that the program only casts to int32 (index inputs) as int32"
+    summary = ("Retype int64 graph inputs that the program only casts to int32 (index inputs), and int64 "
+               "argmax results returned, as int32")
     anchor = "builtin.module"
 
     def run(self, module: ir.Operation) -> None:
@@ -77,8 +79,19 @@ class NarrowIndexInputs(Pass):
                 self._retype(arg, layout, casts, index)
             inputs[index] = arg.type
             changed = True
+        # An index returned as int64 (a float program's argmax): its ARGMAX makes int32.
+        results = list(fn_type.results)
+        terminator = block.operations[len(block.operations) - 1]
+        for index, value in enumerate(terminator.operands):
+            producer = value.owner if isinstance(value.owner, ir.Operation) or hasattr(value.owner, "name") else None
+            if producer is None or getattr(producer, "name", None) != "tosa.argmax" or not _is_integer(value, 64):
+                continue
+            with func.location:
+                value.set_type(_as_i32(value.type))
+            results[index] = value.type
+            changed = True
         if changed:
-            func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, list(fn_type.results)))
+            func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, results))
 
     def _retype(self, arg: ir.Value, layout: list, casts: list, index: int) -> None:
         arg.set_type(_as_i32(arg.type))

@@ -47,6 +47,8 @@ Ops with no entry of their own, or whose TOSA op Vela 5.2.0 does not run on Etho
 | `embedding` (Ethos-U) | token ids: an int64 graph input made int32 (`tosaic-narrow-index-inputs`); the int8 table's GATHER as a one-hot of `ids - k` (int32 SUB, RESCALE saturating to int8, a 0/1 TABLE) convolved 1x1 with the table's codes as weights, rescaled by 1 (`tosaic-decompose-gather`); tosa-int keeps the GATHER | Vela 5.2.0 runs no GATHER on U55 and a constant table's GATHER on the CPU on U85; bit-exact |
 """
 
+import math
+
 import torch
 from torch.fx import GraphModule, Node
 
@@ -66,7 +68,7 @@ def fx_call(gm: GraphModule, like: Node, op, *args) -> Node:
     node = gm.graph.call_function(op, args)
     node.meta.update({k: v for k, v in like.meta.items() if k in ("stack_trace", "nn_module_stack")})
     with _fake_mode(like):
-        node.meta["val"] = op(*(a.meta["val"] if isinstance(a, Node) else a for a in args))
+        node.meta["val"] = op(*torch.fx.node.map_arg(args, lambda a: a.meta["val"]))
     return node
 
 
@@ -367,9 +369,162 @@ def _rewrite_nodes(gm: GraphModule, rewrites, only=None) -> int:
     return rewritten
 
 
+def has_boolean_constants(program) -> bool:
+    """The ExportedProgram holds a boolean buffer or tensor constant (an attention mask)."""
+    tensors = list(program.state_dict.values()) + list(program.constants.values())
+    return any(isinstance(t, torch.Tensor) and t.dtype == torch.bool for t in tensors)
+
+
+def boolean_constants_as_comparisons(gm: GraphModule, integer: bool) -> int:
+    """Each boolean constant of `gm` read as a comparison of a constant: torch-mlir makes a
+    tosa.const of mismatched element types of a boolean tensor constant. `integer`: `int32
+    constant > 0`, which the where entry folds to its mask (a quantized program); else
+    `float32 constant > 0.5 (a float32 constant)`, valid in the floating-point profile as it
+    is. The number rewritten."""
+    rewritten = 0
+    for n in list(gm.graph.nodes):
+        if n.op != "get_attr" or getattr(n.meta.get("val"), "dtype", None) != torch.bool:
+            continue
+        value = getattr(gm, n.target)
+        with gm.graph.inserting_before(n):
+            if integer:
+                levels = fx_constant(gm, n, "_boolean_levels_", value.to(torch.int32))
+                mask = fx_call(gm, n, aten.gt.Scalar, levels, 0)
+            else:
+                levels = fx_constant(gm, n, "_boolean_levels_", value.to(torch.float32))
+                half = fx_constant(gm, n, "_boolean_half_", torch.tensor(0.5))
+                mask = fx_call(gm, n, aten.gt.Tensor, levels, half)
+        n.replace_all_uses_with(mask)
+        gm.graph.erase_node(n)
+        rewritten += 1
+    if rewritten:
+        gm.graph.lint()
+        gm.recompile()
+    return rewritten
+
+
+def _is_float(n) -> bool:
+    val = n.meta.get("val") if isinstance(n, Node) else None
+    return isinstance(val, torch.Tensor) and val.is_floating_point()
+
+
+def _is_bool(n) -> bool:
+    val = n.meta.get("val") if isinstance(n, Node) else None
+    return isinstance(val, torch.Tensor) and val.dtype == torch.bool
+
+
+def decompose_attention(gm: GraphModule, additive_masks: bool = False) -> int:
+    """Rewrite each ``aten.scaled_dot_product_attention`` (no dropout; no mask, a float mask,
+    causal or a constant boolean mask) as its math, ``softmax(q @ k^T * scale [+ mask]) @ v``,
+    so that each step is annotated and lowered as the ops it is (matmul, mul, add, softmax);
+    the fused op has no integer lowering. `additive_masks` (a float program): a causal or
+    boolean mask as an added constant of 0 and -inf (torch's own decomposition leaves float64
+    and int64 constants, which TOSA's floating-point profile has not). Returns the number
+    rewritten."""
+    rewritten = 0
+    for n in list(gm.graph.nodes):
+        if n.op != "call_function" or n.target != aten.scaled_dot_product_attention.default:
+            continue
+        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
+        bound = dict(zip(names, n.args))
+        bound.update(n.kwargs)
+        q, k, v = bound["query"], bound["key"], bound["value"]
+        mask = bound.get("attn_mask")
+        causal = bool(bound.get("is_causal", False))
+        if bound.get("dropout_p", 0.0) or bound.get("enable_gqa", False) or (causal and mask is not None):
+            continue
+        boolean_mask = mask is not None and _is_bool(mask)
+        if mask is not None and not _is_float(mask) and not boolean_mask:
+            continue
+        if boolean_mask and mask.op != "get_attr":
+            continue  # a mask computed at run time: left fused (the lowering takes constant masks)
+        shape = q.meta["val"].shape
+        if k.meta["val"].shape[:-2] != shape[:-2] or v.meta["val"].shape[:-2] != shape[:-2]:
+            continue  # broadcast batch dims: left fused
+        scale = bound.get("scale")
+        scale = 1.0 / math.sqrt(shape[-1]) if scale is None else float(scale)
+        def call(op, *args):
+            return fx_call(gm, n, op, *args)
+
+        with gm.graph.inserting_before(n):
+            scores = call(aten.matmul.default, q, call(aten.transpose.int, k, -2, -1))
+            scores = call(aten.mul.Tensor, scores, scale)
+            if (causal or boolean_mask) and additive_masks:
+                keep = torch.ones(shape[-2], k.meta["val"].shape[-2], dtype=torch.bool).tril() if causal \
+                    else getattr(gm, mask.target)
+                bias = torch.zeros(keep.shape, dtype=q.meta["val"].dtype).masked_fill(~keep, -math.inf)
+                scores = call(aten.add.Tensor, scores, fx_constant(gm, n, "_attention_bias_", bias))
+            elif causal or boolean_mask:
+                # PyTorch's causal mask is ones(L, S).tril(). Kept as int32 0/1 and compared
+                # with 0: torch-mlir cannot import a boolean constant tensor.
+                keep = torch.ones(shape[-2], k.meta["val"].shape[-2], dtype=torch.bool).tril() if causal \
+                    else getattr(gm, mask.target)
+                mask = call(aten.ne.Scalar, fx_constant(gm, n, "_attention_mask_", keep.to(torch.int32)), 0)
+                # the masked positions are -inf (exp = 0); the softmax lowering takes the
+                # constant mask (its input stays the unmasked scores' quantization)
+                scores = call(aten.where.ScalarOther, mask, scores, -math.inf)
+            elif mask is not None:
+                scores = call(aten.add.Tensor, scores, mask)
+            out = call(aten.matmul.default, call(aten.softmax.int, scores, -1), v)
+        n.replace_all_uses_with(out)
+        gm.graph.erase_node(n)
+        rewritten += 1
+    if rewritten:
+        gm.graph.lint()
+        gm.recompile()
+    return rewritten
+
+
 # The composites a float program needs rewritten too (torch's own decomposition of them
 # computes int64 indices, which TOSA's floating-point profile has no CAST for).
 FLOAT_REWRITES = (aten.upsample_bilinear2d.vec, aten.upsample_bilinear2d.default)
+
+
+def _float_tril(gm: GraphModule, n: Node) -> Node | None:
+    """tril(x, k) in a float program -> x * (a constant 0/1 triangle): torch-mlir's tril compares
+    int64 index tensors, which TOSA's floating-point profile has not."""
+    x = n.args[0]
+    val = x.meta["val"]
+    if not val.is_floating_point() or val.dim() < 2:
+        return None
+    diagonal = n.args[1] if len(n.args) > 1 else n.kwargs.get("diagonal", 0)
+    triangle = torch.ones(val.shape[-2:], dtype=val.dtype).tril(diagonal)
+    return fx_call(gm, n, aten.mul.Tensor, x, fx_constant(gm, n, "_tril_mask_", triangle))
+
+
+def _float_index_select(gm: GraphModule, n: Node) -> Node | None:
+    """index_select(x, dim, constant indices) in a float program -> the runs of consecutive
+    indices as slices, concatenated: torch-mlir's GATHER computes int64 indices, which TOSA's
+    floating-point profile has not."""
+    x, dim, index = n.args[:3]
+    values = _constant_value(gm, index) if x.meta["val"].is_floating_point() else None
+    if values is None:
+        return None
+    indices = [int(i) for i in values.reshape(-1)]
+    dim %= x.meta["val"].dim()
+    runs = []
+    for i in indices:
+        if runs and runs[-1][1] == i:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    parts = [fx_call(gm, n, aten.slice.Tensor, x, dim, start, end) for start, end in runs]
+    return parts[0] if len(parts) == 1 else fx_call(gm, n, aten.cat.default, parts, dim)
+
+
+def decompose_float_composites(gm: GraphModule) -> int:
+    """A float program's rewrites: bilinear upsampling as constant-matrix linears, attention
+    as its math with additive masks, tril as a constant mask, index_select of constant
+    indices as slices (the number rewritten)."""
+    count = decompose_attention(gm, additive_masks=True)
+    count += _rewrite_nodes(gm, {**{op: _REWRITES[op] for op in FLOAT_REWRITES}, aten.tril.default: _float_tril,
+                                 aten.index_select.default: _float_index_select})
+    return count
+
+
+# The ops whose presence makes a float program go through decompose_float_composites.
+FLOAT_REWRITE_ROOTS = FLOAT_REWRITES + (aten.scaled_dot_product_attention.default, aten.tril.default,
+                                        aten.index_select.default)
 
 
 def decompose_composites(gm: GraphModule, only=None) -> int:

@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 from tosaic.lowering import registry as _registry
-from tosaic.quantization.decompositions import decompose_composites, fx_call, fx_constant
+from tosaic.quantization.decompositions import decompose_attention, decompose_composites  # noqa: F401
 from tosaic.quantization.recurrent import decompose_recurrent_cells
 
 aten = torch.ops.aten
@@ -721,60 +721,6 @@ def _is_unlifted_export(model: torch.nn.Module) -> bool:
     except NotImplementedError:
         return True
     return False
-
-
-def decompose_attention(gm: GraphModule) -> int:
-    """Rewrite each ``aten.scaled_dot_product_attention`` (no dropout, not causal, no mask
-    or a float mask) as its math, ``softmax(q @ k^T * scale [+ mask]) @ v``, so that
-    each step is annotated and lowered as the ops it is (matmul, mul, add, softmax);
-    the fused op has no integer lowering. Returns the number rewritten."""
-    rewritten = 0
-    for n in list(gm.graph.nodes):
-        if n.op != "call_function" or n.target != aten.scaled_dot_product_attention.default:
-            continue
-        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
-        bound = dict(zip(names, n.args))
-        bound.update(n.kwargs)
-        q, k, v = bound["query"], bound["key"], bound["value"]
-        mask = bound.get("attn_mask")
-        causal = bool(bound.get("is_causal", False))
-        if bound.get("dropout_p", 0.0) or bound.get("enable_gqa", False) or (causal and mask is not None):
-            continue
-        boolean_mask = mask is not None and _is_bool_tensor(mask)
-        if mask is not None and not _is_float_tensor(mask) and not boolean_mask:
-            continue
-        if boolean_mask and mask.op != "get_attr":
-            continue  # a mask computed at run time: left fused (the lowering takes constant masks)
-        shape = q.meta["val"].shape
-        if k.meta["val"].shape[:-2] != shape[:-2] or v.meta["val"].shape[:-2] != shape[:-2]:
-            continue  # broadcast batch dims: left fused
-        scale = bound.get("scale")
-        scale = 1.0 / math.sqrt(shape[-1]) if scale is None else float(scale)
-        def call(op, *args):
-            return fx_call(gm, n, op, *args)
-
-        with gm.graph.inserting_before(n):
-            scores = call(aten.matmul.default, q, call(aten.transpose.int, k, -2, -1))
-            scores = call(aten.mul.Tensor, scores, scale)
-            if causal or boolean_mask:
-                # PyTorch's causal mask is ones(L, S).tril(). Kept as int32 0/1 and compared
-                # with 0: torch-mlir cannot import a boolean constant tensor.
-                keep = torch.ones(shape[-2], k.meta["val"].shape[-2], dtype=torch.bool).tril() if causal \
-                    else getattr(gm, mask.target)
-                mask = call(aten.ne.Scalar, fx_constant(gm, n, "_attention_mask_", keep.to(torch.int32)), 0)
-                # the masked positions are -inf (exp = 0); the softmax lowering takes the
-                # constant mask (its input stays the unmasked scores' quantization)
-                scores = call(aten.where.ScalarOther, mask, scores, -math.inf)
-            elif mask is not None:
-                scores = call(aten.add.Tensor, scores, mask)
-            out = call(aten.matmul.default, call(aten.softmax.int, scores, -1), v)
-        n.replace_all_uses_with(out)
-        gm.graph.erase_node(n)
-        rewritten += 1
-    if rewritten:
-        gm.graph.lint()
-        gm.recompile()
-    return rewritten
 
 
 def _drop_unused_attributes(gm: GraphModule) -> None:

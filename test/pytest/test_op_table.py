@@ -213,3 +213,24 @@ def test_bilinear_matrix_matches_pytorch(size, out, align_corners, scale):
     want = F.interpolate(x, mode="bilinear", align_corners=align_corners, **kwargs)
     got = x @ bilinear_matrix(size, out, align_corners, scale).T
     assert torch.allclose(got, want, atol=1e-12), (got - want).abs().max()
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_op_float(name):
+    """The same model compiled for tosa-fp (the floating-point profile) matches PyTorch on the
+    reference model (relative to the output's largest magnitude; index outputs exactly)."""
+    import numpy as np
+
+    import tosaic
+
+    model, batches = build(name), samples(name, 2)
+    result = tosaic.compile(model, batches[0], target="tosa-fp")
+    feeds = [x.numpy() if x.is_floating_point() else x.numpy().astype(np.int32) for x in batches[1]]
+    got = tosaic.run(result.flatbuffer, feeds)
+    with torch.no_grad():
+        expected = model(*batches[1])
+    expected = expected if isinstance(expected, (tuple, list)) else (expected,)
+    for actual, want in zip(got, expected):
+        want = want.numpy().astype(np.float64)
+        error = np.abs(actual.astype(np.float64) - want).max() / max(1e-6, np.abs(want).max())
+        assert error <= (0 if not np.issubdtype(actual.dtype, np.floating) else 1e-5), error
