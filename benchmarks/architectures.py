@@ -652,6 +652,30 @@ class GRUGates(nn.Module):
         return self.head(h)
 
 
+class LSTMGates(nn.Module):
+    """LSTMUnrolled's cell written out as its two gate layers: i, f, o = sigmoid(.), g = tanh(.)
+    of W_i x + W_h h, c' = f c + i g, h' = o tanh(c'), the same function as nn.LSTMCell's
+    (ExecuTorch's quantizer fails on an nn.LSTMCell; it annotates these steps)."""
+
+    INPUT_SHAPE = (1, 4, 32)
+    STEPS, FEATURES, HIDDEN = 4, 32, 64
+
+    def __init__(self):
+        super().__init__()
+        self.x_gates = nn.Linear(self.FEATURES, 4 * self.HIDDEN)
+        self.h_gates = nn.Linear(self.HIDDEN, 4 * self.HIDDEN)
+        self.head = nn.Linear(self.HIDDEN, NUM_CLASSES)
+
+    def forward(self, x):
+        h = torch.zeros(x.shape[0], self.HIDDEN)
+        c = torch.zeros(x.shape[0], self.HIDDEN)
+        for t in range(self.STEPS):
+            i, f, g, o = (self.x_gates(x[:, t]) + self.h_gates(h)).chunk(4, dim=-1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+        return self.head(h)
+
+
 class LSTMUnrolled(nn.Module):
     """An LSTM cell (input 32, hidden 64) unrolled over 4 time steps from a zero state, linear head."""
 
@@ -675,7 +699,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     cls.__name__: cls
     for cls in (MobileNetV2, MobileNetV3Small, MobileNetV3Large, EfficientNetB0, ResNet18, ResNet50,
                 ShuffleNetV2, SqueezeNet11, MNASNet, RegNetX400MF, ViTTiny, BertEncoderLayer, KWSConv1d,
-                UNet, GRUUnrolled, GRUGates, LSTMUnrolled)
+                UNet, GRUUnrolled, GRUGates, LSTMUnrolled, LSTMGates)
 }
 
 MODEL_SEED = 0

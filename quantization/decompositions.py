@@ -354,15 +354,24 @@ def _rewrite_nodes(gm: GraphModule, rewrites, only=None) -> int:
                 rewritten += 1
             continue
         rewrite = rewrites.get(n.target)
-        if rewrite is None:
-            continue
-        with gm.graph.inserting_before(n):
-            out = rewrite(gm, n)
-        if out is None:
-            continue
-        n.replace_all_uses_with(out)
-        gm.graph.erase_node(n)
-        rewritten += 1
+        if rewrite is not None and _replaced(gm, n, rewrite):
+            rewritten += 1
+    return _finished(gm, rewritten)
+
+
+def _replaced(gm: GraphModule, n: Node, build) -> bool:
+    """`n` replaced by what `build(gm, n)` makes before it (None: left as it is)."""
+    with gm.graph.inserting_before(n):
+        out = build(gm, n)
+    if out is None:
+        return False
+    n.replace_all_uses_with(out)
+    gm.graph.erase_node(n)
+    return True
+
+
+def _finished(gm: GraphModule, rewritten: int) -> int:
+    """The graph checked and recompiled when anything was rewritten; the count."""
     if rewritten:
         gm.graph.lint()
         gm.recompile()
@@ -381,26 +390,16 @@ def boolean_constants_as_comparisons(gm: GraphModule, integer: bool) -> int:
     constant > 0`, which the where entry folds to its mask (a quantized program); else
     `float32 constant > 0.5 (a float32 constant)`, valid in the floating-point profile as it
     is. The number rewritten."""
-    rewritten = 0
-    for n in list(gm.graph.nodes):
-        if n.op != "get_attr" or getattr(n.meta.get("val"), "dtype", None) != torch.bool:
-            continue
+    def comparison(gm: GraphModule, n: Node) -> Node:
         value = getattr(gm, n.target)
-        with gm.graph.inserting_before(n):
-            if integer:
-                levels = fx_constant(gm, n, "_boolean_levels_", value.to(torch.int32))
-                mask = fx_call(gm, n, aten.gt.Scalar, levels, 0)
-            else:
-                levels = fx_constant(gm, n, "_boolean_levels_", value.to(torch.float32))
-                half = fx_constant(gm, n, "_boolean_half_", torch.tensor(0.5))
-                mask = fx_call(gm, n, aten.gt.Tensor, levels, half)
-        n.replace_all_uses_with(mask)
-        gm.graph.erase_node(n)
-        rewritten += 1
-    if rewritten:
-        gm.graph.lint()
-        gm.recompile()
-    return rewritten
+        if integer:
+            return fx_call(gm, n, aten.gt.Scalar, fx_constant(gm, n, "_boolean_levels_", value.to(torch.int32)), 0)
+        return fx_call(gm, n, aten.gt.Tensor, fx_constant(gm, n, "_boolean_levels_", value.to(torch.float32)),
+                       fx_constant(gm, n, "_boolean_half_", torch.tensor(0.5)))
+
+    booleans = [n for n in gm.graph.nodes
+                if n.op == "get_attr" and getattr(n.meta.get("val"), "dtype", None) == torch.bool]
+    return _finished(gm, sum(_replaced(gm, n, comparison) for n in booleans))
 
 
 def _is_float(n) -> bool:
